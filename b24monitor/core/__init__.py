@@ -1,0 +1,1 @@
+"""Pure, standard-library-only logic: decoding, filters, export formats, the event model."""

@@ -1,0 +1,73 @@
+"""The event model: what the receiver got (Delivery) and what the store keeps (CapturedEvent)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Verified = bool | None
+"""True: token matches the known one; False: mismatch; None: no token known for the portal."""
+
+Status = Literal["ok", "malformed", "rejected"]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One HTTP request to the handler path, exactly as received (raw is the source of truth)."""
+
+    received_at: float  # Unix seconds, wall clock
+    method: str
+    path: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    content_type: str
+    peer: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyFields:
+    """The fields of a delivery that are indexed and shown in lists (spec §1.4)."""
+
+    event: str | None = None
+    handler_id: str | None = None
+    ts: int | None = None
+    member_id: str | None = None
+    domain: str | None = None
+    user_id: str | None = None
+    application_token: str | None = None
+    entity_id: str | None = None
+    entity_type_id: str | None = None
+
+
+@dataclass(slots=True)
+class CapturedEvent:
+    """A stored delivery: raw request, decoded payload, key fields and the verdicts on it."""
+
+    id: int
+    received_at: float
+    event: str | None
+    member_id: str | None
+    domain: str | None
+    entity_id: str | None
+    entity_type_id: str | None
+    user_id: str | None
+    handler_id: str | None
+    ts: int | None
+    verified: Verified
+    status: Status
+    error: str | None
+    size: int
+    content_type: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    data: dict[str, Any] | None = field(default=None)
+    pinned: bool = False
+    peer: str | None = None
+
+    @property
+    def payload_data(self) -> dict[str, Any]:
+        """The delivery's `data` block (spec §1.4: a missing `data` is `{}`)."""
+        if not self.data:
+            return {}
+        inner = self.data.get("data")
+        return inner if isinstance(inner, dict) else {}

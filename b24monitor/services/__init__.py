@@ -1,0 +1,1 @@
+"""Side effects on asyncio: receiver, store, portal client, tunnel, session."""
