@@ -60,9 +60,12 @@ class CapturedEvent:
     content_type: str
     headers: tuple[tuple[str, str], ...]
     body: bytes
-    data: dict[str, Any] | None = field(default=None)
+    data: dict[str, Any] | None = field(default=None)  # the whole decoded payload
     pinned: bool = False
     peer: str | None = None
+    method: str = "POST"
+    path: str = ""
+    http_status: int = 200  # what the receiver answered
 
     @property
     def payload_data(self) -> dict[str, Any]:

@@ -1,0 +1,62 @@
+"""The event database's schema as ordered migrations; `PRAGMA user_version` is the applied count."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: events, their indexes and full-text search over the decoded payload.
+    """
+    CREATE TABLE events (
+        id            INTEGER PRIMARY KEY,
+        received_at   REAL    NOT NULL,          -- Unix seconds (wall clock, float)
+        event         TEXT,                      -- upper-case code, NULL when missing
+        member_id     TEXT,
+        domain        TEXT,
+        entity_id     TEXT,
+        entity_type_id TEXT,                     -- smart processes (spec §6.1)
+        user_id       TEXT,
+        handler_id    TEXT,
+        ts            INTEGER,                   -- the delivery's own ts (spec §1.4)
+        verified      INTEGER,                   -- 1 match, 0 mismatch, NULL unknown (spec §4)
+        status        TEXT    NOT NULL,          -- ok | malformed | rejected
+        error         TEXT,                      -- why malformed or rejected
+        http_status   INTEGER NOT NULL,          -- what we answered
+        method        TEXT    NOT NULL,
+        path          TEXT    NOT NULL,
+        peer          TEXT,
+        size          INTEGER NOT NULL,
+        content_type  TEXT    NOT NULL,
+        headers       TEXT    NOT NULL,          -- JSON list of [name, value]
+        body          BLOB    NOT NULL,          -- raw bytes: the source of truth
+        data          TEXT,                      -- decoded payload as JSON, NULL when malformed
+        pinned        INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX events_event ON events(event);
+    CREATE INDEX events_received_at ON events(received_at);
+    CREATE INDEX events_entity ON events(entity_id);
+    CREATE INDEX events_member ON events(member_id);
+    -- External-content FTS5 over the decoded JSON: no second copy of the text is stored.
+    -- (SQLite 3.40 here has no contentless_delete, so triggers keep the index in step.)
+    CREATE VIRTUAL TABLE events_fts USING fts5(
+        data, content='events', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER events_fts_insert AFTER INSERT ON events WHEN new.data IS NOT NULL BEGIN
+        INSERT INTO events_fts(rowid, data) VALUES (new.id, new.data);
+    END;
+    CREATE TRIGGER events_fts_delete AFTER DELETE ON events WHEN old.data IS NOT NULL BEGIN
+        INSERT INTO events_fts(events_fts, rowid, data) VALUES ('delete', old.id, old.data);
+    END;
+    CREATE TABLE app_tokens (
+        member_id          TEXT PRIMARY KEY,
+        application_token  TEXT NOT NULL,
+        domain             TEXT,
+        source             TEXT NOT NULL,        -- install | user
+        learned_at         REAL NOT NULL
+    );
+    CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
