@@ -34,6 +34,9 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX events_received_at ON events(received_at);
     CREATE INDEX events_entity ON events(entity_id);
     CREATE INDEX events_member ON events(member_id);
+    -- The filter language matches member:/domain: case-insensitively on upper(column).
+    CREATE INDEX events_member_upper ON events(upper(member_id));
+    CREATE INDEX events_domain_upper ON events(upper(domain));
     -- External-content FTS5 over the decoded JSON: no second copy of the text is stored.
     -- (SQLite 3.40 here has no contentless_delete, so triggers keep the index in step.)
     CREATE VIRTUAL TABLE events_fts USING fts5(

@@ -1,0 +1,176 @@
+"""Command-line entry point: parses arguments, runs a headless command or opens the GUI.
+
+Exit codes: 0 ok, 2 usage error, 1 failure with one clear sentence on stderr (a traceback only
+with --debug). The GUI is imported lazily, so headless commands never load Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from b24monitor import __version__
+from b24monitor.core.errors import B24MonitorError, FilterSyntaxError, UsageError
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="b24monitor",
+        description="Receive, decode, verify and store Bitrix24 REST event deliveries. "
+        "With no command, opens the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"b24monitor {__version__}")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None,
+        help="where the database and settings live (env B24MONITOR_DATA_DIR)",
+    )  # fmt: skip
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_listen(commands)
+    _add_export(commands)
+    return parser
+
+
+def _add_listen(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser("listen", help="receive deliveries and print one line per event")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=0, help="port to bind (default 0: any free port)")
+    p.add_argument("--public-url", help="your own public base URL that reaches this receiver")
+    p.add_argument("--filter", default="", help="print only events matching this filter")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--body-limit", type=int, default=1024 * 1024, help="max body bytes (413)")
+    p.add_argument("--keep-rows", type=int, default=None, help="retention: keep at most N events")
+    p.add_argument("--keep-days", type=float, default=None, help="retention: keep N days")
+    p.set_defaults(func=_run_listen)
+
+
+def _add_export(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from b24monitor.core.export import format_names
+
+    p = commands.add_parser("export", help="write stored events as jsonl, json, csv or har")
+    p.add_argument("--format", choices=format_names(), default="jsonl")
+    p.add_argument("--filter", default="", help="export only events matching this filter")
+    p.add_argument("--output", "-o", default="-", help="file to write, or - for stdout")
+    p.add_argument("--reveal-secrets", action="store_true", help="do not mask tokens")
+    p.set_defaults(func=_run_export)
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    from b24monitor.services.session import default_data_dir
+
+    return Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
+
+
+def _parse_filter(expression: str):  # type: ignore[no-untyped-def]
+    from b24monitor.core.filters import parse
+
+    try:
+        return parse(expression)
+    except FilterSyntaxError as exc:
+        pointer = " " * (exc.column - 1) + "^"
+        raise UsageError(f"{exc}\n  {expression}\n  {pointer}") from None
+
+
+def _run_listen(args: argparse.Namespace) -> int:
+    from b24monitor import headless
+    from b24monitor.services.receiver import ReceiverSettings
+    from b24monitor.services.session import SessionConfig, normalize_public_url
+    from b24monitor.services.writer import Retention
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port} is not a port number (0–65535)")
+    if args.body_limit < 1024:
+        raise UsageError("--body-limit must be at least 1024 bytes")
+    flt = _parse_filter(args.filter)
+    config = SessionConfig(
+        data_dir=_data_dir(args),
+        receiver=ReceiverSettings(host=args.host, port=args.port, body_limit=args.body_limit),
+        public_url=normalize_public_url(args.public_url) if args.public_url else None,
+        retention=Retention(
+            max_rows=args.keep_rows,
+            max_age_s=args.keep_days * 86400 if args.keep_days is not None else None,
+        ),
+    )
+    printer = headless.LinePrinter(sys.stdout, as_json=args.json)
+    return asyncio.run(headless.listen(config, flt, printer))
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    import time
+
+    from b24monitor.core.export import export_events
+    from b24monitor.services.session import DB_NAME
+    from b24monitor.services.store import EventStore
+
+    flt = _parse_filter(args.filter)
+    db_path = _data_dir(args) / DB_NAME
+    if not db_path.exists():
+        raise UsageError(f"no events stored yet in {db_path.parent}; run `b24monitor listen` first")
+    store = EventStore(db_path)
+    where, params = flt.to_sql(now=time.time())
+    try:
+        if args.output == "-":
+            count = export_events(store.iter_events(where, params), sys.stdout, args.format,
+                                  reveal_secrets=args.reveal_secrets)  # fmt: skip
+        else:
+            count = _export_to_file(store, where, params, args)
+    finally:
+        store.close()
+    print(f"exported {count} events", file=sys.stderr)
+    return 0
+
+
+def _export_to_file(store, where, params, args) -> int:  # type: ignore[no-untyped-def]
+    import os
+
+    from b24monitor.core.errors import ExportError
+    from b24monitor.core.export import export_events
+
+    target = Path(args.output)
+    tmp = target.with_name(target.name + ".part")
+    try:
+        newline = "" if args.format == "csv" else None  # the csv module writes its own \r\n
+        with open(tmp, "w", encoding="utf-8", newline=newline) as out:
+            count = export_events(store.iter_events(where, params), out, args.format,
+                                  reveal_secrets=args.reveal_secrets)  # fmt: skip
+        os.replace(tmp, target)  # a cancelled export never leaves half a file under the name
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
+    return count
+
+
+def _run_gui(args: argparse.Namespace) -> int:
+    try:
+        from b24monitor.gui.app import run
+    except ImportError as exc:
+        raise B24MonitorError(
+            f"the desktop app cannot start ({exc}); run `bash packaging/install-deps`, "
+            "or use `b24monitor listen` for the headless monitor"
+        ) from None
+    return run(_data_dir(args))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
+    func: Command = getattr(args, "func", _run_gui)
+    try:
+        return func(args)
+    except UsageError as exc:
+        print(f"b24monitor: {exc}", file=sys.stderr)
+        return 2
+    except B24MonitorError as exc:
+        if args.debug:
+            raise
+        print(f"b24monitor: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,120 @@
+"""The headless front end: a Session under plain asyncio, printing one line (or JSON) per event."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TextIO
+
+from b24monitor.core.export import event_record
+from b24monitor.core.filters import Filter
+from b24monitor.core.masking import mask_secrets
+from b24monitor.core.model import CapturedEvent
+from b24monitor.services.session import Session, SessionConfig
+
+VERIFIED_MARK = {True: "✔", False: "✖", None: "–"}
+
+
+class LinePrinter:
+    """Writes each line at once (flushed): scripts and tests read the stream live."""
+
+    def __init__(self, out: TextIO, *, as_json: bool) -> None:
+        self._out = out
+        self.as_json = as_json
+
+    def json(self, obj: dict[str, Any]) -> None:
+        self._write(json.dumps(obj, ensure_ascii=False))
+
+    def text(self, line: str) -> None:
+        self._write(line)
+
+    def _write(self, line: str) -> None:
+        try:
+            self._out.write(line + "\n")
+            self._out.flush()
+        except BrokenPipeError:
+            pass  # the reader went away (`| head`); keep capturing, stop printing
+
+    def event(self, ev: CapturedEvent) -> None:
+        if self.as_json:
+            record = event_record(ev)
+            line = {k: record[k] for k in _EVENT_LINE_KEYS}
+            line["data"] = mask_secrets(ev.payload_data)
+            self.json({"type": "event", **line})
+        else:
+            self.text(format_event_line(ev))
+
+
+_EVENT_LINE_KEYS = (
+    "id", "received_at", "event", "ts", "member_id", "domain", "entity_id", "entity_type_id",
+    "user_id", "handler_id", "verified", "status", "error",
+)  # fmt: skip
+
+
+def format_event_line(ev: CapturedEvent) -> str:
+    """`12:03:10  ONCRMDEALUPDATE  3187  acme.bitrix24.com  ✔` (+ status when not ok)."""
+    when = datetime.fromtimestamp(ev.received_at).strftime("%H:%M:%S")
+    parts = [when, ev.event or "(no event)", ev.entity_id or "-", ev.domain or "-"]
+    parts.append(VERIFIED_MARK[ev.verified])
+    if ev.status != "ok":
+        parts.append(f"{ev.status}: {ev.error}")
+    return "  ".join(parts)
+
+
+async def listen(config: SessionConfig, flt: Filter, printer: LinePrinter) -> int:
+    """Run until SIGINT/SIGTERM; print each committed event that matches `flt`."""
+    session = Session(config)
+    await session.start()
+    stop = asyncio.Event()
+    _install_signal_handlers(stop.set)
+    where, params = flt.to_sql(now=time.time())
+
+    def on_batch(ids: list[int]) -> None:
+        store = session.store
+        if store is None:
+            return
+        for ev in store.fetch(ids, where, params):
+            printer.event(ev)
+
+    session.add_listener(on_batch)
+    _announce(session, printer)
+    try:
+        await stop.wait()
+    finally:
+        await session.stop()
+    return 0
+
+
+def _announce(session: Session, printer: LinePrinter) -> None:
+    if printer.as_json:
+        printer.json(
+            {
+                "type": "listening",
+                "local_url": session.local_url,
+                "handler_url": session.handler_url,
+                "public_url": session.public_url,
+            }
+        )
+        return
+    print(f"Listening on {session.local_url}", file=sys.stderr, flush=True)
+    print(f"Handler URL: {session.handler_url}", file=sys.stderr, flush=True)
+    if session.public_url is None:
+        print(
+            "No public URL: Bitrix24 cannot reach localhost. Pass --public-url, or use a tunnel.",
+            file=sys.stderr,
+            flush=True,
+        )
+    print("Press Ctrl+C to stop.", file=sys.stderr, flush=True)
+
+
+def _install_signal_handlers(callback: Callable[[], None]) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, callback)
+
+

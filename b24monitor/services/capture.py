@@ -1,0 +1,100 @@
+"""The capture path's own thread and plain asyncio loop: receiver + decoding + store writer.
+
+It runs apart from the front end's loop in the GUI and headless alike: inside a qasync loop
+aiohttp serves several times fewer requests, and a GUI stall would delay every acknowledgement
+(../shared/guide/architecture.md, "The path of one delivery"). Committed ids are handed to the
+front end once per batch through `on_batch`, which is called on the capture thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
+
+from b24monitor.services.receiver import Receiver, ReceiverSettings
+from b24monitor.services.writer import Retention, StoreWriter
+
+
+class CaptureThread:
+    """Start/stop the capture path from any thread; `on_batch(ids)` fires after each commit."""
+
+    def __init__(
+        self,
+        db_path: Path,
+        handler_path: str,
+        settings: ReceiverSettings,
+        *,
+        on_batch: Callable[[list[int]], None],
+        retention: Retention | None = None,
+    ) -> None:
+        self._db_path = db_path
+        self._handler_path = handler_path
+        self._settings = settings
+        self._on_batch = on_batch
+        self._retention = retention
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._stopped: asyncio.Event | None = None
+        self.receiver: Receiver | None = None
+        self.writer: StoreWriter | None = None
+
+    @property
+    def port(self) -> int:
+        return self.receiver.port if self.receiver else 0
+
+    @property
+    def stray_hits(self) -> int:
+        return self.receiver.stray_hits if self.receiver else 0
+
+    def register_probe(self, token: str) -> None:
+        if self.receiver is not None:
+            self.receiver.register_probe(token)
+
+    def set_app_token(self, member_id: str, token: str) -> None:
+        if self.writer is not None:
+            self.writer.set_app_token(member_id, token)
+
+    def start(self) -> None:
+        """Start the thread and wait until the receiver listens; re-raises start-up errors."""
+        started: Future[None] = Future()
+        self._thread = threading.Thread(
+            target=self._main, args=(started,), name="b24monitor-capture", daemon=True
+        )
+        self._thread.start()
+        started.result()
+
+    def stop(self) -> None:
+        """Stop accepting, commit what was received, close the store; blocks until done."""
+        if self._loop is None or self._thread is None or self._stopped is None:
+            return
+        self._loop.call_soon_threadsafe(self._stopped.set)
+        self._thread.join()
+        self._thread = None
+
+    def _main(self, started: Future[None]) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._serve(started))
+        finally:
+            loop.close()
+
+    async def _serve(self, started: Future[None]) -> None:
+        self._stopped = asyncio.Event()
+        writer = StoreWriter(self._db_path, on_committed=self._on_batch, retention=self._retention)
+        try:
+            await writer.open()
+            self.writer = writer
+            self.receiver = Receiver(self._settings, self._handler_path, writer.submit)
+            await self.receiver.start()
+        except BaseException as exc:
+            await writer.close()
+            started.set_exception(exc)
+            return
+        started.set_result(None)
+        await self._stopped.wait()
+        await self.receiver.stop()
+        await writer.close()

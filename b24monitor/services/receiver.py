@@ -1,0 +1,122 @@
+"""The embedded HTTP receiver: accepts Bitrix24 deliveries at the secret handler path.
+
+aiohttp.web embedded in an already running loop (AppRunner + TCPSite, never `run_app`), bound
+to 127.0.0.1 by default: only the tunnel reaches it from outside. The handler path carries an
+unguessable per-data-dir segment, so scanners that find the public URL are counted as stray hits
+instead of being recorded as events. A delivery is answered only after `store` has committed it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from b24monitor.core.model import Delivery
+from b24monitor.services.writer import Outcome
+
+HANDLER_PATH_PREFIX = "/b24/"
+HANDLER_PATH_SUFFIX = "/events"
+PROBE_PREFIX = "/probe/"
+
+
+def new_handler_path() -> str:
+    """A fresh secret handler path, `/b24/<22 url-safe chars>/events`."""
+    return f"{HANDLER_PATH_PREFIX}{secrets.token_urlsafe(16)}{HANDLER_PATH_SUFFIX}"
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiverSettings:
+    host: str = "127.0.0.1"
+    port: int = 0  # 0 = any free port
+    body_limit: int = 1024 * 1024
+    body_timeout_s: float = 10.0  # a client that stalls mid-body is cut off after this
+
+
+class Receiver:
+    """Serves the handler path, /healthz and single-use probe paths; counts everything else."""
+
+    def __init__(
+        self,
+        settings: ReceiverSettings,
+        handler_path: str,
+        submit: Callable[[Delivery], Awaitable[Outcome]],
+    ) -> None:
+        self.settings = settings
+        self.handler_path = handler_path
+        self._submit = submit
+        self._runner: web.AppRunner | None = None
+        self._probes: set[str] = set()
+        self.stray_hits = 0
+        self.port = 0
+
+    def register_probe(self, token: str) -> None:
+        """Allow one GET of /probe/<token> (thread-safe: set.add is atomic under the GIL)."""
+        self._probes.add(token)
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=self.settings.body_limit)
+        app.router.add_route("*", self.handler_path, self._on_handler)
+        app.router.add_get("/healthz", self._on_healthz)
+        app.router.add_get(PROBE_PREFIX + "{token}", self._on_probe)
+        app.router.add_route("*", "/{tail:.*}", self._on_stray)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.host, self.settings.port, backlog=1024)
+        await site.start()
+        server = site._server  # aiohttp exposes no public accessor for the bound port
+        assert isinstance(server, asyncio.base_events.Server)
+        self.port = server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        """Stop accepting; requests already in flight finish (their commits are awaited)."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _on_handler(self, request: web.Request) -> web.Response:
+        if request.method != "POST":
+            return web.Response(status=405, text="use POST\n", headers={"Allow": "POST"})
+        limit = self.settings.body_limit
+        if request.content_length is not None and request.content_length > limit:
+            return _too_large(limit)  # refuse before reading a byte of the body
+        try:
+            body = await asyncio.wait_for(request.read(), self.settings.body_timeout_s)
+        except web.HTTPRequestEntityTooLarge:
+            return _too_large(limit)
+        except TimeoutError:
+            return web.Response(status=408, text="body not received in time\n")
+        delivery = Delivery(
+            received_at=time.time(),
+            method=request.method,
+            path=request.path,
+            headers=tuple((k, v) for k, v in request.headers.items()),
+            body=body,
+            content_type=request.headers.get("Content-Type", ""),
+            peer=request.remote,
+        )
+        outcome = await self._submit(delivery)
+        text = "ok\n" if outcome.http_status == 200 else f"{outcome.reason}\n"
+        return web.Response(status=outcome.http_status, text=text)
+
+    async def _on_healthz(self, request: web.Request) -> web.Response:
+        return web.Response(text="ok\n")
+
+    async def _on_probe(self, request: web.Request) -> web.Response:
+        token = request.match_info["token"]
+        if token in self._probes:
+            self._probes.discard(token)
+            return web.Response(text=f"b24monitor-probe {token}")
+        return await self._on_stray(request)
+
+    async def _on_stray(self, request: web.Request) -> web.Response:
+        self.stray_hits += 1
+        return web.Response(status=404, text="not found\n")
+
+
+def _too_large(limit: int) -> web.Response:
+    return web.Response(status=413, text=f"body larger than the {limit}-byte limit\n")

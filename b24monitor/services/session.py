@@ -1,0 +1,130 @@
+"""One running b24monitor: data dir, store, capture thread — the object both front ends attach to.
+
+Composition happens in exactly two places, gui/app.py and headless.py; both build one Session
+and attach a different front end to it (mitmproxy's dump and web masters differ the same way).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from b24monitor.core.errors import UsageError
+from b24monitor.services.capture import CaptureThread
+from b24monitor.services.receiver import ReceiverSettings, new_handler_path
+from b24monitor.services.store import EventStore
+from b24monitor.services.writer import Retention
+
+DB_NAME = "events.sqlite3"
+DATA_DIR_ENV = "B24MONITOR_DATA_DIR"
+
+
+def default_data_dir() -> Path:
+    """$B24MONITOR_DATA_DIR, else the platform's per-user data folder."""
+    env = os.environ.get(DATA_DIR_ENV)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs  # imported late: only needed when no data dir was given
+
+    return Path(platformdirs.user_data_dir("b24monitor", appauthor=False))
+
+
+def normalize_public_url(url: str) -> str:
+    """`https://x.example/` → `https://x.example`; anything but an http(s) URL is a usage error."""
+    url = url.strip().rstrip("/")
+    if not url.startswith(("http://", "https://")) or "://" not in url or len(url) < 10:
+        raise UsageError(f"public URL {url!r} must start with http:// or https://")
+    return url
+
+
+@dataclass
+class SessionConfig:
+    data_dir: Path
+    receiver: ReceiverSettings = field(default_factory=ReceiverSettings)
+    public_url: str | None = None
+    retention: Retention = field(default_factory=Retention)
+
+
+BatchListener = Callable[[list[int]], None]
+
+
+class Session:
+    """Owns the store and the capture thread; tells listeners about committed ids per batch."""
+
+    def __init__(self, config: SessionConfig) -> None:
+        self.config = config
+        self.db_path = config.data_dir / DB_NAME
+        self.store: EventStore | None = None
+        self.capture: CaptureThread | None = None
+        self.handler_path = ""
+        self.public_url = config.public_url
+        self._listeners: list[BatchListener] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def add_listener(self, listener: BatchListener) -> None:
+        """`listener(ids)` runs on the front end's loop once per committed batch."""
+        self._listeners.append(listener)
+
+    @property
+    def local_url(self) -> str:
+        port = self.capture.port if self.capture else 0
+        return f"http://{self.config.receiver.host}:{port}"
+
+    @property
+    def handler_url(self) -> str:
+        """Where Bitrix24 must POST: the public base (or the local one) + the secret path."""
+        return (self.public_url or self.local_url) + self.handler_path
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.store = await asyncio.to_thread(EventStore, self.db_path)
+        self.handler_path = self._handler_path(self.store)
+        self.capture = CaptureThread(
+            self.db_path,
+            self.handler_path,
+            self.config.receiver,
+            on_batch=self._on_capture_batch,
+            retention=self.config.retention,
+        )
+        try:
+            await asyncio.to_thread(self.capture.start)
+        except OSError as exc:
+            self.store.close()
+            raise UsageError(
+                f"cannot listen on {self.config.receiver.host}:{self.config.receiver.port} "
+                f"({exc.strerror or exc}); choose another --port"
+            ) from None
+
+    async def stop(self) -> None:
+        """Stop accepting, commit what arrived, close the store (in this order)."""
+        if self.capture is not None:
+            await asyncio.to_thread(self.capture.stop)
+            self.capture = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    @staticmethod
+    def _handler_path(store: EventStore) -> str:
+        path = store.setting("handler_path")
+        if path is None:  # generated once per data dir, so bindings survive restarts
+            path = new_handler_path()
+            store.set_setting("handler_path", path)
+        return path
+
+    def _on_capture_batch(self, ids: list[int]) -> None:
+        # Called on the capture thread: hop to the front end's loop once per batch.
+        loop = self._loop
+        if loop is None:
+            return
+        try:
+            loop.call_soon_threadsafe(self._dispatch, ids)
+        except RuntimeError:
+            pass  # the front end's loop is already closed: the ids are in the store anyway
+
+    def _dispatch(self, ids: list[int]) -> None:
+        for listener in self._listeners:
+            listener(ids)

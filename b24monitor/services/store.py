@@ -1,0 +1,211 @@
+"""The event database: opening it safely, and the reader's queries (ids, pages, streams).
+
+One SQLite file in WAL mode. The capture thread writes through `StoreWriter` (services/writer.py);
+every other part of the app reads through `EventStore`, on its own connection, so readers never
+block the writer (WAL). The schema lives in services/schema.py as ordered migrations.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from array import array
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, cast
+
+from b24monitor.core.errors import StoreCorrupt, StoreError, StoreTooNew
+from b24monitor.core.model import CapturedEvent, Status
+from b24monitor.services.schema import MIGRATIONS, SCHEMA_VERSION
+
+APPLICATION_ID = 0x42323444  # "B24D": marks a file as a b24monitor database
+
+EVENT_COLUMNS = (
+    "id, received_at, event, member_id, domain, entity_id, entity_type_id, user_id, handler_id, "
+    "ts, verified, status, error, size, content_type, headers, body, data, pinned, peer, method, "
+    "path, http_status"
+)
+
+
+def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """Open `path`, checking that it is a b24monitor database of a version we understand."""
+    try:
+        if readonly:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        _check_and_migrate(conn, path, readonly=readonly)
+    except sqlite3.DatabaseError as exc:
+        raise StoreCorrupt(
+            f"{path} is damaged or is not a b24monitor database ({exc}); move it away to start "
+            "a new one — it was left untouched"
+        ) from None
+    return conn
+
+
+def _check_and_migrate(conn: sqlite3.Connection, path: Path, *, readonly: bool) -> None:
+    conn.execute("PRAGMA busy_timeout = 5000")
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    if app_id != APPLICATION_ID and (tables or version):
+        raise StoreCorrupt(
+            f"{path} is not a b24monitor database; choose another --data-dir or move the file away"
+        )
+    if version > SCHEMA_VERSION:
+        raise StoreTooNew(
+            f"{path} was written by a newer b24monitor (schema {version}, this one knows "
+            f"{SCHEMA_VERSION}); upgrade b24monitor or use another --data-dir"
+        )
+    if readonly:
+        return
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: a commit survives a process kill
+    for number in range(version, SCHEMA_VERSION):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            _run_script(conn, MIGRATIONS[number])
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def _run_script(conn: sqlite3.Connection, script: str) -> None:
+    # executescript() would COMMIT our transaction first; run statement by statement instead.
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            conn.execute(statement)
+            statement = ""
+
+
+def row_to_event(row: Sequence[Any]) -> CapturedEvent:
+    """Build a CapturedEvent from a row selected with EVENT_COLUMNS."""
+    verified = None if row[10] is None else bool(row[10])
+    return CapturedEvent(
+        id=row[0], received_at=row[1], event=row[2], member_id=row[3], domain=row[4],
+        entity_id=row[5], entity_type_id=row[6], user_id=row[7], handler_id=row[8], ts=row[9],
+        verified=verified, status=cast(Status, row[11]), error=row[12], size=row[13],
+        content_type=row[14], headers=tuple(tuple(h) for h in json.loads(row[15])),  # type: ignore[misc]
+        body=bytes(row[16]), data=json.loads(row[17]) if row[17] is not None else None,
+        pinned=bool(row[18]), peer=row[19], method=row[20], path=row[21], http_status=row[22],
+    )  # fmt: skip
+
+
+class EventStore:
+    """Read access (and small user edits: pin, delete, tokens) to the event database."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn = connect(path)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def count(self, where: str = "", params: Sequence[object] = ()) -> int:
+        sql = "SELECT count(*) FROM events" + (f" WHERE {where}" if where else "")
+        return int(self._conn.execute(sql, params).fetchone()[0])
+
+    def query_ids(self, where: str = "", params: Sequence[object] = (), *, newest_first: bool = False,
+                  min_id: int | None = None) -> array[int]:  # fmt: skip
+        """Ids of the matching events in id order, as a compact array (the GUI model holds these)."""
+        clauses = [f"({where})"] if where else []
+        args = list(params)
+        if min_id is not None:
+            clauses.append("id >= ?")
+            args.append(min_id)
+        sql = "SELECT id FROM events" + (" WHERE " + " AND ".join(clauses) if clauses else "")
+        sql += " ORDER BY id DESC" if newest_first else " ORDER BY id"
+        ids = array("q")
+        cursor = self._conn.execute(sql, args)
+        while chunk := cursor.fetchmany(10_000):
+            ids.extend(r[0] for r in chunk)
+        return ids
+
+    def fetch(self, ids: Sequence[int], where: str = "",
+              params: Sequence[object] = ()) -> list[CapturedEvent]:  # fmt: skip
+        """The events with these ids (that also match `where`), in the order given."""
+        found: dict[int, CapturedEvent] = {}
+        cond = f" AND ({where})" if where else ""
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            for row in self._conn.execute(
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE id IN ({marks}){cond}",
+                [*chunk, *params],
+            ):
+                found[row[0]] = row_to_event(row)
+        return [found[i] for i in ids if i in found]
+
+    def get(self, event_id: int) -> CapturedEvent | None:
+        events = self.fetch([event_id])
+        return events[0] if events else None
+
+    def iter_events(self, where: str = "", params: Sequence[object] = (),
+                    *, page: int = 1000) -> Iterator[CapturedEvent]:  # fmt: skip
+        """Stream matching events in id order, `page` rows at a time (export never loads all)."""
+        last = 0
+        cond = f"({where}) AND " if where else ""
+        while True:
+            rows = self._conn.execute(
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE {cond}id > ? ORDER BY id LIMIT ?",
+                [*params, last, page],
+            ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield row_to_event(row)
+            last = rows[-1][0]
+
+    def set_pinned(self, ids: Sequence[int], pinned: bool) -> None:
+        marks = ",".join("?" * len(ids))
+        self._conn.execute(f"UPDATE events SET pinned = ? WHERE id IN ({marks})", [int(pinned), *ids])
+
+    def delete(self, ids: Sequence[int]) -> None:
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            self._conn.execute(f"DELETE FROM events WHERE id IN ({marks})", chunk)
+
+    def event_codes(self, after_id: int, upto_id: int) -> list[tuple[int, float, str | None]]:
+        """`(id, received_at, event)` of the events with after_id < id <= upto_id (rate charts)."""
+        rows = self._conn.execute(
+            "SELECT id, received_at, event FROM events WHERE id > ? AND id <= ? ORDER BY id",
+            (after_id, upto_id),
+        )
+        return [(int(i), float(at), event) for i, at, event in rows]
+
+    def app_tokens(self) -> dict[str, str]:
+        """application_token per member_id (spec §4), learned from installs or set by the user."""
+        rows = self._conn.execute("SELECT member_id, application_token FROM app_tokens")
+        return {m: t for m, t in rows}
+
+    def set_app_token(self, member_id: str, token: str, *, domain: str | None = None,
+                      source: str = "user") -> None:  # fmt: skip
+        self._conn.execute(
+            "INSERT INTO app_tokens(member_id, application_token, domain, source, learned_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(member_id) DO UPDATE SET "
+            "application_token = excluded.application_token, domain = excluded.domain, "
+            "source = excluded.source, learned_at = excluded.learned_at",
+            (member_id, token, domain, source, time.time()),
+        )
+
+    def setting(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_setting(self, key: str, value: str) -> None:
+        self._conn.execute(
+            "INSERT INTO settings(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+
+__all__ = ["EVENT_COLUMNS", "EventStore", "StoreError", "connect", "row_to_event"]

@@ -1,0 +1,161 @@
+"""Receiver benchmark: a burst of 1,000 Bitrix24 deliveries over 100 concurrent connections.
+
+Measures b24monitor's receiver (`b24monitor listen`, a real subprocess: decode, verify, group
+commit to SQLite before each 200) against a bare aiohttp handler that only answers 200, both
+measured in the same run, with a new connection per request (as Bitrix24's queue server sends)
+and with keep-alive. Prints a table with the ratio; figures, not pass/fail: this machine is noisy.
+
+    python3 bench/receiver.py [--n 1000] [--concurrency 100] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from conftest import delivery  # noqa: E402  (the same PHP-shaped bodies the tests use)
+
+BARE_SERVER = """
+import sys
+from aiohttp import web
+async def ok(request):
+    await request.read()
+    return web.Response(text="ok")
+app = web.Application()
+app.router.add_post("/{tail:.*}", ok)
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None)
+"""
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_bare() -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-c", BARE_SERVER, str(port)])
+    url = f"http://127.0.0.1:{port}/b24/x/events"
+    wait_until_up(url)
+    return proc, url
+
+
+def start_monitor(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "b24monitor", "--data-dir", str(data_dir), "listen", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    hello = json.loads(proc.stdout.readline())
+    # Drain its event lines in the background so a full pipe never stalls it.
+    import threading
+
+    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()  # type: ignore[union-attr]
+    return proc, str(hello["handler_url"])
+
+
+def wait_until_up(url: str) -> None:
+    import urllib.request
+
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(urllib.request.Request(url, data=b"x"), timeout=1)
+            return
+        except OSError:
+            time.sleep(0.05)
+
+
+async def burst(url: str, n: int, concurrency: int, keepalive: bool) -> tuple[float, list[float]]:
+    bodies = [delivery(data={"FIELDS": {"ID": str(i)}}) for i in range(n)]
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    connector = aiohttp.TCPConnector(limit=concurrency, force_close=not keepalive)
+    latencies: list[float] = []
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for b in bodies:
+        queue.put_nowait(b)
+
+    async with aiohttp.ClientSession(connector=connector) as client:
+
+        async def worker() -> None:
+            while not queue.empty():
+                body = queue.get_nowait()
+                t0 = time.perf_counter()
+                async with client.post(url, data=body, headers=headers) as r:
+                    await r.read()
+                    assert r.status == 200, r.status
+                latencies.append(time.perf_counter() - t0)
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        total = time.perf_counter() - start
+    return total, latencies
+
+
+def stored(data_dir: Path) -> int:
+    conn = sqlite3.connect(data_dir / "events.sqlite3")
+    count = int(conn.execute("SELECT count(*) FROM events").fetchone()[0])
+    conn.close()
+    return count
+
+
+def row(name: str, total: float, lat: list[float], n: int) -> dict[str, float | str]:
+    q = statistics.quantiles(lat, n=100)
+    return {"name": name, "total_s": total, "ev_s": n / total, "p50_ms": q[49] * 1e3,
+            "p99_ms": q[98] * 1e3}  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=1000)
+    ap.add_argument("--concurrency", type=int, default=100)
+    ap.add_argument("--rounds", type=int, default=3, help="best of N per configuration")
+    args = ap.parse_args()
+    results = []
+    for keepalive in (False, True):
+        mode = "keep-alive" if keepalive else "new conn"
+        for name in ("bare aiohttp", "b24monitor"):
+            best = None
+            for _ in range(args.rounds):
+                tmp = Path(tempfile.mkdtemp(prefix="b24bench-"))
+                proc, url = start_bare() if name == "bare aiohttp" else start_monitor(tmp)
+                try:
+                    total, lat = asyncio.run(burst(url, args.n, args.concurrency, keepalive))
+                finally:
+                    proc.terminate()
+                    proc.wait()
+                if name == "b24monitor":
+                    assert stored(tmp) == args.n, "not every acknowledged delivery was stored"
+                r = row(f"{name} ({mode})", total, lat, args.n)
+                if best is None or r["total_s"] < best["total_s"]:  # type: ignore[operator]
+                    best = r
+            results.append(best)
+    print(f"{args.n} deliveries, {args.concurrency} concurrent connections, best of "
+          f"{args.rounds}; cores: {os.cpu_count()}")  # fmt: skip
+    print(f"{'receiver':32} {'all acked (s)':>13} {'events/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    for r in results:
+        print(f"{r['name']:32} {r['total_s']:13.3f} {r['ev_s']:9.0f} {r['p50_ms']:8.1f} "
+              f"{r['p99_ms']:8.1f}")  # fmt: skip
+    for i in (0, 2):
+        bare, ours = results[i], results[i + 1]
+        assert bare and ours
+        print(f"throughput ratio b24monitor/bare ({'new conn' if i == 0 else 'keep-alive'}): "
+              f"{ours['ev_s'] / bare['ev_s']:.2f}")  # type: ignore[operator]  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

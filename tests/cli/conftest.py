@@ -1,0 +1,73 @@
+"""Run `python -m b24monitor` as a real subprocess and read its JSON lines as they come."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+class Monitor:
+    """A running `b24monitor ... listen --json` child with a line reader on a thread."""
+
+    def __init__(self, data_dir: Path, *args: str) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "b24monitor", "--data-dir", str(data_dir), "listen", "--json",
+             *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+        )  # fmt: skip
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._pump_thread = threading.Thread(target=self._pump, daemon=True)
+        self._pump_thread.start()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self._pump_thread.join(timeout=5)
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def next_json(self, timeout: float = 15.0) -> dict[str, Any]:
+        line = self._lines.get(timeout=timeout)
+        if line is None:
+            stderr = self.proc.stderr.read() if self.proc.stderr else ""
+            raise AssertionError(f"monitor exited ({self.proc.wait()}): {stderr}")
+        parsed: dict[str, Any] = json.loads(line)
+        return parsed
+
+    def next_of_type(self, kind: str, timeout: float = 15.0) -> dict[str, Any]:
+        while True:
+            obj = self.next_json(timeout)
+            if obj.get("type") == kind:
+                return obj
+
+
+@pytest.fixture
+def monitor(tmp_path: Path) -> Iterator[type[Monitor]]:
+    started: list[Monitor] = []
+
+    def start(*args: str) -> Monitor:
+        m = Monitor(tmp_path / "data", *args)
+        started.append(m)
+        return m
+
+    yield start  # type: ignore[misc]
+    for m in started:
+        m.close()

@@ -1,0 +1,57 @@
+"""Fixtures shared by every test: Bitrix24-shaped delivery bodies built the way PHP builds them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from b24monitor.core.phpform import build_form
+
+MEMBER_ID = "0c4f5e9a8b7d6c5e4f3a2b1c0d9e8f7a"
+APP_TOKEN = "9e7d1c2b3a4f5e6d7c8b9a0f1e2d3c4b"
+DOMAIN = "acme.bitrix24.com"
+
+
+def delivery(
+    event: str = "ONCRMDEALUPDATE",
+    data: dict[str, Any] | None = None,
+    *,
+    member_id: str = MEMBER_ID,
+    token: str = APP_TOKEN,
+    user_id: str | None = "1",
+    ts: int = 1764338592,
+    handler_id: str | None = "412",
+) -> bytes:
+    """A delivery body as Bitrix24 sends it (spec §1.4); user_id None = a robot, no tokens."""
+    auth: dict[str, Any] = {
+        "domain": DOMAIN,
+        "client_endpoint": f"https://{DOMAIN}/rest/",
+        "server_endpoint": "https://oauth.bitrix.info/rest/",
+        "member_id": member_id,
+        "application_token": token,
+    }
+    if user_id is not None:
+        auth = {
+            "access_token": "7d1b3a6a006d8c5f0071e2a400000001000007c4e0b9f1a2c3d4e5f60718293a",
+            "expires": str(ts + 3600),
+            "expires_in": "3600",
+            "scope": "crm,task,user",
+            **auth,
+            "status": "L",
+            "user_id": user_id,
+        }
+    body = {
+        "event": event,
+        "event_handler_id": handler_id,
+        "data": {"FIELDS": {"ID": "3187"}} if data is None else data,
+        "ts": str(ts),
+        "auth": auth,
+    }
+    return build_form(body).encode()
+
+
+@pytest.fixture
+def make_delivery() -> Callable[..., bytes]:
+    return delivery
