@@ -116,8 +116,12 @@ def _run_export(args: argparse.Namespace) -> int:
     where, params = flt.to_sql(now=time.time())
     try:
         if args.output == "-":
-            count = export_events(store.iter_events(where, params), sys.stdout, args.format,
-                                  reveal_secrets=args.reveal_secrets)  # fmt: skip
+            count = export_events(
+                store.iter_events(where, params),
+                sys.stdout,
+                args.format,
+                reveal_secrets=args.reveal_secrets,
+            )
         else:
             count = _export_to_file(store, where, params, args)
     finally:
@@ -137,8 +141,12 @@ def _export_to_file(store, where, params, args) -> int:  # type: ignore[no-untyp
     try:
         newline = "" if args.format == "csv" else None  # the csv module writes its own \r\n
         with open(tmp, "w", encoding="utf-8", newline=newline) as out:
-            count = export_events(store.iter_events(where, params), out, args.format,
-                                  reveal_secrets=args.reveal_secrets)  # fmt: skip
+            count = export_events(
+                store.iter_events(where, params),
+                out,
+                args.format,
+                reveal_secrets=args.reveal_secrets,
+            )
         os.replace(tmp, target)  # a cancelled export never leaves half a file under the name
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -154,7 +162,8 @@ def _run_gui(args: argparse.Namespace) -> int:
             f"the desktop app cannot start ({exc}); run `bash packaging/install-deps`, "
             "or use `b24monitor listen` for the headless monitor"
         ) from None
-    return run(_data_dir(args))
+    exit_code: int = run(_data_dir(args))
+    return exit_code
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,7 +25,8 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from conftest import delivery  # noqa: E402  (the same PHP-shaped bodies the tests use)
+# The same PHP-shaped bodies the tests use.
+from conftest import delivery
 
 BARE_SERVER = """
 import sys

@@ -7,6 +7,7 @@ and attach a different front end to it (mitmproxy's dump and web masters differ 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -120,10 +121,9 @@ class Session:
         loop = self._loop
         if loop is None:
             return
-        try:
+        # A closed front-end loop means we are shutting down; the ids are in the store anyway.
+        with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(self._dispatch, ids)
-        except RuntimeError:
-            pass  # the front end's loop is already closed: the ids are in the store anyway
 
     def _dispatch(self, ids: list[int]) -> None:
         for listener in self._listeners:

@@ -92,7 +92,7 @@ def row_to_event(row: Sequence[Any]) -> CapturedEvent:
         id=row[0], received_at=row[1], event=row[2], member_id=row[3], domain=row[4],
         entity_id=row[5], entity_type_id=row[6], user_id=row[7], handler_id=row[8], ts=row[9],
         verified=verified, status=cast(Status, row[11]), error=row[12], size=row[13],
-        content_type=row[14], headers=tuple(tuple(h) for h in json.loads(row[15])),  # type: ignore[misc]
+        content_type=row[14], headers=tuple((h[0], h[1]) for h in json.loads(row[15])),
         body=bytes(row[16]), data=json.loads(row[17]) if row[17] is not None else None,
         pinned=bool(row[18]), peer=row[19], method=row[20], path=row[21], http_status=row[22],
     )  # fmt: skip
@@ -112,9 +112,15 @@ class EventStore:
         sql = "SELECT count(*) FROM events" + (f" WHERE {where}" if where else "")
         return int(self._conn.execute(sql, params).fetchone()[0])
 
-    def query_ids(self, where: str = "", params: Sequence[object] = (), *, newest_first: bool = False,
-                  min_id: int | None = None) -> array[int]:  # fmt: skip
-        """Ids of the matching events in id order, as a compact array (the GUI model holds these)."""
+    def query_ids(
+        self,
+        where: str = "",
+        params: Sequence[object] = (),
+        *,
+        newest_first: bool = False,
+        min_id: int | None = None,
+    ) -> array[int]:
+        """Ids of matching events in id order, as a compact array (the GUI model holds these)."""
         clauses = [f"({where})"] if where else []
         args = list(params)
         if min_id is not None:
@@ -128,8 +134,9 @@ class EventStore:
             ids.extend(r[0] for r in chunk)
         return ids
 
-    def fetch(self, ids: Sequence[int], where: str = "",
-              params: Sequence[object] = ()) -> list[CapturedEvent]:  # fmt: skip
+    def fetch(
+        self, ids: Sequence[int], where: str = "", params: Sequence[object] = ()
+    ) -> list[CapturedEvent]:
         """The events with these ids (that also match `where`), in the order given."""
         found: dict[int, CapturedEvent] = {}
         cond = f" AND ({where})" if where else ""
@@ -147,8 +154,9 @@ class EventStore:
         events = self.fetch([event_id])
         return events[0] if events else None
 
-    def iter_events(self, where: str = "", params: Sequence[object] = (),
-                    *, page: int = 1000) -> Iterator[CapturedEvent]:  # fmt: skip
+    def iter_events(
+        self, where: str = "", params: Sequence[object] = (), *, page: int = 1000
+    ) -> Iterator[CapturedEvent]:
         """Stream matching events in id order, `page` rows at a time (export never loads all)."""
         last = 0
         cond = f"({where}) AND " if where else ""
@@ -165,7 +173,9 @@ class EventStore:
 
     def set_pinned(self, ids: Sequence[int], pinned: bool) -> None:
         marks = ",".join("?" * len(ids))
-        self._conn.execute(f"UPDATE events SET pinned = ? WHERE id IN ({marks})", [int(pinned), *ids])
+        self._conn.execute(
+            f"UPDATE events SET pinned = ? WHERE id IN ({marks})", [int(pinned), *ids]
+        )
 
     def delete(self, ids: Sequence[int]) -> None:
         for start in range(0, len(ids), 500):
@@ -186,8 +196,9 @@ class EventStore:
         rows = self._conn.execute("SELECT member_id, application_token FROM app_tokens")
         return {m: t for m, t in rows}
 
-    def set_app_token(self, member_id: str, token: str, *, domain: str | None = None,
-                      source: str = "user") -> None:  # fmt: skip
+    def set_app_token(
+        self, member_id: str, token: str, *, domain: str | None = None, source: str = "user"
+    ) -> None:
         self._conn.execute(
             "INSERT INTO app_tokens(member_id, application_token, domain, source, learned_at) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT(member_id) DO UPDATE SET "

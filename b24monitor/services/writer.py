@@ -75,7 +75,7 @@ class StoreWriter:
 
     async def open(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._open_sync)
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="store-writer")  # noqa: TID251
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="store-writer")
 
     def _open_sync(self) -> None:
         self._conn = connect(self._path)
@@ -193,7 +193,8 @@ class StoreWriter:
         r = self._retention
         if r.max_age_s is not None:
             conn.execute(
-                "DELETE FROM events WHERE pinned = 0 AND received_at < ?", (time.time() - r.max_age_s,)
+                "DELETE FROM events WHERE pinned = 0 AND received_at < ?",
+                (time.time() - r.max_age_s,),
             )
         if r.max_rows is not None:
             conn.execute(

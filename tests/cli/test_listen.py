@@ -1,4 +1,4 @@
-"""`b24monitor listen` and `export` as a user runs them: real subprocesses, real HTTP, real files."""
+"""`b24monitor listen` and `export` as a user runs them: real subprocesses, HTTP and files."""
 
 from __future__ import annotations
 
