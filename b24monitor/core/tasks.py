@@ -1,4 +1,4 @@
-"""Background tasks that are never lost: one helper keeps a reference, names them, reports failures."""
+"""Background tasks that are never lost: a helper keeps a reference, names them, reports failure."""
 
 from __future__ import annotations
 
@@ -23,13 +23,15 @@ def spawn(
     A bare `asyncio.create_task` whose result nobody holds can be garbage-collected mid-flight
     and its exception is never seen (mitmproxy utils/asyncio_utils.py does the same).
     """
-    task = asyncio.get_running_loop().create_task(coro, name=name)  # noqa: TID251
+    task = asyncio.get_running_loop().create_task(coro, name=name)
     _running.add(task)
     task.add_done_callback(lambda t: _finished(t, on_error))
     return task
 
 
-def _finished(task: asyncio.Task[Any], on_error: Callable[[str, BaseException], None] | None) -> None:
+def _finished(
+    task: asyncio.Task[Any], on_error: Callable[[str, BaseException], None] | None
+) -> None:
     _running.discard(task)
     if task.cancelled():
         return
