@@ -37,8 +37,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _filter_epilog() -> str:
+    from b24monitor.core.filters import help_text
+
+    return help_text()
+
+
 def _add_listen(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = commands.add_parser("listen", help="receive deliveries and print one line per event")
+    p = commands.add_parser(
+        "listen",
+        help="receive deliveries and print one line per event",
+        epilog=_filter_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=0, help="port to bind (default 0: any free port)")
     p.add_argument("--public-url", help="your own public base URL that reaches this receiver")
@@ -53,7 +64,12 @@ def _add_listen(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 def _add_export(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from b24monitor.core.export import format_names
 
-    p = commands.add_parser("export", help="write stored events as jsonl, json, csv or har")
+    p = commands.add_parser(
+        "export",
+        help="write stored events as jsonl, json, csv or har",
+        epilog=_filter_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--format", choices=format_names(), default="jsonl")
     p.add_argument("--filter", default="", help="export only events matching this filter")
     p.add_argument("--output", "-o", default="-", help="file to write, or - for stdout")

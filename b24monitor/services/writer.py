@@ -49,6 +49,7 @@ class Retention:
 
     max_rows: int | None = None
     max_age_s: float | None = None
+    check_every_s: float = 10.0  # rotation deletes in bulk; doing it per commit would cost acks
 
 
 class StoreWriter:
@@ -71,7 +72,7 @@ class StoreWriter:
         self._tokens = TokenBook()
         self._queue: asyncio.Queue[tuple[Delivery, asyncio.Future[Outcome]]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
-        self._last_retention = 0.0
+        self._last_retention = -float("inf")
 
     async def open(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._open_sync)
@@ -185,12 +186,14 @@ class StoreWriter:
         )
 
     def _maybe_rotate(self, conn: sqlite3.Connection) -> None:
-        """Apply retention at most every 10 s; pinned events are never removed."""
+        """Apply retention now and then; pinned events are never removed."""
+        r = self._retention
         now = time.monotonic()
-        if now - self._last_retention < 10.0:
+        if (r.max_rows is None and r.max_age_s is None) or (
+            now - self._last_retention < r.check_every_s
+        ):
             return
         self._last_retention = now
-        r = self._retention
         if r.max_age_s is not None:
             conn.execute(
                 "DELETE FROM events WHERE pinned = 0 AND received_at < ?",
