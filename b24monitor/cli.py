@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_listen(commands)
     _add_export(commands)
+    _add_tunnel(commands)
     return parser
 
 
@@ -52,13 +53,44 @@ def _add_listen(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=0, help="port to bind (default 0: any free port)")
-    p.add_argument("--public-url", help="your own public base URL that reaches this receiver")
+    _add_tunnel_flags(p)
     p.add_argument("--filter", default="", help="print only events matching this filter")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--body-limit", type=int, default=1024 * 1024, help="max body bytes (413)")
     p.add_argument("--keep-rows", type=int, default=None, help="retention: keep at most N events")
     p.add_argument("--keep-days", type=float, default=None, help="retention: keep N days")
     p.set_defaults(func=_run_listen)
+
+
+def _add_tunnel_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--public-url", help="your own public base URL that reaches this receiver")
+    p.add_argument(
+        "--tunnel",
+        choices=("ngrok", "none"),
+        default=None,
+        help="public route (default: ngrok when an ngrok authtoken is configured, else none)",
+    )
+    p.add_argument("--ngrok-domain", help="your reserved/static ngrok domain (stable URL)")
+    p.add_argument("--ngrok-region", help="ngrok region, e.g. eu, us, ap")
+    p.add_argument(
+        "--ngrok-path",
+        type=Path,
+        default=None,
+        help="the ngrok agent executable to use (env B24MONITOR_NGROK_PATH); "
+        "default: downloaded on first use",
+    )
+
+
+def _add_tunnel(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser("tunnel", help="set up and check the public route to the receiver")
+    sub = p.add_subparsers(dest="tunnel_command", metavar="ACTION", required=True)
+    check = sub.add_parser("check", help="start the tunnel, probe it, print the result, stop")
+    _add_tunnel_flags(check)
+    check.add_argument("--json", action="store_true", help="JSON lines instead of text")
+    check.set_defaults(func=_run_tunnel_check)
+    token = sub.add_parser("authtoken", help="store your ngrok authtoken (keyring or 0600 file)")
+    token.add_argument("token", help="from https://dashboard.ngrok.com/get-started/your-authtoken")
+    token.set_defaults(func=_run_tunnel_authtoken)
 
 
 def _add_export(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -112,9 +144,64 @@ def _run_listen(args: argparse.Namespace) -> int:
             max_rows=args.keep_rows,
             max_age_s=args.keep_days * 86400 if args.keep_days is not None else None,
         ),
+        tunnel=_tunnel_settings(args),
     )
     printer = headless.LinePrinter(sys.stdout, as_json=args.json)
     return asyncio.run(headless.listen(config, flt, printer))
+
+
+NGROK_SECRET_KEY = "@ngrok"  # the secret store's entry for the ngrok authtoken
+
+
+def _tunnel_settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    import os
+
+    from b24monitor.services.secrets import open_secret_store
+    from b24monitor.services.tunnel import AUTHTOKEN_ENV, Mode, TunnelSettings
+
+    if args.public_url and args.tunnel == "ngrok":
+        raise UsageError("--public-url and --tunnel ngrok exclude each other; choose one")
+    authtoken = os.environ.get(AUTHTOKEN_ENV) or open_secret_store().load(NGROK_SECRET_KEY).get(
+        "authtoken"
+    )
+    mode: Mode = args.tunnel or ("ngrok" if authtoken and not args.public_url else "none")
+    return TunnelSettings(
+        mode=mode,
+        authtoken=authtoken,
+        domain=args.ngrok_domain,
+        region=args.ngrok_region,
+        ngrok_path=args.ngrok_path,
+    )
+
+
+def _run_tunnel_check(args: argparse.Namespace) -> int:
+    from b24monitor import headless
+    from b24monitor.services.session import SessionConfig, normalize_public_url
+
+    settings = _tunnel_settings(args)
+    if settings.mode == "none" and not args.public_url:
+        raise UsageError(
+            "nothing to check: pass --tunnel ngrok (with an authtoken stored by "
+            "`b24monitor tunnel authtoken TOKEN` or in NGROK_AUTHTOKEN) or --public-url URL"
+        )
+    config = SessionConfig(
+        data_dir=_data_dir(args),
+        public_url=normalize_public_url(args.public_url) if args.public_url else None,
+        tunnel=settings,
+    )
+    printer = headless.LinePrinter(sys.stdout, as_json=args.json)
+    return asyncio.run(headless.tunnel_check(config, printer))
+
+
+def _run_tunnel_authtoken(args: argparse.Namespace) -> int:
+    from b24monitor.services.secrets import open_secret_store
+
+    token = args.token.strip()
+    if not token:
+        raise UsageError("the ngrok authtoken is empty")
+    open_secret_store().save(NGROK_SECRET_KEY, {"authtoken": token})
+    print("ngrok authtoken stored; `b24monitor listen` now opens an ngrok tunnel by default")
+    return 0
 
 
 def _run_export(args: argparse.Namespace) -> int:

@@ -15,7 +15,9 @@ from b24monitor.core.export import event_record
 from b24monitor.core.filters import Filter
 from b24monitor.core.masking import mask_secrets
 from b24monitor.core.model import CapturedEvent
+from b24monitor.core.tasks import spawn
 from b24monitor.services.session import Session, SessionConfig
+from b24monitor.services.tunnel import TunnelState
 
 VERIFIED_MARK = {True: "✔", False: "✖", None: "–"}
 
@@ -69,6 +71,7 @@ def format_event_line(ev: CapturedEvent) -> str:
 async def listen(config: SessionConfig, flt: Filter, printer: LinePrinter) -> int:
     """Run until SIGINT/SIGTERM; print each committed event that matches `flt`."""
     session = Session(config)
+    session.add_tunnel_listener(lambda state: _print_tunnel(session, state, printer))
     await session.start()
     stop = asyncio.Event()
     _install_signal_handlers(stop.set)
@@ -83,11 +86,53 @@ async def listen(config: SessionConfig, flt: Filter, printer: LinePrinter) -> in
 
     session.add_listener(on_batch)
     _announce(session, printer)
+    starting = None
+    if config.tunnel_settings().mode != "none":
+        starting = spawn(session.start_tunnel(), name="tunnel-start")
     try:
         await stop.wait()
     finally:
+        if starting is not None:
+            starting.cancel()  # an agent still starting is killed, not orphaned
+            await asyncio.gather(starting, return_exceptions=True)
         await session.stop()
     return 0
+
+
+async def tunnel_check(config: SessionConfig, printer: LinePrinter) -> int:
+    """Start the receiver and tunnel, probe once, print the verdict, stop: 0 when reachable."""
+    session = Session(config)
+    session.add_tunnel_listener(lambda state: _print_tunnel(session, state, printer))
+    await session.start()
+    try:
+        state = await session.start_tunnel()
+    finally:
+        await session.stop()
+    if not printer.as_json:
+        verdict = "reachable" if state.state == "reachable" else f"NOT reachable ({state.reason})"
+        printer.text(f"{state.public_url or 'no public URL'}: {verdict}")
+    return 0 if state.state == "reachable" else 1
+
+
+def _print_tunnel(session: Session, state: TunnelState, printer: LinePrinter) -> None:
+    handler_url = state.public_url + session.handler_path if state.public_url else None
+    if printer.as_json:
+        printer.json(
+            {
+                "type": "tunnel",
+                "state": state.state,
+                "public_url": state.public_url,
+                "handler_url": handler_url,
+                "reason": state.reason,
+            }
+        )
+        return
+    line = f"tunnel: {state.state}"
+    if state.state == "reachable":
+        line += f" — handler URL: {handler_url}"
+    elif state.reason:
+        line += f" — {state.reason}"
+    print(line, file=sys.stderr, flush=True)
 
 
 def _announce(session: Session, printer: LinePrinter) -> None:
@@ -103,9 +148,10 @@ def _announce(session: Session, printer: LinePrinter) -> None:
         return
     print(f"Listening on {session.local_url}", file=sys.stderr, flush=True)
     print(f"Handler URL: {session.handler_url}", file=sys.stderr, flush=True)
-    if session.public_url is None:
+    if session.config.tunnel_settings().mode == "none":
         print(
-            "No public URL: Bitrix24 cannot reach localhost. Pass --public-url, or use a tunnel.",
+            "No public URL: Bitrix24 cannot reach localhost. Pass --public-url URL, or "
+            "--tunnel ngrok with an ngrok authtoken (`b24monitor tunnel authtoken TOKEN`).",
             file=sys.stderr,
             flush=True,
         )

@@ -22,6 +22,7 @@ from b24monitor.services.writer import Outcome
 HANDLER_PATH_PREFIX = "/b24/"
 HANDLER_PATH_SUFFIX = "/events"
 PROBE_PREFIX = "/probe/"
+PROBE_TTL_S = 300.0
 
 
 def new_handler_path() -> str:
@@ -50,13 +51,17 @@ class Receiver:
         self.handler_path = handler_path
         self._submit = submit
         self._runner: web.AppRunner | None = None
-        self._probes: set[str] = set()
+        self._probes: dict[str, float] = {}  # token → registered at (monotonic)
         self.stray_hits = 0
         self.port = 0
 
     def register_probe(self, token: str) -> None:
-        """Allow one GET of /probe/<token> (thread-safe: set.add is atomic under the GIL)."""
-        self._probes.add(token)
+        """Allow one GET of /probe/<token> within PROBE_TTL_S (called from the tunnel's thread)."""
+        now = time.monotonic()
+        # Probes that never arrived (a dead tunnel) expire instead of piling up.
+        for stale in [t for t, at in list(self._probes.items()) if now - at > PROBE_TTL_S]:
+            self._probes.pop(stale, None)
+        self._probes[token] = now
 
     async def start(self) -> None:
         app = web.Application(client_max_size=self.settings.body_limit)
@@ -108,8 +113,7 @@ class Receiver:
 
     async def _on_probe(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
-        if token in self._probes:
-            self._probes.discard(token)
+        if self._probes.pop(token, None) is not None:
             return web.Response(text=f"b24monitor-probe {token}")
         return await self._on_stray(request)
 

@@ -10,13 +10,14 @@ import asyncio
 import contextlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from b24monitor.core.errors import UsageError
 from b24monitor.services.capture import CaptureThread
 from b24monitor.services.receiver import ReceiverSettings, new_handler_path
 from b24monitor.services.store import EventStore
+from b24monitor.services.tunnel import Tunnel, TunnelSettings, TunnelState
 from b24monitor.services.writer import Retention
 
 DB_NAME = "events.sqlite3"
@@ -45,11 +46,22 @@ def normalize_public_url(url: str) -> str:
 class SessionConfig:
     data_dir: Path
     receiver: ReceiverSettings = field(default_factory=ReceiverSettings)
-    public_url: str | None = None
+    public_url: str | None = None  # the user's own public base URL (tunnel mode "url")
     retention: Retention = field(default_factory=Retention)
+    tunnel: TunnelSettings = field(default_factory=TunnelSettings)
+
+    def tunnel_settings(self) -> TunnelSettings:
+        """The tunnel settings with the own-URL mode and our private ngrok config filled in."""
+        settings = self.tunnel
+        if self.public_url is not None:
+            settings = replace(settings, mode="url", public_url=self.public_url)
+        if settings.mode == "ngrok" and settings.config_path is None:
+            settings = replace(settings, config_path=self.data_dir / "ngrok" / "ngrok.yml")
+        return settings
 
 
 BatchListener = Callable[[list[int]], None]
+TunnelListener = Callable[[TunnelState], None]
 
 
 class Session:
@@ -63,11 +75,18 @@ class Session:
         self.handler_path = ""
         self.public_url = config.public_url
         self._listeners: list[BatchListener] = []
+        self._tunnel_listeners: list[TunnelListener] = []
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.tunnel: Tunnel | None = None
+        self.tunnel_state = TunnelState("stopped")
 
     def add_listener(self, listener: BatchListener) -> None:
         """`listener(ids)` runs on the front end's loop once per committed batch."""
         self._listeners.append(listener)
+
+    def add_tunnel_listener(self, listener: TunnelListener) -> None:
+        """`listener(state)` runs on the front end's loop on every tunnel state change."""
+        self._tunnel_listeners.append(listener)
 
     @property
     def local_url(self) -> str:
@@ -99,8 +118,35 @@ class Session:
                 f"({exc.strerror or exc}); choose another --port"
             ) from None
 
+    async def start_tunnel(self) -> TunnelState:
+        """Bring up the public route (ngrok or own URL) and probe it; never raises for failures.
+
+        Separate from start() so front ends can show the local receiver at once and the tunnel's
+        progress as it comes (an agent download or start can take seconds).
+        """
+        assert self.capture is not None, "start() first"
+        self.tunnel = Tunnel(
+            self.config.tunnel_settings(),
+            local_port=self.capture.port,
+            register_probe=self.capture.register_probe,
+            on_state=self._on_tunnel_state,
+        )
+        return await self.tunnel.start()
+
+    def _on_tunnel_state(self, state: TunnelState) -> None:
+        self.tunnel_state = state
+        # Only a proven URL becomes the handler URL; while unreachable the last one is kept,
+        # so bindings are not re-pointed at a URL that does not work.
+        if state.state == "reachable" and state.public_url:
+            self.public_url = state.public_url
+        for listener in self._tunnel_listeners:
+            listener(state)
+
     async def stop(self) -> None:
-        """Stop accepting, commit what arrived, close the store (in this order)."""
+        """Stop the tunnel, stop accepting, commit what arrived, close the store (in this order)."""
+        if self.tunnel is not None:
+            await self.tunnel.stop()
+            self.tunnel = None
         if self.capture is not None:
             await asyncio.to_thread(self.capture.stop)
             self.capture = None
