@@ -31,6 +31,9 @@ def decode_body(body: bytes, content_type: str) -> dict[str, Any]:
     mime = content_type.partition(";")[0].strip().lower()
     if mime == "application/json" or mime.endswith("+json"):
         return _decode_json(body)
+    if body[:1] == b"{" and mime in ("", "application/x-www-form-urlencoded", "text/plain"):
+        # `curl -d '{"event": …}'` labels JSON as a form; a real form never starts with "{".
+        return _decode_json(body)
     # Form is also the guess for a missing or unknown content type: that is what Bitrix24 sends
     # (spec §1.2) and parse_form refuses anything it cannot read.
     return parse_form(body)
