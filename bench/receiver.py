@@ -132,15 +132,16 @@ def main() -> None:
         for name in ("bare aiohttp", "b24monitor"):
             best = None
             for _ in range(args.rounds):
-                tmp = Path(tempfile.mkdtemp(prefix="b24bench-"))
-                proc, url = start_bare() if name == "bare aiohttp" else start_monitor(tmp)
-                try:
-                    total, lat = asyncio.run(burst(url, args.n, args.concurrency, keepalive))
-                finally:
-                    proc.terminate()
-                    proc.wait()
-                if name == "b24monitor":
-                    assert stored(tmp) == args.n, "not every acknowledged delivery was stored"
+                with tempfile.TemporaryDirectory(prefix="b24bench-") as tmp_name:
+                    tmp = Path(tmp_name)
+                    proc, url = start_bare() if name == "bare aiohttp" else start_monitor(tmp)
+                    try:
+                        total, lat = asyncio.run(burst(url, args.n, args.concurrency, keepalive))
+                    finally:
+                        proc.terminate()
+                        proc.wait()
+                    if name == "b24monitor":
+                        assert stored(tmp) == args.n, "not every acknowledged delivery was stored"
                 r = row(f"{name} ({mode})", total, lat, args.n)
                 if best is None or r["total_s"] < best["total_s"]:  # type: ignore[operator]
                     best = r
