@@ -1,0 +1,106 @@
+"""The sandbox's own control endpoints under `/sandbox/` — not a Bitrix24 feature.
+
+They let a user or a test in another process do what a portal administrator or employee would:
+install the app, fire an event, expire tokens, and read what was delivered.
+
+    GET  /sandbox/                      connection details as JSON
+    POST /sandbox/install?handler=URL   install (update=1: update) the app
+    POST /sandbox/fire                  JSON {"event", "data", "user_id"}; user_id null = robot
+    POST /sandbox/expire-tokens         every access token expires
+    POST /sandbox/revoke-refresh-tokens every refresh token stops working
+    GET  /sandbox/deliveries            the delivery log as JSON (last 1000)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from b24monitor.sandbox.delivery import DeliveryRecord
+
+if TYPE_CHECKING:
+    from b24monitor.sandbox.portal import SandboxPortal
+
+
+def _records(records: list[DeliveryRecord]) -> list[dict[str, Any]]:
+    return [asdict(record) for record in records]
+
+
+def _problem(text: str) -> web.Response:
+    return web.json_response({"error": "SANDBOX_REQUEST", "error_description": text}, status=400)
+
+
+class Control:
+    """aiohttp handlers for the sandbox control endpoints of one portal."""
+
+    def __init__(self, portal: SandboxPortal) -> None:
+        self._portal = portal
+
+    def routes(self) -> list[web.RouteDef]:
+        """The control routes."""
+        return [
+            web.get("/sandbox/", self.info),
+            web.post("/sandbox/install", self.install),
+            web.post("/sandbox/fire", self.fire),
+            web.post("/sandbox/expire-tokens", self.expire),
+            web.post("/sandbox/revoke-refresh-tokens", self.revoke),
+            web.get("/sandbox/deliveries", self.deliveries),
+        ]
+
+    async def info(self, request: web.Request) -> web.Response:
+        """Connection details for clients and tests."""
+        p = self._portal
+        return web.json_response(
+            {
+                "base_url": p.base_url,
+                "client_endpoint": p.client_endpoint,
+                "server_endpoint": p.server_endpoint,
+                "token_url": p.token_url,
+                "webhook_url": p.webhook_url,
+                "client_id": p.client_id,
+                "client_secret": p.client_secret,
+                "member_id": p.member_id,
+                "domain": p.domain,
+                "application_token": p.application_token,
+            }
+        )
+
+    async def install(self, request: web.Request) -> web.Response:
+        """Install or update the app, delivering ONAPPINSTALL/ONAPPUPDATE to `handler`."""
+        handler = request.query.get("handler", "")
+        if not handler.startswith(("http://", "https://")):
+            return _problem("Pass handler=<http(s) URL of your handler>")
+        update = request.query.get("update", "0") not in ("", "0")
+        record = await self._portal.install(handler, update=update)
+        return web.json_response(asdict(record))
+
+    async def fire(self, request: web.Request) -> web.Response:
+        """Fire one event described by a JSON body."""
+        try:
+            body = json.loads(await request.read())
+        except ValueError:
+            return _problem('The body must be JSON: {"event": ..., "data": ..., "user_id": ...}')
+        if not isinstance(body, dict) or not isinstance(body.get("event"), str):
+            return _problem('The JSON body needs an "event" code')
+        user_id = body.get("user_id", 1)
+        if user_id is not None and not isinstance(user_id, int):
+            return _problem("user_id must be a number or null")
+        records = await self._portal.fire(body["event"], body.get("data", {}), user_id=user_id)
+        return web.json_response(_records(records))
+
+    async def expire(self, request: web.Request) -> web.Response:
+        """Expire every access token."""
+        self._portal.expire_access_tokens()
+        return web.json_response({"result": True})
+
+    async def revoke(self, request: web.Request) -> web.Response:
+        """Revoke every refresh token."""
+        self._portal.revoke_refresh_tokens()
+        return web.json_response({"result": True})
+
+    async def deliveries(self, request: web.Request) -> web.Response:
+        """The most recent delivery attempts."""
+        return web.json_response(_records(self._portal.delivery_log[-1000:]))
