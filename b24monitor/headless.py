@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -156,6 +157,19 @@ def _announce(session: Session, printer: LinePrinter) -> None:
             flush=True,
         )
     print("Press Ctrl+C to stop.", file=sys.stderr, flush=True)
+
+
+def run_until_signal(coro: Coroutine[Any, Any, None]) -> int:
+    """Run `coro` until it ends or SIGINT/SIGTERM cancels it; exit code 0 either way."""
+
+    async def main() -> int:
+        task = spawn(coro, name="main")
+        _install_signal_handlers(lambda: task.cancel() and None)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return 0
+
+    return asyncio.run(main())
 
 
 def _install_signal_handlers(callback: Callable[[], None]) -> None:
