@@ -164,7 +164,7 @@ def run_until_signal(coro: Coroutine[Any, Any, None]) -> int:
 
     async def main() -> int:
         task = spawn(coro, name="main")
-        _install_signal_handlers(lambda: task.cancel() and None)
+        _install_signal_handlers(task.cancel)
         with contextlib.suppress(asyncio.CancelledError):
             await task
         return 0
@@ -172,7 +172,7 @@ def run_until_signal(coro: Coroutine[Any, Any, None]) -> int:
     return asyncio.run(main())
 
 
-def _install_signal_handlers(callback: Callable[[], None]) -> None:
+def _install_signal_handlers(callback: Callable[[], object]) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, callback)
