@@ -1,15 +1,28 @@
 """The one exception tree of b24monitor; every message says what happened and what to do.
 
-    B24MonitorError
-    ├── UsageError                 bad command-line or settings input (exit code 2)
-    ├── MalformedDelivery          a delivery body that cannot be decoded (stored raw, answered 400)
-    ├── FilterSyntaxError          a filter expression that does not parse (carries the column)
-    ├── StoreError                 the database cannot be used
-    │   ├── StoreCorrupt           the file is not a b24monitor database or is damaged
-    │   └── StoreTooNew            the file was written by a newer b24monitor
-    ├── ExportError                an export cannot be written
-    ├── PortalError                the portal or its OAuth server refused or failed a call
-    └── TunnelError                the public tunnel could not be started or reached
+B24MonitorError
+├── UsageError                 bad command-line or settings input (exit code 2)
+├── MalformedDelivery          a delivery body that cannot be decoded (stored raw, answered 400)
+├── FilterSyntaxError          a filter expression that does not parse (carries the column)
+├── StoreError                 the database cannot be used
+│   ├── StoreCorrupt           the file is not a b24monitor database or is damaged
+│   └── StoreTooNew            the file was written by a newer b24monitor
+├── ExportError                an export cannot be written
+├── PortalError                the portal or its OAuth server refused or failed a call
+│   ├── PortalCallError        a method answered with an error envelope (method, code, status)
+│   │   ├── WrongAuthType      WRONG_AUTH_TYPE: event methods need a local application
+│   │   ├── PortalAccessDenied ACCESS_DENIED and other rights errors (admin, scope, plan)
+│   │   ├── EventNotFound      ERROR_EVENT_NOT_FOUND: the event is outside the app's scopes
+│   │   ├── QueryLimitExceeded QUERY_LIMIT_EXCEEDED still failing after paced retries
+│   │   ├── OperationTimeLimit OPERATION_TIME_LIMIT: the method is blocked for a while
+│   │   └── OAuthError         the OAuth server refused a token refresh (not invalid_grant)
+│   ├── PortalUnavailable      network failure, timeout or 5xx after bounded retries
+│   ├── ReauthorizationNeeded  the refresh token is dead: re-install the app or re-authorize
+│   ├── BatchCommandSkipped    a batch command not run because an earlier one failed (halt)
+│   ├── ProfileError           a portal profile is missing, of the wrong kind or not installed
+│   ├── DestructiveReadRefused event.offline.get would delete rows and nobody confirmed it
+│   └── PingTimeout            event.test was accepted but its ONAPPTEST never arrived
+└── TunnelError                the public tunnel could not be started or reached
 """
 
 from __future__ import annotations
@@ -62,3 +75,118 @@ class PortalError(B24MonitorError):
 
 class TunnelError(B24MonitorError):
     """The public tunnel could not be started or is not reachable."""
+
+
+class PortalCallError(PortalError):
+    """A REST method answered with an error envelope (spec §2.0, §5.3).
+
+    The message is one sentence: the method, the portal's code, and what to do. `description`
+    keeps the portal's own text for the detail view; it never carries tokens.
+    """
+
+    def __init__(
+        self, method: str, code: str, advice: str, *, status: int = 400, description: str = ""
+    ) -> None:
+        super().__init__(f"{method} failed with {code}: {advice}.")
+        self.method = method
+        self.code = code
+        self.advice = advice
+        self.status = status
+        self.description = description
+
+
+class WrongAuthType(PortalCallError):
+    """WRONG_AUTH_TYPE: event methods accept only an application's OAuth token (spec §2.0)."""
+
+
+class PortalAccessDenied(PortalCallError):
+    """ACCESS_DENIED and kin: the user, the app's scopes or the plan do not allow the call."""
+
+
+class EventNotFound(PortalCallError):
+    """ERROR_EVENT_NOT_FOUND: the event code is unknown or outside the app's scopes (spec §2.2)."""
+
+
+class QueryLimitExceeded(PortalCallError):
+    """QUERY_LIMIT_EXCEEDED kept coming back although the client paced its retries (spec §5.4)."""
+
+
+class OperationTimeLimit(PortalCallError):
+    """OPERATION_TIME_LIMIT: the method is blocked until `reset_at` (Unix seconds, if known)."""
+
+    def __init__(
+        self,
+        method: str,
+        code: str,
+        advice: str,
+        *,
+        status: int = 429,
+        description: str = "",
+        reset_at: float | None = None,
+    ) -> None:
+        super().__init__(method, code, advice, status=status, description=description)
+        self.reset_at = reset_at
+
+
+class OAuthError(PortalCallError):
+    """The OAuth server refused a token refresh for a reason other than a dead refresh token."""
+
+
+class PortalUnavailable(PortalError):
+    """The portal could not be reached or kept failing (network, timeout, 5xx) after retries."""
+
+    def __init__(self, method: str, reason: str) -> None:
+        super().__init__(
+            f"{method} failed with {reason} after several attempts: "
+            "check the network connection and the portal's availability, then try again."
+        )
+        self.method = method
+        self.reason = reason
+
+
+class ReauthorizationNeeded(PortalError):
+    """The refresh token was rejected (invalid_grant) and no newer pair exists (spec §5.2)."""
+
+    def __init__(self, profile: str) -> None:
+        super().__init__(
+            f"oauth/token failed with invalid_grant for profile “{profile}”: "
+            "re-install the app in the portal or re-authorize it to get new tokens."
+        )
+        self.profile = profile
+
+
+class BatchCommandSkipped(PortalError):
+    """A batch command was not run because an earlier one failed under halt=1 (spec §5.5)."""
+
+    def __init__(self, method: str) -> None:
+        super().__init__(
+            f"{method} was not run because an earlier command of the same batch failed "
+            "(halt): fix that error and run it again."
+        )
+        self.method = method
+
+
+class ProfileError(PortalError):
+    """A portal profile is missing, of the wrong kind, not installed, or cannot be stored."""
+
+
+class DestructiveReadRefused(PortalError):
+    """event.offline.get would delete the rows it returns, and nobody confirmed that (spec §2.6)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "event.offline.get cannot reserve rows because feature rest_offline_extended is off "
+            "on this plan: confirm a destructive read (rows are deleted as they are fetched) "
+            "or use the read-only queue view."
+        )
+
+
+class PingTimeout(PortalError):
+    """event.test was accepted but no ONAPPTEST delivery came back in time (spec §2.5)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            f"event.test was accepted but no ONAPPTEST delivery arrived within {seconds:g} s: "
+            "check that the tunnel is up and ONAPPTEST is bound at the current handler URL."
+        )
+        self.seconds = seconds

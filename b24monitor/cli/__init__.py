@@ -1,0 +1,71 @@
+"""Command-line entry point: parses arguments, runs a headless command or opens the GUI.
+
+Exit codes: 0 ok, 2 usage error, 1 failure with one clear sentence on stderr (a traceback only
+with --debug). Each command lives in its own module with a `register(subcommands)`; the GUI
+and the heavy services are imported lazily, so headless commands never load Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from b24monitor import __version__
+from b24monitor.cli import export, listen, sandbox, tunnel
+from b24monitor.cli.common import data_dir
+from b24monitor.core.errors import B24MonitorError, UsageError
+
+Command = Callable[[argparse.Namespace], int]
+COMMANDS = (listen, export, tunnel, sandbox)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="b24monitor",
+        description="Receive, decode, verify and store Bitrix24 REST event deliveries. "
+        "With no command, opens the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"b24monitor {__version__}")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None,
+        help="where the database and settings live (env B24MONITOR_DATA_DIR)",
+    )  # fmt: skip
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in COMMANDS:
+        command.register(commands)
+    return parser
+
+
+def _run_gui(args: argparse.Namespace) -> int:
+    try:
+        from b24monitor.gui.app import run
+    except ImportError as exc:
+        raise B24MonitorError(
+            f"the desktop app cannot start ({exc}); run `bash packaging/install-deps`, "
+            "or use `b24monitor listen` for the headless monitor"
+        ) from None
+    exit_code: int = run(data_dir(args))
+    return exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
+    func: Command = getattr(args, "func", _run_gui)
+    try:
+        return func(args)
+    except UsageError as exc:
+        print(f"b24monitor: {exc}", file=sys.stderr)
+        return 2
+    except B24MonitorError as exc:
+        if args.debug:
+            raise
+        print(f"b24monitor: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,79 @@
+"""`b24monitor export`: stream stored events to a file or stdout in one of the formats."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from b24monitor.cli.common import Subcommands, data_dir, filter_epilog, parse_filter
+from b24monitor.core.errors import UsageError
+
+
+def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
+    from b24monitor.core.export import format_names
+
+    p = commands.add_parser(
+        "export",
+        help="write stored events as jsonl, json, csv or har",
+        epilog=filter_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--format", choices=format_names(), default="jsonl")
+    p.add_argument("--filter", default="", help="export only events matching this filter")
+    p.add_argument("--output", "-o", default="-", help="file to write, or - for stdout")
+    p.add_argument("--reveal-secrets", action="store_true", help="do not mask tokens")
+    p.set_defaults(func=_run_export)
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    import time
+
+    from b24monitor.core.export import export_events
+    from b24monitor.services.session import DB_NAME
+    from b24monitor.services.store import EventStore
+
+    flt = parse_filter(args.filter)
+    db_path = data_dir(args) / DB_NAME
+    if not db_path.exists():
+        raise UsageError(f"no events stored yet in {db_path.parent}; run `b24monitor listen` first")
+    store = EventStore(db_path)
+    where, params = flt.to_sql(now=time.time())
+    try:
+        if args.output == "-":
+            count = export_events(
+                store.iter_events(where, params),
+                sys.stdout,
+                args.format,
+                reveal_secrets=args.reveal_secrets,
+            )
+        else:
+            count = _export_to_file(store, where, params, args)
+    finally:
+        store.close()
+    print(f"exported {count} events", file=sys.stderr)
+    return 0
+
+
+def _export_to_file(store, where, params, args) -> int:  # type: ignore[no-untyped-def]
+    import os
+
+    from b24monitor.core.errors import ExportError
+    from b24monitor.core.export import export_events
+
+    target = Path(args.output)
+    tmp = target.with_name(target.name + ".part")
+    try:
+        newline = "" if args.format == "csv" else None  # the csv module writes its own \r\n
+        with open(tmp, "w", encoding="utf-8", newline=newline) as out:
+            count = export_events(
+                store.iter_events(where, params),
+                out,
+                args.format,
+                reveal_secrets=args.reveal_secrets,
+            )
+        os.replace(tmp, target)  # a cancelled export never leaves half a file under the name
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
+    return count

@@ -1,0 +1,242 @@
+"""REST client for one app profile: auth, token refresh, pacing, retries, batch, pagination.
+
+Calls go to `<client_endpoint><method>` as a JSON body with `auth=<access token>` (spec §5.1).
+Error envelopes become typed exceptions (core/portal_errors.py, spec §5.3). expired_token or
+invalid_token triggers one refresh, serialized so concurrent callers share it (spec §5.2; the
+CRest race in crest#13); the store is re-read first because another process may already have
+refreshed. Requests are paced by a leaky bucket (spec §5.4).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from b24monitor.core import batch as rest_batch
+from b24monitor.core.errors import (
+    BatchCommandSkipped,
+    PortalError,
+    PortalUnavailable,
+    ProfileError,
+    ReauthorizationNeeded,
+)
+from b24monitor.core.portal_errors import (
+    QUERY_LIMIT,
+    RETRY_CODES,
+    TOKEN_CODES,
+    error_code,
+    from_envelope,
+    oauth_error,
+)
+from b24monitor.services import oauth
+from b24monitor.services.profiles import Profile, ProfileStore
+from b24monitor.services.rate_limit import LeakyBucket
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RestResponse:
+    """One successful answer: `result` plus the pagination and timing fields (spec §5.6, §5.7)."""
+
+    result: Any
+    total: int | None = None
+    next: int | None = None
+    time: Mapping[str, Any] = field(default_factory=dict)
+
+
+class PortalClient:
+    """Calls the portal of one installed app profile on behalf of the front end's loop."""
+
+    def __init__(
+        self,
+        profile_name: str,
+        store: ProfileStore,
+        http: httpx.AsyncClient,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        bucket: LeakyBucket | None = None,
+        retries: int = 3,
+        paced_retries: int = 60,
+        backoff: float = 0.5,
+    ) -> None:
+        self.profile_name = profile_name
+        self._store = store
+        self._http = http
+        self._sleep = sleep
+        self._bucket = bucket or LeakyBucket(clock=clock, sleep=sleep)
+        self._retries = retries
+        self._paced_retries = paced_retries
+        self._backoff = backoff
+        self._profile: Profile | None = None
+        self._refresh_lock = asyncio.Lock()
+        self._dead_refresh_token: str | None = None
+
+    @property
+    def needs_reauthorization(self) -> bool:
+        """True after the refresh token was rejected and no newer pair appeared in the store."""
+        return self._dead_refresh_token is not None
+
+    async def call(self, method: str, params: Mapping[str, Any] | None = None) -> Any:
+        """Call `method` and return its `result`; raises a PortalError subclass on failure."""
+        return (await self.request(method, params)).result
+
+    async def request(self, method: str, params: Mapping[str, Any] | None = None) -> RestResponse:
+        """Call `method` and return the whole answer (result, total, next, time)."""
+        profile = self._current()
+        refreshed_via_oauth = False
+        for attempt in range(3):
+            status, body = await self._send(method, params or {}, profile)
+            code = error_code(body)
+            if code is None and status < 400 and "result" in body:
+                return _response(body)
+            if code not in TOKEN_CODES or refreshed_via_oauth or attempt == 2:
+                break
+            # One OAuth refresh per call; a pair another process stored is tried first.
+            profile, refreshed_via_oauth = await self._refreshed(profile.access_token)
+        subject = str((params or {}).get("event", ""))
+        raise from_envelope(method, status, body, subject.upper())
+
+    async def batch(self, calls: Sequence[rest_batch.Call], halt: bool = False) -> list[Any]:
+        """Run calls in `batch` requests of ≤ 50; each item is a result or a PortalError (§5.5)."""
+        results: list[Any] = []
+        for chunk in rest_batch.chunks(calls):
+            if halt and any(isinstance(r, PortalError) for r in results):
+                results.extend(BatchCommandSkipped(method) for method, _ in chunk)
+                continue
+            cmd = rest_batch.command_map(chunk)
+            answer = await self.call("batch", {"halt": 1 if halt else 0, "cmd": cmd})
+            results.extend(rest_batch.unpack(chunk, answer))
+        return results
+
+    async def call_all(self, method: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+        """Every item of a list method, following `next` page by page (spec §5.6)."""
+        items: list[Any] = []
+        query = dict(params or {})
+        while True:
+            page = await self.request(method, query)
+            result = page.result
+            items.extend(result if isinstance(result, list) else [result])
+            if page.next is None or page.next <= int(query.get("start", 0)):
+                return items
+            query["start"] = page.next
+
+    def _current(self) -> Profile:
+        if self._profile is None or self._dead_refresh_token is not None:
+            profile = self._store.get(self.profile_name)
+            if profile.kind != "app":
+                raise ProfileError(
+                    f"profile “{self.profile_name}” is an outgoing webhook: it receives events "
+                    "but cannot call the portal; use a local-application profile."
+                )
+            if not profile.installed:
+                raise ProfileError(
+                    f"profile “{self.profile_name}” is not installed yet: add the local app in "
+                    "the portal and wait for its ONAPPINSTALL to arrive."
+                )
+            if profile.refresh_token == self._dead_refresh_token:
+                raise ReauthorizationNeeded(self.profile_name)
+            self._dead_refresh_token = None
+            self._profile = profile
+        return self._profile
+
+    async def _send(
+        self, method: str, params: Mapping[str, Any], profile: Profile
+    ) -> tuple[int, dict[str, Any]]:
+        """POST once the bucket allows; QUERY_LIMIT_EXCEEDED is paced, 5xx/timeouts retried."""
+        url = profile.client_endpoint.rstrip("/") + "/" + method
+        payload = {**params, "auth": profile.access_token}
+        failures = paced = 0
+        while True:
+            await self._bucket.acquire()
+            try:
+                response = await self._http.post(url, json=payload)
+            except httpx.TransportError as exc:
+                status, body, reason = 0, {}, type(exc).__name__
+            else:
+                status, body, reason = response.status_code, _json(response), ""
+            code = error_code(body)
+            if code == QUERY_LIMIT and paced < self._paced_retries:
+                paced += 1
+                self._bucket.fill()  # the next slot is 1/rate away: the portal drains too
+                continue
+            if (status and status < 500) or (code and code not in RETRY_CODES):
+                return status, body
+            failures += 1
+            if failures > self._retries:
+                if code:
+                    return status, body
+                raise PortalUnavailable(method, reason or f"HTTP {status}")
+            await self._sleep(self._backoff * 2 ** (failures - 1))
+
+    async def _refreshed(self, failed_access_token: str) -> tuple[Profile, bool]:
+        """A newer pair: from the store if someone already refreshed (False), else via OAuth."""
+        async with self._refresh_lock:
+            latest = self._store.get(self.profile_name)
+            if latest.access_token != failed_access_token:
+                self._profile = latest  # another caller or process already refreshed
+                return latest, False
+            answer = await oauth.refresh(
+                self._http,
+                server_endpoint=latest.server_endpoint,
+                client_id=latest.client_id,
+                client_secret=latest.client_secret,
+                refresh_token=latest.refresh_token,
+                sleep=self._sleep,
+                retries=self._retries,
+                backoff=self._backoff,
+            )
+            if isinstance(answer, oauth.TokenPair):
+                self._store.save_tokens(
+                    self.profile_name,
+                    access_token=answer.access_token,
+                    refresh_token=answer.refresh_token,
+                    expires=answer.expires,
+                    scope=answer.scope or None,
+                    client_endpoint=answer.client_endpoint or None,
+                )
+                log.info("access token of profile %s refreshed", self.profile_name)
+            elif answer.code == "invalid_grant":
+                self._after_invalid_grant(latest)
+            else:
+                raise oauth_error(answer.status, answer.body)
+            self._profile = self._store.get(self.profile_name)  # newest pair wins (spec §7.7)
+            return self._profile, True
+
+    def _after_invalid_grant(self, used: Profile) -> None:
+        """Another process may have rotated the pair meanwhile; else re-authorization is due."""
+        latest = self._store.get(self.profile_name)
+        if latest.refresh_token != used.refresh_token:
+            return
+        self._dead_refresh_token = used.refresh_token
+        log.warning("refresh token of profile %s rejected (invalid_grant)", self.profile_name)
+        raise ReauthorizationNeeded(self.profile_name)
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _int_or_none(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
+
+
+def _response(body: Mapping[str, Any]) -> RestResponse:
+    timing = body.get("time")
+    return RestResponse(
+        result=body["result"],
+        total=_int_or_none(body.get("total")),
+        next=_int_or_none(body.get("next")),
+        time=timing if isinstance(timing, Mapping) else {},
+    )

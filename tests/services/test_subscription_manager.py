@@ -1,0 +1,178 @@
+"""SubscriptionManager: intent persisted first, one batch per reconcile, rows with states."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fake_rest import FakeClock, FakePortal, RestFault, installed_store
+
+from b24monitor.core.errors import PortalUnavailable
+from b24monitor.core.subscriptions import ReconcileReport, Subscription
+from b24monitor.services.portal_client import PortalClient
+from b24monitor.services.subscriptions import DesiredStore, SubscriptionManager
+
+URL = "https://new-tunnel.ngrok-free.app/b24/S3cr3tPathSegment22ch/events"
+OLD = "https://3f2a-91-0-0-1.ngrok-free.app/b24/S3cr3tPathSegment22ch/events"
+FOREIGN = "https://crm-sync.example.com/bitrix/hook"
+
+
+def online(event: str, handler: str) -> dict[str, Any]:
+    return {"event": event, "handler": handler, "auth_type": "0", "offline": 0}
+
+
+def make_manager(
+    tmp_path: Path, portal: FakePortal, url: str | None = URL, **kwargs: Any
+) -> SubscriptionManager:
+    clock = FakeClock()
+    store = installed_store(tmp_path, portal)
+    client = PortalClient("acme", store, portal.client(), clock=clock, sleep=clock.sleep)
+    desired = DesiredStore(tmp_path / "data", "acme")
+    return SubscriptionManager(client, desired, url, **kwargs)
+
+
+def batches(portal: FakePortal) -> list[dict[str, str]]:
+    return [p["cmd"] for m, p in portal.calls if m == "batch"]
+
+
+@pytest.mark.asyncio
+async def test_set_wanted_binds_in_one_batch_and_reports_bound(tmp_path: Path) -> None:
+    portal = FakePortal()
+    reports: list[ReconcileReport] = []
+    manager = make_manager(tmp_path, portal, ping=False, on_report=reports.append)
+    report = await manager.set_wanted("onCrmDealAdd")
+    assert report.state_of("ONCRMDEALADD") == "bound"
+    assert portal.bindings == [online("ONCRMDEALADD", URL)]
+    assert portal.http_methods == ["event.get", "batch"]
+    assert [r.state_of("ONCRMDEALADD") for r in reports] == ["pending", "bound"]
+    # Nothing to do the second time: event.get only, no batch.
+    await manager.reconcile()
+    assert portal.http_methods == ["event.get", "batch", "event.get"]
+
+
+@pytest.mark.asyncio
+async def test_desired_set_is_persisted_before_any_call(tmp_path: Path) -> None:
+    portal = FakePortal()
+    manager = make_manager(tmp_path, portal)
+
+    def down(_params: dict[str, Any]) -> Any:
+        return httpx.Response(503, text="maintenance")
+
+    portal.methods["event.get"] = down
+    with pytest.raises(PortalUnavailable):
+        await manager.set_wanted("ONTASKADD", "offline")
+    saved = json.loads((tmp_path / "data" / "subscriptions.json").read_text())
+    assert saved["profiles"]["acme"]["wanted"] == [["ONTASKADD", "offline"]]
+    assert DesiredStore(tmp_path / "data", "acme").load().wanted == {
+        Subscription("ONTASKADD", "offline")
+    }
+
+
+@pytest.mark.asyncio
+async def test_stale_bindings_move_foreign_stay(tmp_path: Path) -> None:
+    portal = FakePortal()
+    portal.bindings = [online("ONTASKADD", OLD), online("ONTASKADD", FOREIGN)]
+    manager = make_manager(tmp_path, portal, ping=False)
+    DesiredStore(tmp_path / "data", "acme").set(Subscription("ONTASKADD"), True)
+    report = await manager.reconcile()
+    assert report.state_of("ONTASKADD") == "stale-moved"
+    assert portal.bindings == [online("ONTASKADD", FOREIGN), online("ONTASKADD", URL)]
+    foreign = [r for r in report.rows if r.state == "foreign"]
+    assert [(r.event, r.handler) for r in foreign] == [("ONTASKADD", FOREIGN)]
+    assert len(batches(portal)) == 1
+
+
+@pytest.mark.asyncio
+async def test_new_handler_url_moves_every_binding(tmp_path: Path) -> None:
+    portal = FakePortal()
+    manager = make_manager(tmp_path, portal, url=OLD)
+    await manager.set_wanted("ONCRMDEALUPDATE")
+    report = await manager.set_handler_url(URL)
+    assert {r["handler"] for r in portal.bindings} == {URL}
+    assert {r["event"] for r in portal.bindings} == {"ONCRMDEALUPDATE", "ONAPPTEST"}
+    assert report.state_of("ONCRMDEALUPDATE") == "stale-moved"
+    assert manager.handler_url == URL
+
+
+@pytest.mark.asyncio
+async def test_offline_subscription_brings_the_offline_signal(tmp_path: Path) -> None:
+    portal = FakePortal()
+    manager = make_manager(tmp_path, portal, ping=False, min_timeout=15)
+    report = await manager.set_wanted("ONCRMDEALUPDATE", "offline")
+    assert report.state_of("ONCRMDEALUPDATE", "offline") == "bound"
+    assert report.state_of("ONOFFLINEEVENT") == "bound"
+    assert "event.bind?event=ONOFFLINEEVENT&handler=" in " ".join(batches(portal)[0].values())
+    assert any("options%5BminTimeout%5D=15" in c for c in batches(portal)[0].values())
+    # Turning it off unbinds the offline row and the signal, and forgets the release.
+    report = await manager.set_wanted("ONCRMDEALUPDATE", "offline", wanted=False)
+    assert portal.bindings == []
+    assert manager.desired().released == frozenset()
+
+
+@pytest.mark.asyncio
+async def test_offline_rows_not_ours_are_left_alone(tmp_path: Path) -> None:
+    portal = FakePortal()
+    portal.bindings = [{"event": "ONCRMLEADADD", "connector_id": "", "offline": 1}]
+    report = await make_manager(tmp_path, portal, ping=False).reconcile()
+    assert [r.state for r in report.rows] == ["foreign"]
+    assert portal.bindings == [{"event": "ONCRMLEADADD", "connector_id": "", "offline": 1}]
+
+
+@pytest.mark.asyncio
+async def test_already_binded_is_bound_and_errors_are_sentences(tmp_path: Path) -> None:
+    portal = FakePortal()
+    bind = portal.methods["event.bind"]
+
+    def picky(params: dict[str, Any]) -> Any:
+        if params["event"] == "ONIMBOTMESSAGEADD":
+            raise RestFault(400, "ERROR_EVENT_NOT_FOUND", "Event not found")
+        if params["event"] == "ONTASKADD":
+            raise RestFault(
+                400, "ERROR_CORE", "Unable to set event handler: Handler already binded"
+            )
+        return bind(params)
+
+    portal.methods["event.bind"] = picky
+    manager = make_manager(tmp_path, portal, ping=False)
+    desired = DesiredStore(tmp_path / "data", "acme")
+    for event in ("ONTASKADD", "ONIMBOTMESSAGEADD", "ONCRMDEALADD"):
+        desired.set(Subscription(event), True)
+    report = await manager.reconcile()
+    assert report.state_of("ONTASKADD") == "bound"
+    assert report.state_of("ONCRMDEALADD") == "bound"
+    assert report.state_of("ONIMBOTMESSAGEADD") == "error"
+    assert report.errors[0].detail == (
+        "event.bind failed with ERROR_EVENT_NOT_FOUND: ONIMBOTMESSAGEADD is not available with "
+        "this app's scopes; add its scope to the app in the portal and re-install it."
+    )
+
+
+@pytest.mark.asyncio
+async def test_without_handler_url_online_rows_are_pending(tmp_path: Path) -> None:
+    portal = FakePortal()
+    manager = make_manager(tmp_path, portal, url=None)
+    report = await manager.set_wanted("ONTASKADD")
+    assert report.state_of("ONTASKADD") == "pending"
+    assert report.state_of("ONAPPTEST") == "pending"
+    assert portal.bindings == []
+
+
+@pytest.mark.asyncio
+async def test_unbind_session_bindings_keeps_the_wish(tmp_path: Path) -> None:
+    portal = FakePortal()
+    portal.bindings = [online("ONTASKADD", FOREIGN)]
+    manager = make_manager(tmp_path, portal)
+    await manager.set_wanted("ONTASKADD")
+    await manager.set_wanted("ONCRMDEALADD", "offline")
+    assert len(portal.bindings) == 5  # foreign, ONAPPTEST, ONOFFLINEEVENT, ONTASKADD, offline
+    before = len(portal.http_methods)
+    await manager.unbind_session_bindings()
+    assert portal.http_methods[before:] == ["batch"]
+    assert portal.bindings == [
+        online("ONTASKADD", FOREIGN),
+        {"event": "ONCRMDEALADD", "connector_id": "", "offline": 1},
+    ]
+    assert Subscription("ONTASKADD") in manager.desired().wanted
