@@ -8,15 +8,20 @@ import json
 import signal
 import sys
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import replace
 from datetime import datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from b24monitor.demo import DemoPortal
 
 from b24monitor.core.export import event_record
 from b24monitor.core.filters import Filter
 from b24monitor.core.masking import mask_secrets
 from b24monitor.core.model import CapturedEvent
 from b24monitor.core.tasks import spawn
+from b24monitor.services.portal_link import Notice
 from b24monitor.services.session import Session, SessionConfig
 from b24monitor.services.tunnel import TunnelState
 
@@ -69,11 +74,29 @@ def format_event_line(ev: CapturedEvent) -> str:
     return "  ".join(parts)
 
 
-async def listen(config: SessionConfig, flt: Filter, printer: LinePrinter) -> int:
-    """Run until SIGINT/SIGTERM; print each committed event that matches `flt`."""
+async def listen(
+    config: SessionConfig,
+    flt: Filter,
+    printer: LinePrinter,
+    *,
+    demo: tuple[DemoPortal, Sequence[str], Sequence[str]] | None = None,
+) -> int:
+    """Run until SIGINT/SIGTERM; print each committed event that matches `flt`.
+
+    `demo`: a sandbox portal to start first, with the events to bind online and offline.
+    """
+    if demo is not None:
+        portal, online, offline = demo
+        config = replace(config, portal=await portal.start(online, offline))
     session = Session(config)
     session.add_tunnel_listener(lambda state: _print_tunnel(session, state, printer))
-    await session.start()
+    session.add_notice_listener(lambda notice: _print_notice(notice, printer))
+    try:
+        await session.start()
+    except BaseException:
+        if demo is not None:
+            await demo[0].stop()
+        raise
     stop = asyncio.Event()
     _install_signal_handlers(stop.set)
     where, params = flt.to_sql(now=time.time())
@@ -86,18 +109,48 @@ async def listen(config: SessionConfig, flt: Filter, printer: LinePrinter) -> in
             printer.event(ev)
 
     session.add_listener(on_batch)
-    _announce(session, printer)
+    _announce(session, printer, local_only_hint=demo is None)
     starting = None
     if config.tunnel_settings().mode != "none":
         starting = spawn(session.start_tunnel(), name="tunnel-start")
     try:
+        if demo is not None:
+            await demo[0].install(session.handler_url)
         await stop.wait()
     finally:
         if starting is not None:
             starting.cancel()  # an agent still starting is killed, not orphaned
             await asyncio.gather(starting, return_exceptions=True)
-        await session.stop()
+        await session.stop()  # unbinds first, while the portal is still there
+        if demo is not None:
+            await demo[0].stop()
     return 0
+
+
+def _print_notice(notice: Notice, printer: LinePrinter) -> None:
+    """Portal news as JSON lines (installed, bound, unbound, error, …) or one stderr line."""
+    kind = notice["type"]
+    if kind == "subscriptions":
+        return  # the whole table, for the GUI; its changes arrive as bound/unbound notices
+    if printer.as_json:
+        printer.json(notice)
+        return
+    print(f"portal: {_notice_text(notice)}", file=sys.stderr, flush=True)
+
+
+def _notice_text(n: Notice) -> str:
+    match n["type"]:
+        case "installed":
+            return f"app installed on {n.get('domain')} (member {n.get('member_id')})"
+        case "bound" | "unbound":
+            return f"{n['type']} {n['event']} ({n['event_type']})"
+        case "error":
+            return f"{n.get('where')}: {n.get('message')}"
+        case "offline":
+            return "new rows in the offline queue (`b24monitor offline list`)"
+        case "uninstalled":
+            return "the app was uninstalled from the portal"
+    return json.dumps(n, ensure_ascii=False)
 
 
 async def tunnel_check(config: SessionConfig, printer: LinePrinter) -> int:
@@ -136,7 +189,7 @@ def _print_tunnel(session: Session, state: TunnelState, printer: LinePrinter) ->
     print(line, file=sys.stderr, flush=True)
 
 
-def _announce(session: Session, printer: LinePrinter) -> None:
+def _announce(session: Session, printer: LinePrinter, *, local_only_hint: bool = True) -> None:
     if printer.as_json:
         printer.json(
             {
@@ -149,7 +202,7 @@ def _announce(session: Session, printer: LinePrinter) -> None:
         return
     print(f"Listening on {session.local_url}", file=sys.stderr, flush=True)
     print(f"Handler URL: {session.handler_url}", file=sys.stderr, flush=True)
-    if session.config.tunnel_settings().mode == "none":
+    if local_only_hint and session.config.tunnel_settings().mode == "none":
         print(
             "No public URL: Bitrix24 cannot reach localhost. Pass --public-url URL, or "
             "--tunnel ngrok with an ngrok authtoken (`b24monitor tunnel authtoken TOKEN`).",

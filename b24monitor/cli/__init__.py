@@ -14,12 +14,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from b24monitor import __version__
-from b24monitor.cli import export, listen, sandbox, tunnel
+from b24monitor.cli import export, listen, offline, portal, sandbox, tunnel
 from b24monitor.cli.common import data_dir
 from b24monitor.core.errors import B24MonitorError, UsageError
 
 Command = Callable[[argparse.Namespace], int]
-COMMANDS = (listen, export, tunnel, sandbox)
+COMMANDS = (listen, export, portal, offline, tunnel, sandbox)
 
 
 def build_parser() -> argparse.ArgumentParser:

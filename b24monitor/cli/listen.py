@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import TYPE_CHECKING
 
 from b24monitor.cli.common import Subcommands, data_dir, filter_epilog, parse_filter
 from b24monitor.cli.tunnel import add_tunnel_flags, tunnel_settings
 from b24monitor.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from b24monitor.services.session import SessionConfig
 
 
 def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
@@ -26,7 +30,26 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
     p.add_argument("--body-limit", type=int, default=1024 * 1024, help="max body bytes (413)")
     p.add_argument("--keep-rows", type=int, default=None, help="retention: keep at most N events")
     p.add_argument("--keep-days", type=float, default=None, help="retention: keep N days")
+    p.add_argument("--portal", metavar="NAME", help="profile whose bindings follow this listener")
+    p.add_argument("--bind", type=_codes, default=[], metavar="CODE,CODE",
+                   help="bind these events online (remembered for the profile)")  # fmt: skip
+    p.add_argument("--bind-offline", type=_codes, default=[], metavar="CODE,CODE",
+                   help="bind these events to the offline queue")  # fmt: skip
+    p.add_argument("--keep-bindings", action="store_true",
+                   help="leave this session's online bindings in place on exit")  # fmt: skip
+    p.add_argument("--sandbox", action="store_true",
+                   help="try without a portal: start a simulated one, install, bind, generate "
+                   "traffic (events: --bind, default a CRM/tasks mix)")  # fmt: skip
+    p.add_argument("--sandbox-rate", type=float, default=1.0, metavar="EV_PER_S",
+                   help="sandbox traffic rate (default 1 event/s)")  # fmt: skip
     p.set_defaults(func=_run_listen)
+
+
+def _codes(text: str) -> list[str]:
+    codes = [c.strip().upper() for c in text.split(",") if c.strip()]
+    if not codes or not all(c.replace("_", "").isalnum() for c in codes):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of event codes")
+    return codes
 
 
 def _run_listen(args: argparse.Namespace) -> int:
@@ -49,6 +72,36 @@ def _run_listen(args: argparse.Namespace) -> int:
             max_age_s=args.keep_days * 86400 if args.keep_days is not None else None,
         ),
         tunnel=tunnel_settings(args),
+        portal=args.portal,
+        keep_bindings=args.keep_bindings,
     )
+    if args.sandbox and args.portal:
+        raise UsageError("--sandbox makes its own portal profile; leave out --portal")
+    if (args.bind or args.bind_offline) and not (args.portal or args.sandbox):
+        raise UsageError("--bind needs --portal NAME (or --sandbox): bindings belong to an app")
+    if args.portal and (args.bind or args.bind_offline):
+        _remember(config, args.bind, args.bind_offline)
     printer = headless.LinePrinter(sys.stdout, as_json=args.json)
-    return asyncio.run(headless.listen(config, flt, printer))
+    demo = None
+    if args.sandbox:
+        from b24monitor.demo import DEFAULT_EVENTS, DemoPortal
+
+        demo = (DemoPortal(config.data_dir, rate=args.sandbox_rate),
+                args.bind or DEFAULT_EVENTS, args.bind_offline)  # fmt: skip
+    return asyncio.run(headless.listen(config, flt, printer, demo=demo))
+
+
+def _remember(config: SessionConfig, online: list[str], offline: list[str]) -> None:
+    """Persist the wanted bindings before anything runs: they are never lost (issue §5)."""
+    from b24monitor.core.subscriptions import Subscription
+    from b24monitor.services.profiles import ProfileStore
+    from b24monitor.services.secrets import open_secret_store
+    from b24monitor.services.subscriptions import DesiredStore
+
+    assert config.portal is not None
+    ProfileStore(config.data_dir, open_secret_store()).get(config.portal)  # exists?
+    desired = DesiredStore(config.data_dir, config.portal)
+    for code in online:
+        desired.set(Subscription(code, "online"), True)
+    for code in offline:
+        desired.set(Subscription(code, "offline"), True)

@@ -35,6 +35,7 @@ class TokenBook:
 
     def __init__(self, known: Mapping[str, str] | None = None) -> None:
         self._tokens: dict[str, str] = dict(known or {})
+        self._expected: set[str] = set()
 
     def get(self, member_id: str) -> str | None:
         """The token known for this portal, or None."""
@@ -44,6 +45,11 @@ class TokenBook:
         """Remember (or replace) the token of a portal."""
         self._tokens[member_id] = token
 
+    def expect(self, token: str) -> None:
+        """A token the user pasted (an outgoing webhook's, spec §4 step 4) before its portal
+        is known: the first delivery that carries it teaches its member_id."""
+        self._expected.add(token)
+
     def judge(self, fields: KeyFields) -> Verdict:
         """Check the delivery's token against the known one; never changes the book."""
         if not fields.member_id:
@@ -51,6 +57,8 @@ class TokenBook:
         known = self._tokens.get(fields.member_id)
         token = fields.application_token
         if known is None:
+            if token and _any_equal(token, self._expected):
+                return Verdict(True, "token matches the one you entered", learn=True)
             if token and fields.event in _INSTALL_EVENTS:
                 return Verdict(None, "first install: token learned", learn=True)
             return Verdict(None, "no application token known for this portal yet")
@@ -61,3 +69,7 @@ class TokenBook:
             return Verdict(True, "token matches")
         # Also for ONAPPINSTALL: a forged install must not replace the token of a known portal.
         return Verdict(False, "application_token does not match the one known for this portal")
+
+
+def _any_equal(token: str, candidates: set[str]) -> bool:
+    return any(hmac.compare_digest(c.encode(), token.encode()) for c in candidates)

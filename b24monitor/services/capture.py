@@ -57,6 +57,10 @@ class CaptureThread:
         if self.writer is not None:
             self.writer.set_app_token(member_id, token)
 
+    def expect_app_token(self, token: str) -> None:
+        if self.writer is not None:
+            self.writer.expect_app_token(token)
+
     def start(self) -> None:
         """Start the thread and wait until the receiver listens; re-raises start-up errors."""
         started: Future[None] = Future()

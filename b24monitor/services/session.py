@@ -13,8 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import httpx
+
 from b24monitor.core.errors import UsageError
+from b24monitor.core.tasks import spawn
 from b24monitor.services.capture import CaptureThread
+from b24monitor.services.portal_link import LIFECYCLE_EVENTS, Notice, PortalLink
 from b24monitor.services.receiver import ReceiverSettings, new_handler_path
 from b24monitor.services.store import EventStore
 from b24monitor.services.tunnel import Tunnel, TunnelSettings, TunnelState
@@ -49,6 +53,9 @@ class SessionConfig:
     public_url: str | None = None  # the user's own public base URL (tunnel mode "url")
     retention: Retention = field(default_factory=Retention)
     tunnel: TunnelSettings = field(default_factory=TunnelSettings)
+    portal: str | None = None  # the profile whose bindings follow this session's handler URL
+    keep_bindings: bool = False  # leave online bindings in place on exit
+    follow_bindings: bool = True  # False: a one-off command that must not move the bindings
 
     def tunnel_settings(self) -> TunnelSettings:
         """The tunnel settings with the own-URL mode and our private ngrok config filled in."""
@@ -62,6 +69,7 @@ class SessionConfig:
 
 BatchListener = Callable[[list[int]], None]
 TunnelListener = Callable[[TunnelState], None]
+NoticeListener = Callable[[Notice], None]
 
 
 class Session:
@@ -79,6 +87,9 @@ class Session:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.tunnel: Tunnel | None = None
         self.tunnel_state = TunnelState("stopped")
+        self.portal: PortalLink | None = None
+        self._notice_listeners: list[NoticeListener] = []
+        self._http: httpx.AsyncClient | None = None
 
     def add_listener(self, listener: BatchListener) -> None:
         """`listener(ids)` runs on the front end's loop once per committed batch."""
@@ -87,6 +98,10 @@ class Session:
     def add_tunnel_listener(self, listener: TunnelListener) -> None:
         """`listener(state)` runs on the front end's loop on every tunnel state change."""
         self._tunnel_listeners.append(listener)
+
+    def add_notice_listener(self, listener: NoticeListener) -> None:
+        """`listener(notice)` gets the portal's news: installed, bound, unbound, error, …"""
+        self._notice_listeners.append(listener)
 
     @property
     def local_url(self) -> str:
@@ -117,6 +132,40 @@ class Session:
                 f"cannot listen on {self.config.receiver.host}:{self.config.receiver.port} "
                 f"({exc.strerror or exc}); choose another --port"
             ) from None
+        if self.config.portal is not None:
+            try:
+                self._link_portal(self.config.portal)
+            except BaseException:
+                await self.stop()
+                raise
+
+    def _link_portal(self, name: str) -> None:
+        from b24monitor.services.profiles import ProfileStore
+        from b24monitor.services.secrets import open_secret_store
+
+        assert self.capture is not None
+        profiles = ProfileStore(self.config.data_dir, open_secret_store())
+        profile = profiles.get(name)  # a missing profile is a clear error before anything runs
+        self._http = httpx.AsyncClient(timeout=30.0)
+        self.portal = PortalLink(
+            name, profiles, self.config.data_dir, self._http, notify=self._on_notice
+        )
+        # Verification knows this portal's token from the start (spec §4).
+        if profile.member_id and profile.application_token:
+            self.capture.set_app_token(profile.member_id, profile.application_token)
+        elif profile.application_token:
+            self.capture.expect_app_token(profile.application_token)
+        if self.config.follow_bindings:
+            spawn(self.attach_portal(), name="portal-attach")
+
+    async def attach_portal(self) -> None:
+        """Point the portal's bindings at the current handler URL (binds once possible)."""
+        if self.portal is not None:
+            await self.portal.attach(self.handler_url, public=self.public_url is not None)
+
+    def _on_notice(self, notice: Notice) -> None:
+        for listener in self._notice_listeners:
+            listener(notice)
 
     async def start_tunnel(self) -> TunnelState:
         """Bring up the public route (ngrok or own URL) and probe it; never raises for failures.
@@ -139,11 +188,17 @@ class Session:
         # so bindings are not re-pointed at a URL that does not work.
         if state.state == "reachable" and state.public_url:
             self.public_url = state.public_url
+            if self.portal is not None and self.config.follow_bindings:
+                # Bindings follow the proven URL; stale ones (old tunnel URLs) are moved.
+                spawn(self.attach_portal(), name="portal-follow-url")
         for listener in self._tunnel_listeners:
             listener(state)
 
     async def stop(self) -> None:
-        """Stop the tunnel, stop accepting, commit what arrived, close the store (in this order)."""
+        """Unbind, stop the tunnel, stop accepting, commit what arrived, close the store."""
+        if self.portal is not None:
+            await self.portal.close(keep_bindings=self.config.keep_bindings)
+            self.portal = None
         if self.tunnel is not None:
             await self.tunnel.stop()
             self.tunnel = None
@@ -153,6 +208,9 @@ class Session:
         if self.store is not None:
             self.store.close()
             self.store = None
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
 
     @staticmethod
     def _handler_path(store: EventStore) -> str:
@@ -174,3 +232,8 @@ class Session:
     def _dispatch(self, ids: list[int]) -> None:
         for listener in self._listeners:
             listener(ids)
+        if self.portal is not None and self.store is not None:
+            marks = ",".join("?" * len(LIFECYCLE_EVENTS))
+            lifecycle = self.store.fetch(ids, f"event IN ({marks})", LIFECYCLE_EVENTS)
+            if lifecycle:
+                spawn(self.portal.on_deliveries(lifecycle), name="portal-lifecycle")

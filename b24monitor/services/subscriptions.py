@@ -92,6 +92,10 @@ class SubscriptionManager:
     def desired(self) -> Desired:
         return self._store.load()
 
+    def remember(self, event: str, mode: Mode = "online", wanted: bool = True) -> None:
+        """Persist the user's choice without calling the portal (not installed yet)."""
+        self._store.set(Subscription(event.strip().upper(), mode), wanted)
+
     async def set_wanted(
         self, event: str, mode: Mode = "online", wanted: bool = True
     ) -> ReconcileReport:

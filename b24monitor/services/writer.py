@@ -89,6 +89,10 @@ class StoreWriter:
         """Make a token known at once (the user pasted it); call on the writer's loop."""
         self._executor.submit(self._tokens.set, member_id, token)
 
+    def expect_app_token(self, token: str) -> None:
+        """A pasted webhook token whose portal is not known yet (spec §4 step 4)."""
+        self._executor.submit(self._tokens.expect, token)
+
     async def submit(self, delivery: Delivery) -> Outcome:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         await self._queue.put((delivery, future))

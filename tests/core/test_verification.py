@@ -117,3 +117,13 @@ def test_install_then_events_from_real_bodies() -> None:
     assert book.judge(forged).verified is False
     assert book.judge(reinstall).verified is False
     assert book.get(MEMBER) == TOKEN
+
+
+def test_a_pasted_webhook_token_verifies_its_portal_and_is_learned() -> None:
+    book = TokenBook()
+    book.expect("webhook-token-1234")
+    first = KeyFields(event="ONCRMDEALADD", member_id="m1", application_token="webhook-token-1234")
+    verdict = book.judge(first)
+    assert (verdict.verified, verdict.learn) == (True, True)
+    other = KeyFields(event="ONCRMDEALADD", member_id="m2", application_token="something-else")
+    assert book.judge(other).verified is None

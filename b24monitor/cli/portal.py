@@ -1,0 +1,174 @@
+"""`b24monitor portal add|list|remove` and the calls made with a profile: events, bindings.
+
+event.* methods accept only a local application's OAuth token (spec §2.0), so an app profile
+carries client_id/client_secret and is filled in by ONAPPINSTALL; a webhook profile only
+verifies deliveries with the application token the user pasted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from b24monitor.cli.common import Subcommands, data_dir
+from b24monitor.core.errors import ProfileError, UsageError
+
+if TYPE_CHECKING:
+    from b24monitor.services.portal_client import PortalClient
+    from b24monitor.services.profiles import Profile, ProfileStore
+
+
+def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser("portal", help="add, list or remove portal connections (profiles)")
+    sub = p.add_subparsers(dest="portal_command", metavar="ACTION", required=True)
+    add = sub.add_parser("add", help="add a local-app profile, or a webhook profile")
+    add.add_argument("name")
+    add.add_argument("--client-id", help="the local application's client_id (app profile)")
+    add.add_argument("--client-secret", help="the local application's client_secret")
+    add.add_argument(
+        "--webhook-token", help="an outgoing webhook's application token (passive profile)"
+    )
+    add.set_defaults(func=_run_add)
+    lst = sub.add_parser("list", help="list profiles")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(func=_run_list)
+    rm = sub.add_parser("remove", help="forget a profile and its secrets")
+    rm.add_argument("name")
+    rm.set_defaults(func=_run_remove)
+
+    events = commands.add_parser("events", help="events the portal offers, with descriptions")
+    events.add_argument("--portal", required=True, metavar="NAME")
+    events.add_argument("--json", action="store_true")
+    events.set_defaults(func=_run_events)
+    bindings = commands.add_parser("bindings", help="this app's bindings on the portal")
+    bindings.add_argument("--portal", required=True, metavar="NAME")
+    bindings.add_argument("--json", action="store_true")
+    bindings.set_defaults(func=_run_bindings)
+
+
+def profile_store(args: argparse.Namespace) -> ProfileStore:
+    from b24monitor.services.profiles import ProfileStore
+    from b24monitor.services.secrets import open_secret_store
+
+    return ProfileStore(data_dir(args), open_secret_store())
+
+
+def _run_add(args: argparse.Namespace) -> int:
+    from b24monitor.services.profiles import Profile
+
+    app = bool(args.client_id or args.client_secret)
+    if app == bool(args.webhook_token):
+        raise UsageError(
+            "give either --client-id and --client-secret (local application: can bind events) "
+            "or --webhook-token (outgoing webhook: receive and verify only)"
+        )
+    if app:
+        profile = Profile(args.name, "app", client_id=args.client_id or "",
+                          client_secret=args.client_secret or "")  # fmt: skip
+    else:
+        profile = Profile(args.name, "webhook", application_token=args.webhook_token)
+    profile_store(args).add(profile)
+    if app:
+        print(f"Profile “{args.name}” added. Now run `b24monitor listen --portal {args.name}` "
+              "and install the app in the portal with the handler URL it prints "
+              "(README: “Connect a portal”).")  # fmt: skip
+    else:
+        print(f"Profile “{args.name}” added. Deliveries carrying this token are verified; "
+              "auto-binding needs a local application (event.bind refuses webhooks).")  # fmt: skip
+    return 0
+
+
+def _run_list(args: argparse.Namespace) -> int:
+    profiles = profile_store(args).list()
+    rows = [_public(p) for p in profiles]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+    elif not rows:
+        print("No profiles yet: `b24monitor portal add NAME --client-id … --client-secret …`.")
+    for row in [] if args.json else rows:
+        state = "installed" if row["installed"] else "waiting for install"
+        if row["kind"] == "webhook":
+            state = "webhook (verify only)"
+        print(f"{row['name']:20} {row['kind']:8} {row['domain'] or '-':30} {state}")
+    return 0
+
+
+def _public(p: Profile) -> dict[str, Any]:
+    return {"name": p.name, "kind": p.kind, "domain": p.domain or None,
+            "member_id": p.member_id or None, "installed": p.installed,
+            "client_endpoint": p.client_endpoint or None, "scope": p.scope or None,
+            "expires": p.expires or None}  # fmt: skip
+
+
+def _run_remove(args: argparse.Namespace) -> int:
+    profile_store(args).remove(args.name)
+    print(f"Profile “{args.name}” removed (bindings on the portal were left as they are).")
+    return 0
+
+
+def run_with_client(
+    args: argparse.Namespace, work: Callable[[PortalClient], Awaitable[int]]
+) -> int:
+    """Run `work` with a REST client for an installed app profile (--portal)."""
+    import httpx
+
+    from b24monitor.services.portal_client import PortalClient
+
+    store = profile_store(args)
+    profile = store.get(args.portal)
+    if profile.kind != "app":
+        raise ProfileError(
+            f"profile “{profile.name}” is a webhook profile: event methods need a local "
+            "application; incoming webhooks cannot call them (WRONG_AUTH_TYPE)."
+        )
+    if not profile.installed:
+        raise ProfileError(
+            f"profile “{profile.name}” is not installed yet: run `b24monitor listen --portal "
+            f"{profile.name}` and install the app in the portal."
+        )
+
+    async def main() -> int:
+        async with httpx.AsyncClient(timeout=30.0) as http:
+            return await work(PortalClient(profile.name, store, http))
+
+    return asyncio.run(main())
+
+
+def _run_events(args: argparse.Namespace) -> int:
+    from b24monitor.core.catalog import Catalog
+
+    async def work(client: PortalClient) -> int:
+        codes = await client.call("events")
+        entries = Catalog.load().merge(codes if isinstance(codes, list) else [])
+        if args.json:
+            print(json.dumps([{"event": e.code, "scope": e.scope or None,
+                               "description": e.description_en or None,
+                               "description_ru": e.description_ru or None} for e in entries],
+                             ensure_ascii=False))  # fmt: skip
+            return 0
+        for e in entries:
+            print(f"{e.scope or '?':10} {e.code:40} {e.description_en}")
+        return 0
+
+    return run_with_client(args, work)
+
+
+def _run_bindings(args: argparse.Namespace) -> int:
+    async def work(client: PortalClient) -> int:
+        rows = await client.call("event.get")
+        rows = rows if isinstance(rows, list) else []
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False))
+            return 0
+        if not rows:
+            print("No bindings.", file=sys.stderr)
+        for row in rows:
+            where = "offline" if str(row.get("offline", "0")) == "1" else row.get("handler", "")
+            print(f"{row.get('event', '?'):40} {where}")
+        return 0
+
+    return run_with_client(args, work)

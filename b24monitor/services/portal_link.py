@@ -1,0 +1,201 @@
+"""One portal profile attached to a running session: install capture, bindings, offline, ping.
+
+The session hands it every committed lifecycle delivery (ONAPPINSTALL, ONAPPUPDATE,
+ONAPPUNINSTALL, ONAPPTEST, ONOFFLINEEVENT) and every change of the handler URL; it keeps the
+profile's tokens and the portal's bindings in step and tells the front end what happened as
+plain dicts ({"type": "installed" | "bound" | "unbound" | "error" | "offline", …}), which the
+headless front end prints as JSON lines and the GUI turns into widget updates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from b24monitor.core.errors import B24MonitorError, PortalError
+from b24monitor.core.model import CapturedEvent
+from b24monitor.core.portal_errors import is_already_bound
+from b24monitor.core.subscriptions import PING_EVENT, Mode, ReconcileReport
+from b24monitor.services.offline_queue import OfflineQueue
+from b24monitor.services.ping import NONCE_PARAM, ping
+from b24monitor.services.portal_client import PortalClient
+from b24monitor.services.profiles import Profile, ProfileStore
+from b24monitor.services.subscriptions import DesiredStore, SubscriptionManager
+
+log = logging.getLogger(__name__)
+
+LIFECYCLE_EVENTS = ("ONAPPINSTALL", "ONAPPUPDATE", "ONAPPUNINSTALL", "ONAPPTEST", "ONOFFLINEEVENT")
+Notice = dict[str, Any]
+
+
+class PortalLink:
+    """Ties one profile to the session's handler URL; `notify` receives every state change."""
+
+    def __init__(
+        self,
+        profile_name: str,
+        profiles: ProfileStore,
+        data_dir: Path,
+        http: httpx.AsyncClient,
+        *,
+        notify: Callable[[Notice], None],
+    ) -> None:
+        self.profile_name = profile_name
+        self._profiles = profiles
+        self._notify = notify
+        self.client = PortalClient(profile_name, profiles, http)
+        self.offline = OfflineQueue(self.client)
+        self._handler_url: str | None = None
+        self._public = False
+        self._pings: dict[str, asyncio.Future[float]] = {}
+        self._bound: set[tuple[str, Mode]] = set()
+        self.report = ReconcileReport()
+        self.subscriptions: SubscriptionManager | None = None
+        if self.profile.kind == "app":
+            self.subscriptions = SubscriptionManager(
+                self.client, DesiredStore(data_dir, profile_name), None, on_report=self._on_report
+            )
+
+    @property
+    def profile(self) -> Profile:
+        """Re-read each time: another process (GUI, CLI) may have refreshed the tokens."""
+        return self._profiles.get(self.profile_name)
+
+    async def attach(self, handler_url: str, *, public: bool) -> None:
+        """Follow `handler_url`; binds what is wanted once installed and reachable."""
+        self._handler_url, self._public = handler_url, public
+        if self.subscriptions is not None and self._can_bind():
+            await self._reconcile(handler_url)
+
+    def _can_bind(self) -> bool:
+        """Installed, and Bitrix24 can reach the URL: public, or a portal on this machine."""
+        profile = self.profile
+        if not profile.installed or self._handler_url is None:
+            return False
+        host = urlsplit(profile.client_endpoint).hostname or ""
+        return self._public or host in ("127.0.0.1", "localhost", "::1")  # spec §1.1
+
+    async def set_wanted(self, event: str, mode: Mode, wanted: bool) -> None:
+        """Persist the user's choice, then reconcile (if the app can bind yet)."""
+        manager = self._require_app()
+        if self._can_bind():
+            await self._guard("event.bind", manager.set_wanted(event, mode, wanted))
+        else:
+            manager.remember(event, mode, wanted)  # bound as soon as the app is installed
+
+    async def on_deliveries(self, events: list[CapturedEvent]) -> None:
+        """React to lifecycle deliveries that were committed (never to rejected ones)."""
+        for ev in events:
+            if ev.status != "ok" or ev.data is None:
+                continue
+            if ev.event in ("ONAPPINSTALL", "ONAPPUPDATE"):
+                await self._on_install(ev)
+            elif ev.event == "ONAPPUNINSTALL" and ev.verified:
+                self._profiles.reset_install(self.profile_name)
+                self._notify({"type": "uninstalled", "member_id": ev.member_id})
+            elif ev.event == "ONAPPTEST":
+                self._on_test(ev)
+            elif ev.event == "ONOFFLINEEVENT":
+                self._notify({"type": "offline", "member_id": ev.member_id})
+
+    async def ping(self, within: float = 30.0) -> float:
+        """Seconds from event.test to its ONAPPTEST delivery at our receiver (spec §2.5)."""
+        return await ping(self.client, self._wait_for_test, within=within)
+
+    async def ping_once(self, handler_url: str, within: float = 30.0) -> float:
+        """Ping from a one-off process: bind ONAPPTEST here only, ping, unbind it again.
+
+        A full reconcile would move every binding of a listener that is running right now
+        (same handler path, other port = "stale") to this short-lived process.
+        """
+        binding = {"event": PING_EVENT, "handler": handler_url}
+        try:
+            await self.client.call("event.bind", binding)
+        except PortalError as exc:
+            if not is_already_bound(exc):
+                raise
+        try:
+            return await self.ping(within)
+        finally:
+            await self.client.call("event.unbind", binding)
+
+    async def close(self, *, keep_bindings: bool) -> None:
+        """On exit: unbind this session's online bindings unless the user keeps them."""
+        if keep_bindings or self.subscriptions is None or not self.profile.installed:
+            return
+        await self._guard("event.unbind", self.subscriptions.unbind_session_bindings())
+
+    async def _on_install(self, ev: CapturedEvent) -> None:
+        auth = (ev.data or {}).get("auth")
+        if self.profile.kind != "app" or not isinstance(auth, dict):
+            return
+        try:
+            applied = self._profiles.apply_install(self.profile_name, auth)
+        except B24MonitorError as exc:
+            self._error("install", exc)
+            return
+        if not applied:
+            return
+        self._notify({"type": "installed", "member_id": ev.member_id, "domain": ev.domain})
+        if self._handler_url is not None and self._can_bind():
+            # ONAPPUPDATE wipes the app's bindings (spec §2.0): bind everything again.
+            await self._reconcile(self._handler_url)
+
+    def _on_test(self, ev: CapturedEvent) -> None:
+        query = ev.payload_data.get("QUERY")
+        nonce = query.get(NONCE_PARAM) if isinstance(query, dict) else None
+        waiter = self._pings.pop(str(nonce), None) if nonce else None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(ev.received_at)
+
+    def _wait_for_test(self, nonce: str) -> asyncio.Future[float]:
+        waiter: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._pings[nonce] = waiter
+        return waiter
+
+    async def _reconcile(self, handler_url: str) -> None:
+        manager = self._require_app()
+        await self._guard("reconcile", manager.set_handler_url(handler_url))
+
+    async def _guard(self, where: str, call: Any) -> None:
+        """Run a portal call; a failure becomes an error notice, never a crash."""
+        try:
+            await call
+        except PortalError as exc:
+            self._error(where, exc)
+
+    def _error(self, where: str, exc: BaseException) -> None:
+        code = getattr(exc, "code", None) or type(exc).__name__
+        self._notify({"type": "error", "where": where, "code": code, "message": str(exc)})
+
+    def _on_report(self, report: ReconcileReport) -> None:
+        self.report = report
+        bound = {(r.event, r.mode) for r in report.rows if r.state in ("bound", "stale-moved")}
+        handler = report.handler_url
+        for event, mode in sorted(bound - self._bound):
+            self._notify({"type": "bound", "event": event, "event_type": mode, "handler": handler})
+        if not any(r.state == "pending" for r in report.rows):
+            for event, mode in sorted(self._bound - bound):
+                self._notify(
+                    {"type": "unbound", "event": event, "event_type": mode, "handler": handler}
+                )
+            self._bound = bound
+        for row in report.errors:
+            self._notify({"type": "error", "where": "event.bind", "code": row.event,
+                          "message": row.detail})  # fmt: skip
+        self._notify({"type": "subscriptions", "report": report})
+
+    def _require_app(self) -> SubscriptionManager:
+        if self.subscriptions is None:
+            raise PortalError(
+                f"profile {self.profile_name!r} is a webhook profile: event.bind needs a local "
+                "application; incoming webhooks cannot bind events — add an app profile with "
+                "--client-id/--client-secret"
+            )
+        return self.subscriptions

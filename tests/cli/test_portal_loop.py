@@ -1,0 +1,132 @@
+"""The whole portal loop as a user runs it, against the sandbox portal over real loopback HTTP.
+
+portal add → listen --portal → the portal installs the app → tokens stored → one batch of binds →
+500 deliveries of mixed shapes captured and verified → the access token expires → refresh →
+calls continue → SIGTERM unbinds, and event.get comes back empty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from b24monitor.sandbox import SandboxPortal, TrafficGenerator
+
+
+def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "b24monitor", "--data-dir", str(data_dir), *args],
+        capture_output=True, text=True, timeout=60, env=os.environ.copy(),
+    )  # fmt: skip
+
+
+async def cli_async(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # In a thread: the sandbox portal runs on this test's loop and must keep serving.
+    return await asyncio.to_thread(cli, data_dir, *args)
+
+
+@pytest.fixture(autouse=True)
+def private_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
+@pytest.mark.asyncio
+async def test_portal_add_listen_install_bind_capture_refresh_unbind(
+    tmp_path: Path, monitor: Any
+) -> None:
+    data = tmp_path / "data"
+    async with SandboxPortal(rate_limit=True, seed=7) as portal:
+        added = await cli_async(data, "portal", "add", "acme", "--client-id", portal.client_id,
+                                "--client-secret", portal.client_secret)  # fmt: skip
+        assert added.returncode == 0, added.stderr
+        m = monitor("--portal", "acme", "--bind", "ONCRMDEALADD,ONCRMDEALUPDATE,ONTASKADD,"
+                    "ONCRMLEADADD,ONCALENDARENTRYADD,ONCRMCONTACTUPDATE")  # fmt: skip
+        hello = await asyncio.to_thread(m.next_json)
+        await portal.install(hello["handler_url"])
+        installed = await asyncio.to_thread(m.next_of_type, "installed")
+        assert installed["member_id"] == portal.member_id
+        bound = {(await asyncio.to_thread(m.next_of_type, "bound"))["event"] for _ in range(7)}
+        assert {"ONCRMDEALADD", "ONTASKADD", "ONAPPTEST"} <= bound
+        assert all(b.handler == hello["handler_url"] for b in portal.bindings())
+
+        # 500 deliveries of mixed shapes (users and robots, tasks, calendar, Cyrillic).
+        fired = await TrafficGenerator(portal, seed=3).burst(500, concurrency=50)
+        assert fired == 500
+        events = [await asyncio.to_thread(m.next_of_type, "event") for _ in range(500)]
+        assert {e["verified"] for e in events} == {True}
+        assert {e["status"] for e in events} == {"ok"}
+        assert len({e["event"] for e in events}) >= 5
+
+        # The access token expires; the next call refreshes it and goes through.
+        portal.expire_access_tokens()
+        listed = await cli_async(data, "bindings", "--portal", "acme", "--json")
+        assert listed.returncode == 0, listed.stderr
+        assert len(json.loads(listed.stdout)) >= 7
+        profiles = json.loads((await cli_async(data, "portal", "list", "--json")).stdout)
+        assert profiles[0]["installed"] is True
+
+        m.proc.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(m.proc.wait, 30) == 0
+        assert portal.bindings() == []  # the session's bindings went with it
+
+
+@pytest.mark.asyncio
+async def test_webhook_profile_refuses_to_bind_with_the_sentence(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    added = await cli_async(data, "portal", "add", "hook", "--webhook-token", "abc123")
+    assert added.returncode == 0
+    result = await cli_async(data, "bindings", "--portal", "hook")
+    assert result.returncode == 1
+    assert "incoming webhooks cannot" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.asyncio
+async def test_listen_with_a_missing_profile_is_one_sentence(tmp_path: Path) -> None:
+    result = await cli_async(tmp_path / "d", "listen", "--portal", "nope")
+    assert result.returncode == 1
+    assert "no profile “nope”" in result.stderr
+
+
+@pytest.mark.asyncio
+async def test_offline_list_consume_round_trip_and_ping(tmp_path: Path, monitor: Any) -> None:
+    data = tmp_path / "data"
+    async with SandboxPortal(rate_limit=False, seed=5) as portal:
+        await cli_async(data, "portal", "add", "acme", "--client-id", portal.client_id,
+                        "--client-secret", portal.client_secret)  # fmt: skip
+        m = monitor("--portal", "acme", "--bind-offline", "ONCRMDEALADD", "--keep-bindings")
+        hello = await asyncio.to_thread(m.next_json)
+        await portal.install(hello["handler_url"])
+        bound = set()
+        while ("ONCRMDEALADD", "offline") not in bound:
+            notice = await asyncio.to_thread(m.next_of_type, "bound")
+            bound.add((notice["event"], notice["event_type"]))
+        for i in range(3):
+            await portal.fire("ONCRMDEALADD", {"FIELDS": {"ID": str(100 + i)}})
+        assert (await asyncio.to_thread(m.next_of_type, "offline"))["type"] == "offline"
+
+        listed = await cli_async(data, "offline", "list", "--portal", "acme", "--json")
+        rows = [json.loads(line) for line in listed.stdout.splitlines()]
+        assert [r["event"] for r in rows] == ["ONCRMDEALADD"] * 3
+        consumed = await cli_async(data, "offline", "consume", "--portal", "acme", "--json")
+        assert consumed.returncode == 0, consumed.stderr
+        assert len(consumed.stdout.splitlines()) == 3
+        after = await cli_async(data, "offline", "list", "--portal", "acme", "--json")
+        assert after.stdout.strip() == ""
+
+        m.proc.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(m.proc.wait, 30) == 0
+        # --keep-bindings: they stay, and a ping from another process must not move them.
+        kept = sorted((b.event, b.handler) for b in portal.bindings())
+        assert kept
+        pinged = await cli_async(data, "ping", "--portal", "acme")
+        assert pinged.returncode == 0, pinged.stderr
+        assert "ms after event.test" in pinged.stdout
+        assert sorted((b.event, b.handler) for b in portal.bindings()) == kept
