@@ -134,19 +134,29 @@ class Session:
             ) from None
         if self.config.portal is not None:
             try:
-                self._link_portal(self.config.portal)
+                self.link_portal(self.config.portal)
             except BaseException:
                 await self.stop()
                 raise
 
-    def _link_portal(self, name: str) -> None:
+    async def switch_portal(self, name: str | None) -> None:
+        """Follow another profile (or none): the old one's session bindings are released."""
+        if self.portal is not None:
+            await self.portal.close(keep_bindings=self.config.keep_bindings)
+            self.portal = None
+        if name is not None:
+            self.link_portal(name)
+
+    def link_portal(self, name: str) -> None:
+        """Attach profile `name`: verification learns its token, bindings follow our URL."""
         from b24monitor.services.profiles import ProfileStore
         from b24monitor.services.secrets import open_secret_store
 
         assert self.capture is not None
         profiles = ProfileStore(self.config.data_dir, open_secret_store())
         profile = profiles.get(name)  # a missing profile is a clear error before anything runs
-        self._http = httpx.AsyncClient(timeout=30.0)
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=30.0)
         self.portal = PortalLink(
             name, profiles, self.config.data_dir, self._http, notify=self._on_notice
         )
