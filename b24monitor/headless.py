@@ -80,6 +80,7 @@ async def listen(
     printer: LinePrinter,
     *,
     demo: tuple[DemoPortal, Sequence[str], Sequence[str]] | None = None,
+    authorize: str | None = None,
 ) -> int:
     """Run until SIGINT/SIGTERM; print each committed event that matches `flt`.
 
@@ -116,6 +117,12 @@ async def listen(
     try:
         if demo is not None:
             await demo[0].install(session.handler_url)
+        if authorize is not None and session.portal is not None:
+            url = session.portal.authorize_url(authorize, session.handler_url)
+            if printer.as_json:
+                printer.json({"type": "authorize", "url": url})
+            else:
+                print(f"Open this URL and approve the app: {url}", file=sys.stderr, flush=True)
         await stop.wait()
     finally:
         if starting is not None:

@@ -14,12 +14,23 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from b24monitor import __version__
-from b24monitor.cli import export, listen, offline, portal, sandbox, tunnel
+from b24monitor.cli import (
+    curl,
+    diff,
+    export,
+    fixtures,
+    listen,
+    offline,
+    portal,
+    replay,
+    sandbox,
+    tunnel,
+)
 from b24monitor.cli.common import data_dir
 from b24monitor.core.errors import B24MonitorError, UsageError
 
 Command = Callable[[argparse.Namespace], int]
-COMMANDS = (listen, export, portal, offline, tunnel, sandbox)
+COMMANDS = (listen, export, portal, offline, tunnel, sandbox, replay, curl, fixtures, diff)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -37,6 +37,9 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
                    help="bind these events to the offline queue")  # fmt: skip
     p.add_argument("--keep-bindings", action="store_true",
                    help="leave this session's online bindings in place on exit")  # fmt: skip
+    p.add_argument("--authorize", metavar="PORTAL_URL",
+                   help="fallback when ONAPPINSTALL does not arrive: print the portal's OAuth "
+                   "authorize URL; approving it sends a code back to this listener")  # fmt: skip
     p.add_argument("--sandbox", action="store_true",
                    help="try without a portal: start a simulated one, install, bind, generate "
                    "traffic (events: --bind, default a CRM/tasks mix)")  # fmt: skip
@@ -75,6 +78,8 @@ def _run_listen(args: argparse.Namespace) -> int:
         portal=args.portal,
         keep_bindings=args.keep_bindings,
     )
+    if args.authorize and not args.portal:
+        raise UsageError("--authorize needs --portal NAME: the code is stored in that profile")
     if args.sandbox and args.portal:
         raise UsageError("--sandbox makes its own portal profile; leave out --portal")
     if (args.bind or args.bind_offline) and not (args.portal or args.sandbox):
@@ -88,7 +93,7 @@ def _run_listen(args: argparse.Namespace) -> int:
 
         demo = (DemoPortal(config.data_dir, rate=args.sandbox_rate),
                 args.bind or DEFAULT_EVENTS, args.bind_offline)  # fmt: skip
-    return asyncio.run(headless.listen(config, flt, printer, demo=demo))
+    return asyncio.run(headless.listen(config, flt, printer, demo=demo, authorize=args.authorize))
 
 
 def _remember(config: SessionConfig, online: list[str], offline: list[str]) -> None:

@@ -29,12 +29,14 @@ class CaptureThread:
         *,
         on_batch: Callable[[list[int]], None],
         retention: Retention | None = None,
+        on_oauth_code: Callable[[dict[str, str]], None] | None = None,
     ) -> None:
         self._db_path = db_path
         self._handler_path = handler_path
         self._settings = settings
         self._on_batch = on_batch
         self._retention = retention
+        self._on_oauth_code = on_oauth_code
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._stopped: asyncio.Event | None = None
@@ -92,7 +94,9 @@ class CaptureThread:
         try:
             await writer.open()
             self.writer = writer
-            self.receiver = Receiver(self._settings, self._handler_path, writer.submit)
+            self.receiver = Receiver(
+                self._settings, self._handler_path, writer.submit, self._on_oauth_code
+            )
             await self.receiver.start()
         except BaseException as exc:
             await writer.close()

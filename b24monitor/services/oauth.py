@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from b24monitor.core.errors import PortalUnavailable
-from b24monitor.core.portal_errors import error_code
+from b24monitor.core.portal_errors import error_code, oauth_error
 
 _SECRET_QUERY_KEYS = frozenset({"client_secret", "refresh_token", "access_token", "auth", "code"})
 
@@ -139,3 +139,37 @@ def install_log_redaction() -> None:
     logger = logging.getLogger("httpx")
     if not any(isinstance(f, _RedactSecretQuery) for f in logger.filters):
         logger.addFilter(_RedactSecretQuery())
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+async def exchange_code(
+    http: httpx.AsyncClient, profile: Any, params: Mapping[str, str], redirect_uri: str
+) -> dict[str, Any]:
+    """Trade the authorize redirect's `code` for a token pair (spec §5.2, full OAuth).
+
+    The redirect names the OAuth server in `server_domain` (oauth.bitrix.info, or
+    oauth.bitrix24.tech for the RU region); only a server on this machine is spoken to over
+    plain http. The answer carries member_id and the endpoints but no application_token.
+    """
+    install_log_redaction()
+    server = params.get("server_domain") or "oauth.bitrix.info"
+    host = urlsplit(f"//{server}").hostname or ""
+    scheme = "http" if host in LOOPBACK_HOSTS else "https"
+    query = {"grant_type": "authorization_code", "client_id": profile.client_id,
+             "client_secret": profile.client_secret, "code": params.get("code", ""),
+             "redirect_uri": redirect_uri}  # fmt: skip
+    try:
+        response = await http.get(f"{scheme}://{server}/oauth/token/", params=query)
+    except httpx.TransportError as exc:
+        raise PortalUnavailable("oauth/token", type(exc).__name__) from None
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    body = body if isinstance(body, dict) else {}
+    if error_code(body) or not body.get("access_token") or not body.get("refresh_token"):
+        raise oauth_error(response.status_code, body)
+    body.setdefault("expires", _expires(body))
+    return body

@@ -80,6 +80,11 @@ class PortalClient:
         self._dead_refresh_token: str | None = None
 
     @property
+    def http(self) -> httpx.AsyncClient:
+        """The HTTP client calls go through (shared with the OAuth code exchange)."""
+        return self._http
+
+    @property
     def needs_reauthorization(self) -> bool:
         """True after the refresh token was rejected and no newer pair appeared in the store."""
         return self._dead_refresh_token is not None

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 
@@ -22,6 +23,7 @@ from b24monitor.core.errors import B24MonitorError, PortalError
 from b24monitor.core.model import CapturedEvent
 from b24monitor.core.portal_errors import is_already_bound
 from b24monitor.core.subscriptions import PING_EVENT, Mode, ReconcileReport
+from b24monitor.services.oauth import exchange_code
 from b24monitor.services.offline_queue import OfflineQueue
 from b24monitor.services.ping import NONCE_PARAM, ping
 from b24monitor.services.portal_client import PortalClient
@@ -54,6 +56,7 @@ class PortalLink:
         self._handler_url: str | None = None
         self._public = False
         self._pings: dict[str, asyncio.Future[float]] = {}
+        self._state = secrets.token_urlsafe(16)  # ties an OAuth redirect to our request
         self._bound: set[tuple[str, Mode]] = set()
         self.report = ReconcileReport()
         self.subscriptions: SubscriptionManager | None = None
@@ -88,6 +91,32 @@ class PortalLink:
             await self._guard("event.bind", manager.set_wanted(event, mode, wanted))
         else:
             manager.remember(event, mode, wanted)  # bound as soon as the app is installed
+
+    def authorize_url(self, portal_url: str, redirect_uri: str) -> str:
+        """Where the user approves the app when ONAPPINSTALL does not come (spec §5.2)."""
+        base = portal_url.rstrip("/")
+        if "://" not in base:
+            base = "https://" + base
+        query = urlencode({"client_id": self.profile.client_id, "state": self._state,
+                           "redirect_uri": redirect_uri})  # fmt: skip
+        return f"{base}/oauth/authorize/?{query}"
+
+    async def complete_authorization(self, params: dict[str, str], *, redirect_uri: str) -> bool:
+        """Exchange the redirect's `code` at the OAuth server and store the pair."""
+        if params.get("state") != self._state:
+            self._notify({"type": "error", "where": "oauth", "code": "BAD_STATE",
+                          "message": "an authorization code arrived with an unknown state and "
+                          "was ignored: start the authorization again"})  # fmt: skip
+            return False
+        try:
+            answer = await exchange_code(self.client.http, self.profile, params, redirect_uri)
+            self._profiles.apply_authorization(self.profile_name, answer)
+        except B24MonitorError as exc:
+            self._error("oauth", exc)
+            return False
+        self._notify({"type": "installed", "member_id": answer.get("member_id"),
+                      "domain": self.profile.domain, "via": "oauth"})  # fmt: skip
+        return True
 
     async def on_deliveries(self, events: list[CapturedEvent]) -> None:
         """React to lifecycle deliveries that were committed (never to rejected ones)."""

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from b24monitor.core.errors import ProfileError
 from b24monitor.services.filelock import locked, read_json, write_json
@@ -152,6 +153,35 @@ class ProfileStore:
                 changes["client_endpoint"] = client_endpoint
             self._write(public, dataclasses.replace(current, **changes))
         return True
+
+    def apply_authorization(self, profile_name: str, answer: Mapping[str, Any]) -> None:
+        """Store the pair from an authorization-code exchange (spec §5.2 full OAuth flow).
+
+        The exchange says nothing about the application_token, so an installation known from
+        ONAPPINSTALL keeps its token; a different member_id is refused like a forged install.
+        """
+        fields = {k: str(answer.get(k) or "") for k in (*_INSTALL_FIELDS, "scope")}
+        fields["domain"] = urlsplit(fields["client_endpoint"]).hostname or fields["domain"]
+        with locked(self._path):
+            public = self._read()
+            current = self._load(public, profile_name)
+            if current.member_id and current.member_id != fields["member_id"]:
+                raise ProfileError(
+                    f"profile “{profile_name}” belongs to another portal (member_id differs): "
+                    "add a new profile for this portal."
+                )
+            updated = dataclasses.replace(
+                current,
+                member_id=fields["member_id"],
+                domain=fields["domain"],
+                client_endpoint=fields["client_endpoint"],
+                server_endpoint=fields["server_endpoint"],
+                scope=fields["scope"],
+                access_token=str(answer["access_token"]),
+                refresh_token=str(answer["refresh_token"]),
+                expires=int(answer["expires"]),
+            )
+            self._write(public, updated)
 
     def reset_install(self, profile_name: str) -> None:
         """Forget the installation (after ONAPPUNINSTALL) so the next ONAPPINSTALL is accepted."""

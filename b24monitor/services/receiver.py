@@ -46,10 +46,12 @@ class Receiver:
         settings: ReceiverSettings,
         handler_path: str,
         submit: Callable[[Delivery], Awaitable[Outcome]],
+        on_oauth_code: Callable[[dict[str, str]], None] | None = None,
     ) -> None:
         self.settings = settings
         self.handler_path = handler_path
         self._submit = submit
+        self.on_oauth_code = on_oauth_code
         self._runner: web.AppRunner | None = None
         self._probes: dict[str, float] = {}  # token → registered at (monotonic)
         self.stray_hits = 0
@@ -84,6 +86,8 @@ class Receiver:
             self._runner = None
 
     async def _on_handler(self, request: web.Request) -> web.Response:
+        if request.method == "GET" and "code" in request.query and self.on_oauth_code:
+            return self._on_oauth_redirect(request)
         if request.method != "POST":
             return web.Response(status=405, text="use POST\n", headers={"Allow": "POST"})
         limit = self.settings.body_limit
@@ -107,6 +111,12 @@ class Receiver:
         outcome = await self._submit(delivery)
         text = "ok\n" if outcome.http_status == 200 else f"{outcome.reason}\n"
         return web.Response(status=outcome.http_status, text=text)
+
+    def _on_oauth_redirect(self, request: web.Request) -> web.Response:
+        """The portal's authorize page sent the browser back with `code` (spec §5.2)."""
+        assert self.on_oauth_code is not None
+        self.on_oauth_code(dict(request.query))
+        return web.Response(text="b24monitor received the authorization; you can close this tab.\n")
 
     async def _on_healthz(self, request: web.Request) -> web.Response:
         return web.Response(text="ok\n")

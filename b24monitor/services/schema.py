@@ -60,6 +60,30 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL
     );
     """,
+    # 2: forward and replay attempts of stored events (services/attempts_store.py).
+    """
+    CREATE TABLE attempts (
+        id               INTEGER PRIMARY KEY,
+        event_id         INTEGER NOT NULL,      -- the stored event that was sent
+        kind             TEXT    NOT NULL,      -- forward | replay
+        variant          TEXT    NOT NULL,      -- as-recorded | token-stripped | edited
+        replay_of        INTEGER,               -- replays: the earlier attempt they repeat
+        target           TEXT    NOT NULL,
+        started_at       REAL    NOT NULL,      -- Unix seconds
+        status           INTEGER,               -- the target's HTTP status, NULL: no answer
+        latency_ms       REAL,                  -- NULL: never sent (queue full, stopped)
+        response_headers TEXT    NOT NULL,      -- JSON list of [name, value]
+        response_body    BLOB    NOT NULL,      -- cut at the forwarder's response limit
+        truncated        INTEGER NOT NULL DEFAULT 0,
+        error            TEXT,
+        request_body     BLOB                   -- what was sent, when not the stored body
+    );
+    CREATE INDEX attempts_event ON attempts(event_id);
+    -- Attempts go with their event (retention, user deletes): without its body they mean nothing.
+    CREATE TRIGGER attempts_follow_event AFTER DELETE ON events BEGIN
+        DELETE FROM attempts WHERE event_id = old.id;
+    END;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

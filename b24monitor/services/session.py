@@ -123,6 +123,7 @@ class Session:
             self.config.receiver,
             on_batch=self._on_capture_batch,
             retention=self.config.retention,
+            on_oauth_code=self._on_oauth_code,
         )
         try:
             await asyncio.to_thread(self.capture.start)
@@ -238,6 +239,25 @@ class Session:
         # A closed front-end loop means we are shutting down; the ids are in the store anyway.
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(self._dispatch, ids)
+
+    def _on_oauth_code(self, params: dict[str, str]) -> None:
+        # Called on the capture thread, like _on_capture_batch.
+        loop = self._loop
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._complete_authorization, params)
+
+    def _complete_authorization(self, params: dict[str, str]) -> None:
+        if self.portal is None:
+            self._on_notice({"type": "error", "where": "oauth", "code": "NO_PROFILE",
+                             "message": "an authorization code arrived but no portal profile is "
+                             "linked: run with --portal NAME"})  # fmt: skip
+            return
+        spawn(self._authorize(self.portal, params), name="oauth-code")
+
+    async def _authorize(self, portal: PortalLink, params: dict[str, str]) -> None:
+        if await portal.complete_authorization(params, redirect_uri=self.handler_url):
+            await self.attach_portal()
 
     def _dispatch(self, ids: list[int]) -> None:
         for listener in self._listeners:

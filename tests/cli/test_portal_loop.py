@@ -130,3 +130,50 @@ async def test_offline_list_consume_round_trip_and_ping(tmp_path: Path, monitor:
         assert pinged.returncode == 0, pinged.stderr
         assert "ms after event.test" in pinged.stdout
         assert sorted((b.event, b.handler) for b in portal.bindings()) == kept
+
+
+@pytest.mark.asyncio
+async def test_oauth_code_flow_fallback_installs_without_onappinstall(
+    tmp_path: Path, monitor: Any
+) -> None:
+    import httpx
+
+    data = tmp_path / "data"
+    async with SandboxPortal(rate_limit=False, seed=9) as portal:
+        await cli_async(data, "portal", "add", "acme", "--client-id", portal.client_id,
+                        "--client-secret", portal.client_secret)  # fmt: skip
+        m = monitor("--portal", "acme", "--bind", "ONCRMDEALADD",
+                    "--authorize", portal.base_url)  # fmt: skip
+        await asyncio.to_thread(m.next_json)
+        url = (await asyncio.to_thread(m.next_of_type, "authorize"))["url"]
+        assert url.startswith(portal.base_url + "/oauth/authorize/?client_id=")
+        # The user's browser: the portal redirects it back to our handler with a code.
+        async with httpx.AsyncClient(follow_redirects=True) as browser:
+            page = await browser.get(url)
+        assert page.status_code == 200 and "received the authorization" in page.text
+        installed = await asyncio.to_thread(m.next_of_type, "installed")
+        assert installed["via"] == "oauth" and installed["member_id"] == portal.member_id
+        bound = await asyncio.to_thread(m.next_of_type, "bound")
+        assert bound["event"] in {"ONCRMDEALADD", "ONAPPTEST"}
+        m.proc.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(m.proc.wait, 30) == 0
+
+
+@pytest.mark.asyncio
+async def test_forged_code_redirect_with_wrong_state_is_ignored(
+    tmp_path: Path, monitor: Any
+) -> None:
+    import httpx
+
+    data = tmp_path / "data"
+    async with SandboxPortal(rate_limit=False) as portal:
+        await cli_async(data, "portal", "add", "acme", "--client-id", portal.client_id,
+                        "--client-secret", portal.client_secret)  # fmt: skip
+        m = monitor("--portal", "acme")
+        hello = await asyncio.to_thread(m.next_json)
+        async with httpx.AsyncClient() as client:
+            await client.get(hello["handler_url"], params={"code": "x", "state": "forged"})
+        error = await asyncio.to_thread(m.next_of_type, "error")
+        assert error["code"] == "BAD_STATE"
+        m.proc.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(m.proc.wait, 30) == 0
