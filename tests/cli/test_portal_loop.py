@@ -177,3 +177,27 @@ async def test_forged_code_redirect_with_wrong_state_is_ignored(
         assert error["code"] == "BAD_STATE"
         m.proc.send_signal(signal.SIGTERM)
         assert await asyncio.to_thread(m.proc.wait, 30) == 0
+
+
+@pytest.mark.asyncio
+async def test_webhook_profile_verifies_deliveries_with_the_pasted_token(
+    tmp_path: Path, monitor: Any, make_delivery: Any
+) -> None:
+    import httpx
+
+    delivery = make_delivery
+    data = tmp_path / "data"
+    await cli_async(data, "portal", "add", "hook", "--webhook-token", "pasted-token-123")
+    m = monitor("--portal", "hook")
+    url = (await asyncio.to_thread(m.next_json))["handler_url"]
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    async with httpx.AsyncClient() as client:
+        good = await client.post(url, content=delivery(token="pasted-token-123", user_id=None),
+                                 headers=form)  # fmt: skip
+        bad = await client.post(url, content=delivery(token="forged", user_id=None), headers=form)
+    assert (good.status_code, bad.status_code) == (200, 403)
+    first = await asyncio.to_thread(m.next_of_type, "event")
+    second = await asyncio.to_thread(m.next_of_type, "event")
+    assert (first["verified"], second["verified"]) == (True, False)
+    m.proc.send_signal(signal.SIGTERM)
+    assert await asyncio.to_thread(m.proc.wait, 30) == 0
