@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     from b24monitor.demo import DemoPortal
 
-from b24monitor.core.export import event_record
+from b24monitor.core.export import key_record
 from b24monitor.core.filters import Filter
 from b24monitor.core.masking import mask_secrets
 from b24monitor.core.model import CapturedEvent
@@ -36,32 +36,27 @@ class LinePrinter:
         self.as_json = as_json
 
     def json(self, obj: dict[str, Any]) -> None:
-        self._write(json.dumps(obj, ensure_ascii=False))
+        self._write([json.dumps(obj, ensure_ascii=False)])
 
     def text(self, line: str) -> None:
-        self._write(line)
+        self._write([line])
 
-    def _write(self, line: str) -> None:
+    def _write(self, lines: list[str]) -> None:
         try:
-            self._out.write(line + "\n")
-            self._out.flush()
+            self._out.write("".join(line + "\n" for line in lines))
+            self._out.flush()  # once per batch: a burst is not a syscall per event
         except BrokenPipeError:
             pass  # the reader went away (`| head`); keep capturing, stop printing
 
-    def event(self, ev: CapturedEvent) -> None:
+    def events(self, events: list[CapturedEvent]) -> None:
         if self.as_json:
-            record = event_record(ev)
-            line = {k: record[k] for k in _EVENT_LINE_KEYS}
-            line["data"] = mask_secrets(ev.payload_data)
-            self.json({"type": "event", **line})
+            self._write([json.dumps(_event_line(ev), ensure_ascii=False) for ev in events])
         else:
-            self.text(format_event_line(ev))
+            self._write([format_event_line(ev) for ev in events])
 
 
-_EVENT_LINE_KEYS = (
-    "id", "received_at", "event", "ts", "member_id", "domain", "entity_id", "entity_type_id",
-    "user_id", "handler_id", "verified", "status", "error",
-)  # fmt: skip
+def _event_line(ev: CapturedEvent) -> dict[str, Any]:
+    return {"type": "event", **key_record(ev), "data": mask_secrets(ev.payload_data)}
 
 
 def format_event_line(ev: CapturedEvent) -> str:
@@ -106,8 +101,9 @@ async def listen(
         store = session.store
         if store is None:
             return
-        for ev in store.fetch(ids, where, params):
-            printer.event(ev)
+        events = store.fetch(ids, where, params, raw=False)
+        if events:
+            printer.events(events)
 
     session.add_listener(on_batch)
     _announce(session, printer, local_only_hint=demo is None)

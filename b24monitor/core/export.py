@@ -70,7 +70,8 @@ def _visible_body(ev: CapturedEvent, reveal: bool) -> str:
     return body.decode("utf-8", errors="replace")
 
 
-def _key_fields(ev: CapturedEvent) -> dict[str, Any]:
+def key_record(ev: CapturedEvent) -> dict[str, Any]:
+    """The key fields of an event as JSON values (the start of every record and line)."""
     return {
         "id": ev.id,
         "received_at": iso_utc(ev.received_at),
@@ -95,7 +96,7 @@ def event_record(ev: CapturedEvent, *, reveal_secrets: bool = False) -> dict[str
     """The JSON-able record of one event, as written by jsonl/json and `listen --json`."""
     payload = _visible_payload(ev, reveal_secrets)
     return {
-        **_key_fields(ev),
+        **key_record(ev),
         # A copy even when revealed, so callers may change the record without touching the event.
         "payload": copy.deepcopy(payload) if reveal_secrets else payload,
         "body": _visible_body(ev, reveal_secrets),
@@ -106,7 +107,7 @@ def csv_row(ev: CapturedEvent, *, reveal_secrets: bool = False) -> dict[str, Any
     """One CSV row by column name (a superset of `CSV_COLUMNS`); the payload as a JSON string."""
     payload = _visible_payload(ev, reveal_secrets)
     return {
-        **_key_fields(ev),
+        **key_record(ev),
         "verified": _VERIFIED_WORDS[ev.verified],
         "data": "" if payload is None else _dumps(payload),
     }

@@ -37,16 +37,24 @@ MIGRATIONS: tuple[str, ...] = (
     -- The filter language matches member:/domain: case-insensitively on upper(column).
     CREATE INDEX events_member_upper ON events(upper(member_id));
     CREATE INDEX events_domain_upper ON events(upper(domain));
-    -- External-content FTS5 over the decoded JSON: no second copy of the text is stored.
-    -- (SQLite 3.40 here has no contentless_delete, so triggers keep the index in step.)
+    -- Full-text search over the event code and the payload's `data` block. Contentless: the text
+    -- is derived from the row, so nothing is stored twice, and the `auth` block (long random
+    -- tokens: slow to index, useless to search) stays out. Rows are indexed by the writer
+    -- after their deliveries were acknowledged (store.index_fulltext): indexing doubled the
+    -- cost of a commit, and an acknowledgement must not wait for search. Deletes re-derive the
+    -- same text, and only for rows already indexed (a contentless index must never be told
+    -- to forget text it does not hold).
     CREATE VIRTUAL TABLE events_fts USING fts5(
-        data, content='events', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+        text, content='', tokenize='unicode61 remove_diacritics 2'
     );
-    CREATE TRIGGER events_fts_insert AFTER INSERT ON events WHEN new.data IS NOT NULL BEGIN
-        INSERT INTO events_fts(rowid, data) VALUES (new.id, new.data);
-    END;
-    CREATE TRIGGER events_fts_delete AFTER DELETE ON events WHEN old.data IS NOT NULL BEGIN
-        INSERT INTO events_fts(events_fts, rowid, data) VALUES ('delete', old.id, old.data);
+    CREATE TRIGGER events_fts_delete AFTER DELETE ON events
+    WHEN old.data IS NOT NULL AND old.id <= coalesce(
+        (SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'fts_indexed_upto'), 0
+    ) BEGIN
+        INSERT INTO events_fts(events_fts, rowid, text) VALUES (
+            'delete', old.id,
+            coalesce(old.event, '') || ' ' || coalesce(json_extract(old.data, '$.data'), '')
+        );
     END;
     CREATE TABLE app_tokens (
         member_id          TEXT PRIMARY KEY,

@@ -21,6 +21,13 @@ from b24monitor.services.schema import MIGRATIONS, SCHEMA_VERSION
 
 APPLICATION_ID = 0x42323444  # "B24D": marks a file as a b24monitor database
 
+# Everything but the raw request (headers, body): what lists and live lines need.
+SUMMARY_COLUMNS = (
+    "id, received_at, event, member_id, domain, entity_id, entity_type_id, user_id, handler_id, "
+    "ts, verified, status, error, size, content_type, '[]', x'', data, pinned, peer, method, "
+    "path, http_status"
+)
+
 EVENT_COLUMNS = (
     "id, received_at, event, member_id, domain, entity_id, entity_type_id, user_id, handler_id, "
     "ts, verified, status, error, size, content_type, headers, body, data, pinned, peer, method, "
@@ -85,6 +92,38 @@ def _run_script(conn: sqlite3.Connection, script: str) -> None:
             statement = ""
 
 
+FTS_MARK = "fts_indexed_upto"
+
+
+def index_fulltext(conn: sqlite3.Connection) -> int:
+    """Add the rows not yet in the full-text index (in one transaction); returns how many.
+
+    The derived text must stay identical to the delete trigger's in services/schema.py.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        row = conn.execute("SELECT value FROM settings WHERE key = ?", (FTS_MARK,)).fetchone()
+        done = int(row[0]) if row else 0
+        last = conn.execute("SELECT max(id) FROM events").fetchone()[0] or 0
+        if last > done:
+            conn.execute(
+                "INSERT INTO events_fts(rowid, text) SELECT id, coalesce(event, '') || ' ' || "
+                "coalesce(json_extract(data, '$.data'), '') FROM events "
+                "WHERE id > ? AND id <= ? AND data IS NOT NULL",
+                (done, last),
+            )
+            conn.execute(
+                "INSERT INTO settings(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (FTS_MARK, str(last)),
+            )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return max(0, last - done)
+
+
 def row_to_event(row: Sequence[Any]) -> CapturedEvent:
     """Build a CapturedEvent from a row selected with EVENT_COLUMNS."""
     verified = None if row[10] is None else bool(row[10])
@@ -134,17 +173,45 @@ class EventStore:
             ids.extend(r[0] for r in chunk)
         return ids
 
+    def newest_ids(
+        self,
+        where: str = "",
+        params: Sequence[object] = (),
+        *,
+        count: int,
+        min_id: int | None = None,
+    ) -> array[int]:
+        """The newest `count` matching ids, ascending: a first screen before the full query."""
+        clauses = [f"({where})"] if where else []
+        args = list(params)
+        if min_id is not None:
+            clauses.append("id >= ?")
+            args.append(min_id)
+        sql = "SELECT id FROM events" + (" WHERE " + " AND ".join(clauses) if clauses else "")
+        rows = self._conn.execute(sql + " ORDER BY id DESC LIMIT ?", [*args, count]).fetchall()
+        return array("q", reversed([r[0] for r in rows]))
+
     def fetch(
-        self, ids: Sequence[int], where: str = "", params: Sequence[object] = ()
+        self,
+        ids: Sequence[int],
+        where: str = "",
+        params: Sequence[object] = (),
+        *,
+        raw: bool = True,
     ) -> list[CapturedEvent]:
-        """The events with these ids (that also match `where`), in the order given."""
+        """The events with these ids (that also match `where`), in the order given.
+
+        raw=False leaves out the raw request (headers empty, body b""): live lines and list
+        rows never show it, and reading it back costs the capture thread GIL time.
+        """
         found: dict[int, CapturedEvent] = {}
         cond = f" AND ({where})" if where else ""
+        columns = EVENT_COLUMNS if raw else SUMMARY_COLUMNS
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
             marks = ",".join("?" * len(chunk))
             for row in self._conn.execute(
-                f"SELECT {EVENT_COLUMNS} FROM events WHERE id IN ({marks}){cond}",
+                f"SELECT {columns} FROM events WHERE id IN ({marks}){cond}",
                 [*chunk, *params],
             ):
                 found[row[0]] = row_to_event(row)

@@ -23,9 +23,9 @@ from b24monitor.core.decoding import decode_body, key_fields
 from b24monitor.core.errors import MalformedDelivery
 from b24monitor.core.model import Delivery, KeyFields
 from b24monitor.core.verification import TokenBook
-from b24monitor.services.store import connect
+from b24monitor.services.store import connect, index_fulltext
 
-INSTALL_EVENTS = frozenset({"ONAPPINSTALL", "ONAPPUPDATE"})
+MAX_UNINDEXED = 5000  # during a burst, full-text search lags by at most this many events
 
 _INSERT = (
     "INSERT INTO events(received_at, event, member_id, domain, entity_id, entity_type_id, user_id, "
@@ -73,6 +73,7 @@ class StoreWriter:
         self._queue: asyncio.Queue[tuple[Delivery, asyncio.Future[Outcome]]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._last_retention = -float("inf")
+        self._unindexed = 0
 
     async def open(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._open_sync)
@@ -80,6 +81,7 @@ class StoreWriter:
 
     def _open_sync(self) -> None:
         self._conn = connect(self._path)
+        index_fulltext(self._conn)  # catch up after a crash between a commit and its indexing
         for member_id, token in self._conn.execute(
             "SELECT member_id, application_token FROM app_tokens"
         ):
@@ -108,8 +110,14 @@ class StoreWriter:
         await loop.run_in_executor(self._executor, self._close_sync)
         self._executor.shutdown(wait=True)
 
+    def _index_sync(self) -> None:
+        assert self._conn is not None
+        index_fulltext(self._conn)
+        self._unindexed = 0
+
     def _close_sync(self) -> None:
         if self._conn is not None:
+            index_fulltext(self._conn)
             self._conn.execute("PRAGMA optimize")
             self._conn.close()
             self._conn = None
@@ -117,6 +125,9 @@ class StoreWriter:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
+            if self._queue.empty() and self._unindexed:
+                # Idle: bring full-text search up to date (after the acks, never before).
+                await loop.run_in_executor(self._executor, self._index_sync)
             batch = [await self._queue.get()]
             while len(batch) < self._max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
@@ -132,6 +143,9 @@ class StoreWriter:
                 for (_, future), outcome in zip(batch, outcomes, strict=True):
                     if not future.done():
                         future.set_result(outcome)
+                self._unindexed += len(outcomes)
+                if self._unindexed >= MAX_UNINDEXED:  # a long burst: keep search within reach
+                    await loop.run_in_executor(self._executor, self._index_sync)
                 self._on_committed([o.event_id for o in outcomes])
             finally:
                 for _ in batch:

@@ -15,6 +15,7 @@ import pytest
 from b24monitor.core.errors import FilterSyntaxError
 from b24monitor.core.filters import FIELDS, help_text, parse
 from b24monitor.services.schema import MIGRATIONS
+from b24monitor.services.store import index_fulltext
 
 ACME = "0c4f5e9a8b7d6c5e4f3a2b1c0d9e8f7a"
 BETA = "BEEF0000111122223333444455556666"  # stored upper-case: member: must ignore case
@@ -171,12 +172,15 @@ def db() -> Iterator[sqlite3.Connection]:
             "headers": "[]",
             "body": b"",
             **row,
+            # The column holds the whole decoded payload; full text searches its `data` block.
             # ensure_ascii=False: the store keeps Cyrillic readable, so FTS5 can tokenize it.
-            "data": None if data is None else json.dumps(data, ensure_ascii=False),
+            "data": None if data is None else json.dumps({"data": data}, ensure_ascii=False),
         }
         names = ", ".join(values)
         marks = ", ".join("?" * len(values))
         connection.execute(f"INSERT INTO events ({names}) VALUES ({marks})", list(values.values()))
+    connection.commit()
+    index_fulltext(connection)  # the writer does this after acknowledging deliveries
     yield connection
     connection.close()
 
