@@ -20,6 +20,7 @@ from b24monitor.core.export import key_record
 from b24monitor.core.filters import Filter
 from b24monitor.core.masking import mask_secrets
 from b24monitor.core.model import CapturedEvent
+from b24monitor.core.replay import Attempt, attempt_record, format_attempt_line
 from b24monitor.core.tasks import spawn
 from b24monitor.services.portal_link import Notice
 from b24monitor.services.session import Session, SessionConfig
@@ -55,6 +56,16 @@ class LinePrinter:
             self._write([format_event_line(ev) for ev in events])
 
 
+def _attempt_printer(printer: LinePrinter) -> Callable[[Attempt], None]:
+    def show(a: Attempt) -> None:
+        if printer.as_json:
+            printer.json({"type": "forward", **attempt_record(a)})
+        else:
+            printer.text(format_attempt_line(a))
+
+    return show
+
+
 def _event_line(ev: CapturedEvent) -> dict[str, Any]:
     return {"type": "event", **key_record(ev), "data": mask_secrets(ev.payload_data)}
 
@@ -87,6 +98,7 @@ async def listen(
     session = Session(config)
     session.add_tunnel_listener(lambda state: _print_tunnel(session, state, printer))
     session.add_notice_listener(lambda notice: _print_notice(notice, printer))
+    session.add_attempt_listener(_attempt_printer(printer))
     try:
         await session.start()
     except BaseException:

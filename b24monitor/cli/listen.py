@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from b24monitor.cli.common import Subcommands, data_dir, filter_epilog, parse_filter
 from b24monitor.cli.tunnel import add_tunnel_flags, tunnel_settings
 from b24monitor.core.errors import UsageError
+from b24monitor.core.replay import ROUTES_HELP, parse_routes
 
 if TYPE_CHECKING:
     from b24monitor.services.session import SessionConfig
@@ -30,6 +31,9 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
     p.add_argument("--body-limit", type=int, default=1024 * 1024, help="max body bytes (413)")
     p.add_argument("--keep-rows", type=int, default=None, help="retention: keep at most N events")
     p.add_argument("--keep-days", type=float, default=None, help="retention: keep N days")
+    p.add_argument("--forward-to", action="append", default=[], metavar="[PATTERN=]URL",
+                   help="after acknowledging, POST each event on to your handler (repeatable); "
+                   + ROUTES_HELP)  # fmt: skip
     p.add_argument("--portal", metavar="NAME", help="profile whose bindings follow this listener")
     p.add_argument("--bind", type=_codes, default=[], metavar="CODE,CODE",
                    help="bind these events online (remembered for the profile)")  # fmt: skip
@@ -77,6 +81,7 @@ def _run_listen(args: argparse.Namespace) -> int:
         tunnel=tunnel_settings(args),
         portal=args.portal,
         keep_bindings=args.keep_bindings,
+        forward=parse_routes(args.forward_to) if args.forward_to else None,
     )
     if args.authorize and not args.portal:
         raise UsageError("--authorize needs --portal NAME: the code is stored in that profile")

@@ -214,12 +214,13 @@ async def post_event(
                     "truncated": truncated,
                 }
     except (TimeoutError, httpx.TimeoutException):
-        fields["error"] = (
-            f"no answer within {timeout_s:g} s; make the handler answer sooner "
+        # A status whose body never finished is no answer either: Bitrix24 would time out too.
+        fields = {
+            "error": f"no answer within {timeout_s:g} s; make the handler answer sooner "
             "(Bitrix24 throttles slow handlers)"
-        )
-    except httpx.HTTPError as exc:
-        fields["error"] = describe_failure(exc, target)
+        }
+    except Exception as exc:  # one odd failure must not wedge the target's lane: record it
+        fields = {"error": describe_failure(exc, target)}
     return Attempt(
         request.event_id, kind, target, request.variant, started_at=started_at,
         latency_ms=(time.perf_counter() - t0) * 1000, replay_of=replay_of,
@@ -237,7 +238,7 @@ async def _read_limited(response: httpx.Response, limit: int) -> tuple[bytes, bo
     return bytes(body), False
 
 
-def describe_failure(exc: httpx.HTTPError, target: str) -> str:
+def describe_failure(exc: Exception, target: str) -> str:
     """One sentence for a request that got no HTTP answer: what happened, what to do."""
     host = urlsplit(target).netloc or target
     if isinstance(exc, httpx.ConnectError):

@@ -16,8 +16,10 @@ from pathlib import Path
 import httpx
 
 from b24monitor.core.errors import UsageError
+from b24monitor.core.replay import Attempt, Routes
 from b24monitor.core.tasks import spawn
 from b24monitor.services.capture import CaptureThread
+from b24monitor.services.forwarder import Forwarder
 from b24monitor.services.portal_link import LIFECYCLE_EVENTS, Notice, PortalLink
 from b24monitor.services.receiver import ReceiverSettings, new_handler_path
 from b24monitor.services.store import EventStore
@@ -56,6 +58,7 @@ class SessionConfig:
     portal: str | None = None  # the profile whose bindings follow this session's handler URL
     keep_bindings: bool = False  # leave online bindings in place on exit
     follow_bindings: bool = True  # False: a one-off command that must not move the bindings
+    forward: Routes | None = None  # listen --forward-to: POST committed events on to these
 
     def tunnel_settings(self) -> TunnelSettings:
         """The tunnel settings with the own-URL mode and our private ngrok config filled in."""
@@ -70,6 +73,7 @@ class SessionConfig:
 BatchListener = Callable[[list[int]], None]
 TunnelListener = Callable[[TunnelState], None]
 NoticeListener = Callable[[Notice], None]
+AttemptListener = Callable[[Attempt], None]
 
 
 class Session:
@@ -90,6 +94,8 @@ class Session:
         self.portal: PortalLink | None = None
         self._notice_listeners: list[NoticeListener] = []
         self._http: httpx.AsyncClient | None = None
+        self.forwarder: Forwarder | None = None
+        self._attempt_listeners: list[AttemptListener] = []
 
     def add_listener(self, listener: BatchListener) -> None:
         """`listener(ids)` runs on the front end's loop once per committed batch."""
@@ -98,6 +104,14 @@ class Session:
     def add_tunnel_listener(self, listener: TunnelListener) -> None:
         """`listener(state)` runs on the front end's loop on every tunnel state change."""
         self._tunnel_listeners.append(listener)
+
+    def add_attempt_listener(self, listener: AttemptListener) -> None:
+        """`listener(attempt)` runs on the front end's loop once each forward is recorded."""
+        self._attempt_listeners.append(listener)
+
+    def _on_attempt(self, attempt: Attempt) -> None:
+        for listener in self._attempt_listeners:
+            listener(attempt)
 
     def add_notice_listener(self, listener: NoticeListener) -> None:
         """`listener(notice)` gets the portal's news: installed, bound, unbound, error, …"""
@@ -133,6 +147,14 @@ class Session:
                 f"cannot listen on {self.config.receiver.host}:{self.config.receiver.port} "
                 f"({exc.strerror or exc}); choose another --port"
             ) from None
+        if self.config.forward is not None:
+            # After the capture path: events reach the forwarder only once acknowledged.
+            self._http = self._http or httpx.AsyncClient(timeout=30.0)
+            self.forwarder = Forwarder(
+                self.db_path, self.config.forward, http=self._http, on_attempt=self._on_attempt
+            )
+            await self.forwarder.start()
+            self.add_listener(self.forwarder.enqueue)
         if self.config.portal is not None:
             try:
                 self.link_portal(self.config.portal)
@@ -216,6 +238,9 @@ class Session:
         if self.capture is not None:
             await asyncio.to_thread(self.capture.stop)
             self.capture = None
+        if self.forwarder is not None:
+            await self.forwarder.stop()
+            self.forwarder = None
         if self.store is not None:
             self.store.close()
             self.store = None
