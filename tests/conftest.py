@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from b24monitor.core.phpform import build_form
+
+# Tests never touch the developer's real keyring or ~/.config: secrets go to a 0600 file in a
+# throwaway folder, for this process and every b24monitor subprocess a test starts. Tests of
+# the keyring path pass their own backend explicitly.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="b24monitor-test-config-")
 
 MEMBER_ID = "0c4f5e9a8b7d6c5e4f3a2b1c0d9e8f7a"
 APP_TOKEN = "9e7d1c2b3a4f5e6d7c8b9a0f1e2d3c4b"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -54,12 +55,16 @@ def build_parser() -> argparse.ArgumentParser:
 def _run_gui(args: argparse.Namespace) -> int:
     try:
         from b24monitor.gui.app import run
+        from b24monitor.gui.settings_store import preferred_data_dir
     except ImportError as exc:
         raise B24MonitorError(
             f"the desktop app cannot start ({exc}); run `bash packaging/install-deps`, "
             "or use `b24monitor listen` for the headless monitor"
         ) from None
-    exit_code: int = run(data_dir(args))
+    from b24monitor.services.session import DATA_DIR_ENV
+
+    chosen = None if args.data_dir or os.environ.get(DATA_DIR_ENV) else preferred_data_dir()
+    exit_code: int = run(chosen or data_dir(args))
     return exit_code
 
 

@@ -99,8 +99,10 @@ class CaptureThread:
             )
             await self.receiver.start()
         except BaseException as exc:
-            await writer.close()
-            started.set_exception(exc)
+            try:
+                await writer.close()
+            finally:  # whatever close() does, the starter must not wait forever
+                started.set_exception(exc)
             return
         started.set_result(None)
         await self._stopped.wait()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -91,6 +91,16 @@ class PortalLink:
             await self._guard("event.bind", manager.set_wanted(event, mode, wanted))
         else:
             manager.remember(event, mode, wanted)  # bound as soon as the app is installed
+
+    async def set_wanted_many(
+        self, subscriptions: Iterable[tuple[str, Mode]], wanted: bool
+    ) -> None:
+        """Persist many choices ("select all in scope"), then reconcile once: one batch."""
+        manager = self._require_app()
+        for event, mode in subscriptions:
+            manager.remember(event, mode, wanted)
+        if self._can_bind():
+            await self._guard("event.bind", manager.reconcile())
 
     def authorize_url(self, portal_url: str, redirect_uri: str) -> str:
         """Where the user approves the app when ONAPPINSTALL does not come (spec §5.2)."""

@@ -142,11 +142,18 @@ class Session:
         try:
             await asyncio.to_thread(self.capture.start)
         except OSError as exc:
+            self.capture = None
             self.store.close()
+            self.store = None
+            host, port = self.config.receiver.host, self.config.receiver.port
             raise UsageError(
-                f"cannot listen on {self.config.receiver.host}:{self.config.receiver.port} "
-                f"({exc.strerror or exc}); choose another --port"
+                f"cannot listen on {host}:{port} ({exc.strerror or exc}); choose another port"
             ) from None
+        except BaseException:
+            self.capture = None
+            self.store.close()
+            self.store = None
+            raise
         if self.config.forward is not None:
             # After the capture path: events reach the forwarder only once acknowledged.
             self._http = self._http or httpx.AsyncClient(timeout=30.0)

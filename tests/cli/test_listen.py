@@ -117,4 +117,4 @@ def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
         port = busy.getsockname()[1]
         result = run_cli("listen", "--port", str(port), data_dir=tmp_path)
     assert result.returncode == 2
-    assert "choose another --port" in result.stderr
+    assert "choose another port" in result.stderr

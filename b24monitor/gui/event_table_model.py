@@ -1,0 +1,252 @@
+"""EventTableModel: a thin Qt adapter over EventList; row contents come from the store in pages."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFont
+
+from b24monitor.core.model import CapturedEvent
+from b24monitor.gui.columns import COLUMNS, CONTEXT, TIME_COLUMN, VERIFIED_COLUMN
+from b24monitor.gui.event_list import EventList
+from b24monitor.gui.i18n import QT_TRANSLATE_NOOP
+from b24monitor.gui.icons import icon
+from b24monitor.gui.row_cache import Row, RowCache
+
+PAGE = 100  # rows fetched per store query when the view asks for an uncached row
+EVENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+# Translucent tints read on light and dark palettes alike.
+_UNVERIFIED = QColor(220, 40, 40, 60)
+_MALFORMED = QColor(235, 150, 0, 70)
+_MARK_COLORS: dict[bool | None, QColor] = {True: QColor(30, 150, 60), False: QColor(210, 40, 40)}
+_VERDICTS = {
+    True: QT_TRANSLATE_NOOP("EventTableModel", "token matches"),
+    False: QT_TRANSLATE_NOOP("EventTableModel", "token mismatch"),
+    None: QT_TRANSLATE_NOOP("EventTableModel", "no token known for this portal yet"),
+}
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.ToolTipRole,
+        EVENT_ID_ROLE,
+    }
+)
+
+
+def row_tint(row: Row) -> QColor | None:
+    """Malformed and unverified (✖) rows stand out; None for the others."""
+    if row.status == "malformed":
+        return _MALFORMED
+    if row.verified is False or row.status == "rejected":
+        return _UNVERIFIED
+    return None
+
+
+def mark_color(row: Row) -> QColor | None:
+    """Colour of the ✔/✖ mark."""
+    return _MARK_COLORS.get(row.verified)
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate(CONTEXT, text)
+
+
+class _Adapter:
+    """Maps EventList's before/after notifications onto the model's begin/end calls."""
+
+    def __init__(self, model: EventTableModel) -> None:
+        self._m = model
+
+    def about_to_insert(self, first: int, last: int) -> None:
+        self._m.beginInsertRows(QModelIndex(), first, last)
+
+    def inserted(self) -> None:
+        self._m.endInsertRows()
+
+    def about_to_remove(self, first: int, last: int) -> None:
+        self._m.beginRemoveRows(QModelIndex(), first, last)
+
+    def removed(self) -> None:
+        self._m.endRemoveRows()
+
+    def about_to_reset(self) -> None:
+        self._m.beginResetModel()
+
+    def reset(self) -> None:
+        self._m.endResetModel()
+
+    def rows_changed(self, ids: Sequence[int]) -> None:
+        self._m.refresh_ids(ids)
+
+    def state_changed(self) -> None:
+        self._m.state_changed.emit()
+
+
+class EventTableModel(QAbstractTableModel):
+    """Rows = EventList ids; cells from a page-filled LRU cache. Read-only: edits are intents."""
+
+    state_changed = Signal()  # pause, pending count, filtering, row count
+
+    def __init__(
+        self,
+        events: EventList,
+        load: Callable[[Sequence[int]], list[CapturedEvent]],
+        parent: QObject | None = None,
+        *,
+        load_ahead: Callable[[Sequence[int]], Awaitable[list[CapturedEvent]]] | None = None,
+    ) -> None:
+        """`load` reads rows now (on the GUI thread, a page when the view scrolls to them);
+        `load_ahead`, if given, reads the rows of new events off the GUI thread."""
+        super().__init__(parent)
+        self.events = events
+        self.cache = RowCache(load)
+        self._load_ahead = load_ahead
+        if load_ahead is not None:
+            events.set_preparer(self._prepare)
+        self._pin = icon("pin")
+        self._bold = QFont()
+        self._bold.setBold(True)
+        events.add_observer(_Adapter(self))
+
+    # -- Qt overrides ----------------------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.events)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _tr(COLUMNS[section].title)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _tr(COLUMNS[section].tip)
+        return None
+
+    def data(self, index: AnyIndex, role: int = 0) -> Any:
+        if role not in _ROLES or not index.isValid():
+            return None
+        number = index.row()
+        if not 0 <= number < len(self.events):
+            return None
+        return self._value(self.row(number), number, index.column(), role)
+
+    def multiData(self, index: AnyIndex, roleDataSpan: Any) -> None:
+        """All roles of a cell in one call. Views ask ~5 roles a cell; one Python call instead of
+        five matters, because each call from Qt must take the GIL from the capture thread."""
+        number = index.row() if index.isValid() else -1
+        if not 0 <= number < len(self.events):
+            for role_data in roleDataSpan:
+                role_data.clearData()
+            return
+        row, column = self.row(number), index.column()
+        for role_data in roleDataSpan:
+            role = role_data.role()
+            value = self._value(row, number, column, role) if role in _ROLES else None
+            if value is None:
+                role_data.clearData()
+            else:
+                role_data.setData(value)
+
+    def _value(self, row: Row, number: int, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return row_tint(row)
+        if role == Qt.ItemDataRole.ForegroundRole and column == VERIFIED_COLUMN:
+            return mark_color(row)
+        if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[column].right:
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        if role == Qt.ItemDataRole.FontRole and row.pinned:
+            return self._bold
+        if role == Qt.ItemDataRole.DecorationRole and column == TIME_COLUMN and row.pinned:
+            return self._pin
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, column, self.events.id_at(number))
+        if role == EVENT_ID_ROLE:
+            return self.events.id_at(number)
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Only by time (= id order): flipping the order reverses the row mapping, loads nothing."""
+        if column == TIME_COLUMN:
+            self.events.set_newest_first(order == Qt.SortOrder.DescendingOrder)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    async def _prepare(self, ids: Sequence[int]) -> None:
+        missing = self.cache.missing(ids)
+        if missing and self._load_ahead is not None:
+            self.cache.put(await self._load_ahead(missing))
+
+    def row(self, row_number: int) -> Row:
+        event_id = self.events.id_at(row_number)
+        row = self.cache.get(event_id)
+        if row is None:
+            start = row_number - row_number % PAGE
+            self.cache.fill(self.events.ids_at(start, start + PAGE - 1))
+            row = self.cache.get(event_id)
+            assert row is not None
+        return row
+
+    def event_id(self, row_number: int) -> int:
+        return self.events.id_at(row_number)
+
+    def refresh_ids(self, ids: Sequence[int]) -> None:
+        self.cache.drop(ids)
+        last = len(COLUMNS) - 1
+        for event_id in ids:
+            row = self.events.row_of(event_id)
+            if row is not None:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, last))
+
+    def display_text(self, row: Row, column: int) -> str:
+        return self._display(row, column)
+
+    def _display(self, row: Row, column: int) -> str:
+        if row.gone:
+            return _tr("(removed)") if column == TIME_COLUMN else ""
+        text = row.texts[column]
+        return _tr(text) if COLUMNS[column].translated else text
+
+    def _tooltip(self, row: Row, column: int, event_id: int) -> str | None:
+        if row.gone:
+            return _tr("This event was removed from the store.")
+        if column == TIME_COLUMN:
+            when = datetime.fromtimestamp(row.received_at).isoformat(" ", "milliseconds")
+            return _tr("#%1 received %2").replace("%1", str(event_id)).replace("%2", when)
+        if column == VERIFIED_COLUMN:
+            return _tr(_VERDICTS[row.verified])
+        if row.status != "ok" and row.error:
+            return row.error
+        return None

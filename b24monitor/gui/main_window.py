@@ -1,0 +1,328 @@
+"""MainWindow: lays out the widgets and wires them in one `_connect_signals()`; siblings never meet.
+
+Places left for later parts: `add_side_dock` (subscriptions), `add_events_tab` (offline queue),
+`status.add_item` (tunnel, portal) and `toolbar` (portal switcher, Ping).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QMainWindow,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from b24monitor.core.filters import Filter
+from b24monitor.core.model import CapturedEvent
+from b24monitor.core.tasks import spawn
+from b24monitor.demo import DemoPortal
+from b24monitor.gui.deletion import PendingDeletion
+from b24monitor.gui.detail_pane import DetailPane
+from b24monitor.gui.event_list import EventList
+from b24monitor.gui.event_table_model import EventTableModel
+from b24monitor.gui.event_table_view import EventTableView
+from b24monitor.gui.export_dialog import ExportDialog
+from b24monitor.gui.filter_bar import FilterBar
+from b24monitor.gui.help_overlay import HelpOverlay
+from b24monitor.gui.icons import icon
+from b24monitor.gui.layout_settings import restore_layout, save_layout
+from b24monitor.gui.live_stats import LiveStats
+from b24monitor.gui.live_toggle import LiveToggle
+from b24monitor.gui.notifier import Notifier
+from b24monitor.gui.offline_pane import OfflinePane
+from b24monitor.gui.portal_status import PortalStatus
+from b24monitor.gui.rate_chart import RateChart
+from b24monitor.gui.session_signals import SessionSignals
+from b24monitor.gui.settings_dialog import SettingsDialog
+from b24monitor.gui.settings_store import MASK_DEFAULT, NOTIFY, GuiSettings
+from b24monitor.gui.status_bar import StatusBar
+from b24monitor.gui.store_worker import StoreWorker
+from b24monitor.gui.subscriptions_dock import SubscriptionsPane
+from b24monitor.gui.undo_bar import UndoBar
+from b24monitor.gui.welcome_panel import WelcomePanel
+from b24monitor.gui.wizard import ConnectWizard
+from b24monitor.services.session import Session
+
+
+class MainWindow(QMainWindow):
+    """The event list, its detail and the status of the receiver; emits `closed` when closed."""
+
+    closed = Signal()
+
+    def __init__(self, session: Session, worker: StoreWorker, settings: QSettings) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(self.tr("b24monitor"))
+        self.setWindowIcon(icon("b24monitor"))
+        self.session, self.worker, self.settings = session, worker, settings
+        self.events = EventList(worker, on_error=self._on_task_failed)
+        self.stats = LiveStats(worker, on_error=self._on_task_failed)
+        self.deletion = PendingDeletion(self.events, worker, on_error=self._on_task_failed)
+        session.add_listener(self.events.note_committed)
+        session.add_listener(self.stats.note_committed)
+        self.model = EventTableModel(
+            self.events, self._load_rows, self, load_ahead=self._load_rows_ahead
+        )
+        self.table = EventTableView(self.model, self)
+        self.detail = DetailPane(self)
+        self.filter_bar = FilterBar(settings, self)
+        self.live = LiveToggle(self)
+        self.undo_bar = UndoBar(self)
+        self.status = StatusBar(self)
+        self.chart = RateChart(self.stats.history, self)
+        self.help = HelpOverlay(self)
+        self.export_dialog: ExportDialog | None = None
+        self.gui_settings = GuiSettings(settings)
+        self.session_signals = SessionSignals(session, self)
+        self.subscriptions = SubscriptionsPane(self.session_signals, self)
+        self.offline = OfflinePane(self.session_signals, self)
+        self.portal_status = PortalStatus(self.session_signals, self)
+        self.welcome = WelcomePanel(self.session_signals, self)
+        self.notifier = Notifier(session, self.gui_settings, icon("b24monitor"), self)
+        self.detail.reveal_by_default = not self.gui_settings.mask_by_default
+        self.demos: list[DemoPortal] = []  # "Try without a portal": stopped after the session
+        self._build()
+        self._connect_signals()
+
+    # -- layout ---------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.toolbar = QToolBar(self.tr("Main"), self)
+        self.toolbar.setObjectName("mainToolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.addWidget(self.live)
+        self.toolbar.addWidget(self.filter_bar)
+        self.export_action = self._action(self.tr("Export…"), "Ctrl+E", "exportAction")
+        self.clear_action = self._action(self.tr("Clear view"), "Ctrl+L", "clearViewAction")
+        self.clear_action.setToolTip(self.tr("Empty the list; the store keeps it all (Ctrl+L)"))
+        self.toolbar.addAction(self.export_action)
+        self.toolbar.addAction(self.clear_action)
+        self.addToolBar(self.toolbar)
+        page = QWidget(self)
+        column = QVBoxLayout(page)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.welcome)
+        column.addWidget(self.undo_bar)
+        column.addWidget(self.table, 1)
+        self.events_tabs = QTabWidget(self)
+        self.events_tabs.setDocumentMode(True)
+        self.events_tabs.addTab(page, self.tr("Events"))
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.events_tabs)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.setCentralWidget(self.splitter)
+        self.rate_dock = self.add_side_dock(self.chart, self.tr("Event rate"), "rateDock")
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.rate_dock)
+        self.subscriptions_dock = self.add_side_dock(
+            self.subscriptions, self.subscriptions.windowTitle(), "subscriptionsDock"
+        )
+        self.resizeDocks([self.subscriptions_dock], [420], Qt.Orientation.Horizontal)
+        self.add_events_tab(self.offline, self.offline.title())
+        for item in reversed(self.portal_status.widgets()):
+            self.status.add_item(item)
+        portal_menu = self.menuBar().addMenu(self.tr("&Portal"))
+        self.connect_action = self._action(self.tr("Connect a portal…"), "", "connectAction")
+        self.settings_action = self._action(self.tr("Settings…"), "Ctrl+,", "settingsAction")
+        portal_menu.addActions([self.connect_action, self.settings_action])
+        self.setStatusBar(self.status)
+        self.resize(1280, 760)
+        self.focus_filter = self._action(self.tr("Focus filter"), "Ctrl+F", "focusFilter")
+        self.undo_action = self._action(self.tr("Undo delete"), "Ctrl+Z", "undoAction")
+        self.escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        self.addActions([self.focus_filter, self.undo_action])
+        restore_layout(self)
+
+    def _action(self, text: str, keys: str, name: str) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        action.setShortcut(QKeySequence(keys))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        return action
+
+    def add_side_dock(self, widget: QWidget, title: str, name: str) -> QDockWidget:
+        """A dock for later parts (the subscriptions list goes on the left)."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        return dock
+
+    def add_events_tab(self, widget: QWidget, title: str) -> None:
+        """A tab beside the event list (the offline queue goes here)."""
+        self.events_tabs.addTab(widget, title)
+
+    def _connect_signals(self) -> None:
+        self.table.current_event_changed.connect(self._on_table_current_event_changed)
+        self.table.detail_focus_requested.connect(self.detail.focus_content)
+        self.table.copy_requested.connect(self._on_table_copy_requested)
+        self.table.pin_requested.connect(self._on_table_pin_requested)
+        self.table.delete_requested.connect(self.deletion.request)
+        self.table.live_toggle_requested.connect(self._on_live_toggle_requested)
+        self.table.help_requested.connect(self.help.open)
+        self.live.toggle_requested.connect(self._on_live_toggle_requested)
+        self.model.state_changed.connect(self._on_model_state_changed)
+        self.filter_bar.filter_applied.connect(self._on_filter_bar_filter_applied)
+        self.undo_bar.undo_requested.connect(self.deletion.undo)
+        self.deletion.add_listener(self.undo_bar.show_pending)
+        self.stats.add_listener(self._on_stats_updated)
+        self.export_action.triggered.connect(self._on_export_action_triggered)
+        self.clear_action.triggered.connect(self._on_clear_action_triggered)
+        self.focus_filter.triggered.connect(self.filter_bar.focus)
+        self.undo_action.triggered.connect(self.deletion.undo)
+        self.escape.activated.connect(self._on_escape_activated)
+        self.offline.title_changed.connect(self._on_offline_title_changed)
+        self.welcome.choice_made.connect(self._open_wizard)
+        self.connect_action.triggered.connect(self._on_connect_action_triggered)
+        self.settings_action.triggered.connect(self._on_settings_action_triggered)
+        self.session_signals.tunnel_changed.connect(self._on_session_signals_tunnel_changed)
+
+    # -- life cycle -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """After the session started: show the window, load the list, start the live figures."""
+        public = self.session.public_url is not None
+        self.status.set_receiver(self.session.local_url.removeprefix("http://"), True)
+        self.status.set_handler_url(self.session.handler_url, public)
+        self.show()
+        self.table.setFocus()
+        spawn(self.events.reapply(), name="initial-load", on_error=self._on_task_failed)
+        self.stats.start()
+        self.session_signals.announce_portal()
+        if self.session.config.tunnel_settings().mode != "none":
+            spawn(self.session.start_tunnel(), name="tunnel-start", on_error=self._on_task_failed)
+
+    async def shutdown(self) -> None:
+        """Stop the timers and commit a deletion still waiting for its undo window."""
+        self.stats.stop()
+        self.events.close()
+        await self.deletion.flush()
+
+    async def stop_demos(self) -> None:
+        """After Session.stop(): the sandbox portals started from the wizard."""
+        for demo in self.demos:
+            await demo.stop()
+        self.demos.clear()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        save_layout(self)
+        event.accept()
+        self.closed.emit()
+
+    def _load_rows(self, ids: Sequence[int]) -> list[CapturedEvent]:
+        store = self.session.store  # rows need no raw request: raw=False skips headers, body
+        return store.fetch(ids, raw=False) if store is not None else []
+
+    async def _load_rows_ahead(self, ids: Sequence[int]) -> list[CapturedEvent]:
+        return await self.worker.call(lambda store: store.fetch(ids, raw=False))
+
+    # -- slots ----------------------------------------------------------------------------------
+
+    def _on_table_current_event_changed(self, event_id: int) -> None:
+        store = self.session.store
+        self.detail.show_event(store.get(event_id) if store and event_id >= 0 else None)
+
+    def _on_table_copy_requested(self) -> None:
+        text = self.detail.payload_json()
+        if text is None:
+            self.status.showMessage(self.tr("This event has no decoded payload to copy"), 5000)
+            return
+        QGuiApplication.clipboard().setText(text)
+        self.status.showMessage(self.tr("Payload copied as JSON"), 3000)
+
+    def _on_table_pin_requested(self, ids: list[int], pinned: bool) -> None:
+        spawn(self._pin(ids, pinned), name="pin-events", on_error=self._on_task_failed)
+
+    async def _pin(self, ids: list[int], pinned: bool) -> None:
+        await self.worker.set_pinned(ids, pinned)
+        self.events.refresh(ids)
+        shown = self.detail.shown_event
+        if shown is not None and shown.id in ids:
+            self._on_table_current_event_changed(shown.id)
+
+    def _on_live_toggle_requested(self) -> None:
+        self.events.set_paused(not self.events.paused)
+
+    def _on_model_state_changed(self) -> None:
+        self.live.show_state(paused=self.events.paused, pending=self.events.pending_count)
+        self.filter_bar.set_busy(self.events.filtering)
+
+    def _on_filter_bar_filter_applied(self, flt: Filter) -> None:
+        spawn(self.events.apply_filter(flt), name="apply-filter", on_error=self._on_task_failed)
+
+    def _on_stats_updated(self) -> None:
+        self.status.set_rate(self.stats.history.per_second(time.time()))
+        self.status.set_stored(self.stats.stored)
+        capture = self.session.capture
+        self.status.set_stray(capture.stray_hits if capture is not None else 0)
+        address = self.session.local_url.removeprefix("http://")
+        self.status.set_receiver(address, capture is not None)
+        self.chart.refresh()
+
+    def _on_export_action_triggered(self) -> None:
+        if self.export_dialog is not None and self.export_dialog.isVisible():
+            self.export_dialog.raise_()
+            return
+        self.export_dialog = ExportDialog(
+            self.session.db_path, self.settings, self.events.snapshot(),
+            self.table.selected_ids(), self,
+        )  # fmt: skip
+        self.export_dialog.reveal.setChecked(not self.gui_settings.mask_by_default)
+        self.export_dialog.exported.connect(self._on_export_dialog_exported)
+        self.export_dialog.open()
+
+    def _on_export_dialog_exported(self, count: int, path: str) -> None:
+        text = self.tr("Exported %1 events to %2").replace("%1", f"{count:,}").replace("%2", path)
+        self.status.showMessage(text, 10_000)
+
+    def _on_clear_action_triggered(self) -> None:
+        self.events.clear_view()
+        self.detail.show_event(None)
+
+    def _on_escape_activated(self) -> None:
+        if self.help.isVisible():
+            self.help.hide()
+        self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _on_offline_title_changed(self, title: str) -> None:
+        self.events_tabs.setTabText(self.events_tabs.indexOf(self.offline), title)
+
+    def _on_connect_action_triggered(self) -> None:
+        self._open_wizard("app")
+
+    def _open_wizard(self, choice: str) -> None:
+        wizard = ConnectWizard(self.session_signals, self.gui_settings, self, choice=choice)
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.demo_started.connect(self.demos.append)
+        wizard.settings_requested.connect(self._on_settings_action_triggered)
+        wizard.open()
+
+    def _on_settings_action_triggered(self) -> None:
+        dialog = SettingsDialog(self.gui_settings, self.session.config.data_dir, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.applied.connect(self._on_settings_dialog_applied)
+        dialog.open()
+
+    def _on_settings_dialog_applied(self, changed: list[str]) -> None:
+        self.detail.reveal_by_default = not self.gui_settings.mask_by_default
+        if any(key not in (MASK_DEFAULT, NOTIFY) for key in changed):
+            text = self.tr("Settings saved; restart b24monitor to apply them")
+            self.status.showMessage(text, 10_000)
+
+    def _on_session_signals_tunnel_changed(self, state: object) -> None:
+        self.status.set_handler_url(self.session.handler_url, self.session.public_url is not None)
+
+    def _on_task_failed(self, name: str, exc: BaseException) -> None:
+        self.status.show_error(str(exc) or type(exc).__name__)

@@ -1,0 +1,132 @@
+"""End to end: the real MainWindow on a real Session; deliveries POSTed over loopback HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
+
+from b24monitor.gui.app import running_app
+from b24monitor.gui.export_job import ExportRequest
+from b24monitor.gui.main_window import MainWindow
+from b24monitor.gui.payload_tree import VALUE_ROLE
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+async def post_all(window: MainWindow, bodies: list[bytes]) -> None:
+    async with httpx.AsyncClient() as client:
+        for body in bodies:
+            response = await client.post(window.session.handler_url, content=body, headers=FORM)
+            assert response.status_code == 200
+
+
+def deliveries(make: Callable[..., bytes]) -> list[bytes]:
+    return [
+        make("ONCRMDEALADD", {"FIELDS": {"ID": "3187"}}),
+        make("ONTASKADD", {"FIELDS_AFTER": {"ID": "905"}}),
+        make("ONCRMDEALUPDATE", {"FIELDS": {"ID": "3188"}}),
+        make("ONCRMCONTACTADD", {"FIELDS": {"ID": "221"}}, user_id=None),
+    ]
+
+
+@pytest.mark.asyncio
+async def test_deliveries_filter_detail_copy_export_and_delete_with_undo(
+    tmp_path: Path, make_delivery: Callable[..., bytes], wait_until
+) -> None:
+    async with running_app(tmp_path / "data") as window:
+        window.deletion.undo_seconds = 0.3
+        await post_all(window, deliveries(make_delivery))
+        await wait_until(lambda: window.model.rowCount() == 4)
+        assert window.model.index(0, 2).data() == "deal 3187"
+
+        window.filter_bar.set_expression("event:ONCRMDEAL*")
+        await wait_until(lambda: window.model.rowCount() == 2)
+        window.table.selectRow(1)
+        await wait_until(lambda: window.detail.shown_event is not None)
+        assert window.detail.code.text() == "ONCRMDEALUPDATE"
+        item = window.detail.tree.find_path("data.FIELDS.ID")
+        assert item is not None and item.index().data(VALUE_ROLE) == "3188"
+
+        QTest.keyClick(window.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+        copied = json.loads(QGuiApplication.clipboard().text())
+        assert copied["data"]["FIELDS"]["ID"] == "3188"
+        assert copied["auth"]["application_token"].startswith("9e7d…")  # masked by default
+
+        window.export_action.trigger()
+        dialog = window.export_dialog
+        assert dialog is not None
+        target = tmp_path / "out.jsonl"
+        request = ExportRequest(target, "jsonl", ids=dialog.request().ids)
+        assert await dialog.run(request) == 2
+        lines = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+        assert [r["entity_id"] for r in lines] == ["3187", "3188"]
+        assert "9e7d1c2b3a4f" not in target.read_text(encoding="utf-8")
+        assert not (tmp_path / "out.jsonl.part").exists()
+        dialog.close()
+
+        window.table.setFocus()
+        QTest.keyClick(window.table, Qt.Key.Key_Delete)
+        assert window.model.rowCount() == 1 and window.undo_bar.isVisibleTo(window)
+        QTest.mouseClick(window.undo_bar.button, Qt.MouseButton.LeftButton)
+        assert window.model.rowCount() == 2
+        window.table.selectRow(0)
+        QTest.keyClick(window.table, Qt.Key.Key_Delete)
+        store = window.session.store
+        assert store is not None
+        await wait_until(lambda: store.count() == 3, 5)
+        assert store.get(1) is None and window.model.rowCount() == 1
+
+
+@pytest.mark.asyncio
+async def test_keys_live_pause_pin_help_and_filter_errors(
+    tmp_path: Path, make_delivery: Callable[..., bytes], wait_until
+) -> None:
+    async with running_app(tmp_path / "data") as window:
+        await post_all(window, deliveries(make_delivery)[:2])
+        await wait_until(lambda: window.model.rowCount() == 2)
+        table = window.table
+        table.setFocus()
+        QTest.keyClick(table, Qt.Key.Key_Space)
+        assert window.events.paused and "Paused" in window.live.text()
+        await post_all(window, deliveries(make_delivery)[2:])
+        await wait_until(lambda: "+2" in window.live.text())
+        assert window.model.rowCount() == 2
+        QTest.keyClick(table, Qt.Key.Key_Space)
+        assert window.model.rowCount() == 4 and "Live" in window.live.text()
+
+        table.selectRow(0)
+        QTest.keyClick(table, Qt.Key.Key_J)
+        assert table.currentIndex().row() == 1
+        QTest.keyClick(table, Qt.Key.Key_P)
+        store = window.session.store
+        assert store is not None
+        await wait_until(lambda: store.get(2) is not None and store.get(2).pinned)  # type: ignore[union-attr]
+        await wait_until(lambda: window.model.row(1).pinned)
+
+        QTest.keyClick(
+            table,
+            Qt.Key.Key_Question,
+            Qt.KeyboardModifier.ShiftModifier,
+        )
+        assert window.help.isVisible()
+        QTest.keyClick(window.help, Qt.Key.Key_Escape)
+        assert not window.help.isVisible()
+
+        window.filter_bar.focus()
+        QTest.keyClicks(window.filter_bar.edit, "evnt:ONCRM*")
+        QTest.keyClick(window.filter_bar.edit, Qt.Key.Key_Return)
+        assert window.filter_bar.error.isVisibleTo(window)
+        error = window.filter_bar.error.text()
+        assert "Column 1" in error and "did you mean 'event'" in error
+        assert window.model.rowCount() == 4  # the faulty filter changed nothing
+        QTest.keyClick(window.filter_bar.edit, Qt.Key.Key_Escape)
+        assert table.hasFocus()
+        QTest.keyClick(table, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+        assert window.model.rowCount() == 0 and store.count() == 4

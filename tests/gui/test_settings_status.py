@@ -1,0 +1,137 @@
+"""Settings (typed store, dialog, restart note, secret), tray notifications and status items."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QIcon
+
+from b24monitor.gui import settings_store as keys
+from b24monitor.gui.notifier import Notifier
+from b24monitor.gui.portal_status import PortalStatus
+from b24monitor.gui.session_signals import SessionSignals
+from b24monitor.gui.settings_dialog import SAVED_FILTERS_KEY, SettingsDialog
+from b24monitor.gui.settings_store import GuiSettings
+from b24monitor.sandbox import SandboxPortal
+from b24monitor.services.profiles import Profile, ProfileStore
+from b24monitor.services.secrets import open_secret_store
+from b24monitor.services.session import Session
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@pytest.fixture(autouse=True)
+def private_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
+def gui_settings(tmp_path: Path) -> GuiSettings:
+    return GuiSettings(QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_dialog_saves_typed_values_the_secret_and_says_when_to_restart(
+    tmp_path: Path, qtbot
+) -> None:
+    settings = gui_settings(tmp_path)
+    assert (settings.port, settings.mask_by_default, settings.notify) == (0, True, False)
+    assert settings.tunnel_mode == "none"
+    dialog = SettingsDialog(settings, tmp_path / "data")
+    qtbot.addWidget(dialog)
+    assert dialog.note.text() == ""
+    dialog.masking.setChecked(False)
+    assert dialog.note.text() == ""  # masking applies at once
+    dialog.port.setValue(8765)
+    assert "Restart" in dialog.note.text()
+    dialog.tunnel.setCurrentIndex(dialog.tunnel.findData("url"))
+    dialog.public_url.setText("ftp://nope")
+    dialog.buttons.accepted.emit()
+    assert "must start with http" in dialog.error.text() and settings.port == 0  # not saved
+
+    dialog.tunnel.setCurrentIndex(dialog.tunnel.findData("ngrok"))
+    dialog.authtoken.setText("2abcTOKEN")
+    dialog.region.setCurrentIndex(dialog.region.findData("eu"))
+    changed: list[list[str]] = []
+    dialog.applied.connect(changed.append)
+    dialog.buttons.accepted.emit()
+    assert keys.PORT in changed[0] and keys.NGROK_SECRET_KEY in changed[0]
+    assert open_secret_store().load("@ngrok") == {"authtoken": "2abcTOKEN"}
+    config = settings.session_config(tmp_path / "data")
+    assert config.receiver.port == 8765 and not settings.mask_by_default
+    assert (config.tunnel.mode, config.tunnel.authtoken, config.tunnel.region) == (
+        "ngrok", "2abcTOKEN", "eu",
+    )  # fmt: skip
+    assert config.portal is None and config.retention.max_rows is None
+
+
+@pytest.mark.asyncio
+async def test_a_matching_event_raises_one_notification_only_when_switched_on(
+    tmp_path: Path, make_delivery: Callable[..., bytes], wait_until
+) -> None:
+    settings = gui_settings(tmp_path)
+    settings.qsettings.setValue(SAVED_FILTERS_KEY, json.dumps({"deals": "event:ONCRMDEAL*"}))
+    settings.set_notify_filters(["deals"])
+    session = Session(settings.session_config(tmp_path / "data"))
+    await session.start()
+    try:
+        notifier = Notifier(session, settings, QIcon())
+        shown: list[tuple[str, str]] = []
+        notifier.notified.connect(lambda title, text: shown.append((title, text)))
+        async with httpx.AsyncClient() as client:
+            await client.post(session.handler_url, content=make_delivery("ONCRMDEALADD"),
+                              headers=FORM)  # fmt: skip
+            settings.set(keys.NOTIFY, True)
+            for body in (make_delivery("ONTASKADD"), make_delivery("ONCRMDEALUPDATE")):
+                await client.post(session.handler_url, content=body, headers=FORM)
+        await wait_until(lambda: shown)
+        assert shown == [("Filter “deals” matched", "ONCRMDEALUPDATE 3187")]
+    finally:
+        await session.stop()
+
+
+@pytest.mark.asyncio
+async def test_status_items_show_the_proven_url_the_token_and_where_bindings_point(
+    tmp_path: Path, qtbot, wait_until
+) -> None:
+    settings = gui_settings(tmp_path)
+    port = free_port()
+    settings.set(keys.PORT, port)
+    settings.set(keys.TUNNEL_MODE, "url")
+    settings.set(keys.PUBLIC_URL, f"http://127.0.0.1:{port}")  # our own "public" route
+    data = tmp_path / "data"
+    async with SandboxPortal(rate_limit=False, seed=4) as portal:
+        session = Session(settings.session_config(data))
+        await session.start()
+        try:
+            signals = SessionSignals(session)
+            status = PortalStatus(signals)
+            for widget in status.widgets():
+                qtbot.addWidget(widget)
+            assert status.portal.text() == "no portal" and status.bindings.isHidden()
+            await session.start_tunnel()
+            await wait_until(lambda: "✔" in status.tunnel.label.text())
+            assert status.tunnel.label.text() == f"tunnel http://127.0.0.1:{port} ✔"
+            assert not status.tunnel.copy.isHidden()
+
+            ProfileStore(data, open_secret_store()).add(
+                Profile("acme", "app", portal.client_id, portal.client_secret)
+            )
+            await signals.switch_portal("acme")
+            assert "not installed ⚠" in status.portal.text()
+            await portal.install(session.handler_url)
+            await wait_until(lambda: "token" in status.portal.text())
+            assert status.portal.text().startswith(f"portal {portal.domain} · token 5")
+            await wait_until(lambda: status.bindings.text() == "bindings point here ✔")
+        finally:
+            await session.stop()
