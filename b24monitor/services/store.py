@@ -137,6 +137,16 @@ def row_to_event(row: Sequence[Any]) -> CapturedEvent:
     )  # fmt: skip
 
 
+def _id_query(where: str, params: Sequence[object], min_id: int | None) -> tuple[str, list[object]]:
+    """`SELECT id FROM events` with the filter and an optional lower id bound."""
+    clauses = [f"({where})"] if where else []
+    args = list(params)
+    if min_id is not None:
+        clauses.append("id >= ?")
+        args.append(min_id)
+    return "SELECT id FROM events" + (" WHERE " + " AND ".join(clauses) if clauses else ""), args
+
+
 class EventStore:
     """Read access (and small user edits: pin, delete, tokens) to the event database."""
 
@@ -160,12 +170,7 @@ class EventStore:
         min_id: int | None = None,
     ) -> array[int]:
         """Ids of matching events in id order, as a compact array (the GUI model holds these)."""
-        clauses = [f"({where})"] if where else []
-        args = list(params)
-        if min_id is not None:
-            clauses.append("id >= ?")
-            args.append(min_id)
-        sql = "SELECT id FROM events" + (" WHERE " + " AND ".join(clauses) if clauses else "")
+        sql, args = _id_query(where, params, min_id)
         sql += " ORDER BY id DESC" if newest_first else " ORDER BY id"
         ids = array("q")
         cursor = self._conn.execute(sql, args)
@@ -182,12 +187,7 @@ class EventStore:
         min_id: int | None = None,
     ) -> array[int]:
         """The newest `count` matching ids, ascending: a first screen before the full query."""
-        clauses = [f"({where})"] if where else []
-        args = list(params)
-        if min_id is not None:
-            clauses.append("id >= ?")
-            args.append(min_id)
-        sql = "SELECT id FROM events" + (" WHERE " + " AND ".join(clauses) if clauses else "")
+        sql, args = _id_query(where, params, min_id)
         rows = self._conn.execute(sql + " ORDER BY id DESC LIMIT ?", [*args, count]).fetchall()
         return array("q", reversed([r[0] for r in rows]))
 
