@@ -66,17 +66,10 @@ def _previous(store: AttemptStore, ev: CapturedEvent) -> CapturedEvent:
         raise UsageError(
             f"event #{ev.id} names no entity, so it has no previous delivery; give two ids"
         )
-    family = family_of(ev.event)
-    ids = store.query_ids(
-        "entity_id = ? AND entity_type_id IS ? AND member_id IS ? AND id < ?",
-        (ev.entity_id, ev.entity_type_id, ev.member_id, ev.id),
-        newest_first=True,
-    )  # fmt: skip
-    for start in range(0, len(ids), 200):
-        for candidate in store.fetch(ids[start : start + 200]):
-            if candidate.event and family_of(candidate.event).name == family.name:
-                return candidate
-    raise UsageError(
-        f"event #{ev.id} is the first stored delivery for {family.name} {ev.entity_id}; "
-        "give two ids instead"
-    )
+    previous = store.previous_delivery(ev)
+    if previous is None:
+        raise UsageError(
+            f"event #{ev.id} is the first stored delivery for {family_of(ev.event).name} "
+            f"{ev.entity_id}; give two ids instead"
+        )
+    return previous

@@ -96,3 +96,4 @@ STATUS_WORDS = (
 
 TIME_COLUMN = 0
 VERIFIED_COLUMN = next(i for i, c in enumerate(COLUMNS) if c.key == "verified")
+ENTITY_COLUMN = next(i for i, c in enumerate(COLUMNS) if c.key == "entity")  # a link to the record

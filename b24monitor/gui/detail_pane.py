@@ -6,12 +6,13 @@ import json
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
     QLabel,
     QPlainTextEdit,
+    QPushButton,
     QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from b24monitor.core.masking import is_secret_key, mask_body, mask_headers, mask_secrets
 from b24monitor.core.model import CapturedEvent
+from b24monitor.core.portal_links import record_url
 from b24monitor.gui.columns import format_delay
 from b24monitor.gui.payload_tree import PayloadTree
 
@@ -29,6 +31,7 @@ class DetailPane(QWidget):
     """Shows one CapturedEvent; Reveal (Auth tab) unmasks tokens until another event is shown."""
 
     reveal_by_default = False  # Settings → "Mask tokens by default" off: start revealed
+    link_requested = Signal(str)  # the shown record's portal page
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -47,6 +50,10 @@ class DetailPane(QWidget):
         self.facts = QLabel(self)
         self.facts.setWordWrap(True)
         self.facts.setEnabled(False)  # drawn in the palette's quieter colour
+        self.open_link = QPushButton(self.tr("Open in portal ↗"), self)
+        self.open_link.setObjectName("openInPortal")
+        self.open_link.clicked.connect(self._on_open_link_clicked)
+        self._link: str | None = None
         self.tabs = QTabWidget(self)
         self.tree = PayloadTree(self)
         self.json = self._text_view()
@@ -81,6 +88,7 @@ class DetailPane(QWidget):
         layout.addWidget(self.code)
         layout.addWidget(self.verdict)
         layout.addWidget(self.facts)
+        layout.addWidget(self.open_link, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.tabs, 1)
 
     # -- commands -------------------------------------------------------------------------------
@@ -127,6 +135,7 @@ class DetailPane(QWidget):
             self.verdict.setText(self._verdict(ev))
             self.facts.setText(self._facts(ev))
         self.verdict.setStyleSheet(self._verdict_style(ev))
+        self._show_link(ev)
         payload = self._payload()
         self.tree.show_payload(payload)
         self.json.setPlainText(self._json_text(ev, payload))
@@ -192,6 +201,17 @@ class DetailPane(QWidget):
                 item.setToolTip(1, self.tr("A secret: masked unless Reveal is on"))
             self.auth.addTopLevelItem(item)
         self.auth.resizeColumnToContents(0)
+
+    def _show_link(self, ev: CapturedEvent | None) -> None:
+        self._link = None if ev is None else record_url(
+            ev.domain, ev.event, ev.entity_id, ev.entity_type_id, ev.user_id
+        )  # fmt: skip
+        self.open_link.setVisible(self._link is not None)
+        self.open_link.setToolTip(self._link or "")
+
+    def _on_open_link_clicked(self) -> None:
+        if self._link is not None:
+            self.link_requested.emit(self._link)
 
     def _on_reveal_toggled(self, checked: bool) -> None:
         self._revealed = checked

@@ -15,10 +15,10 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 
 from b24monitor.core.model import CapturedEvent
-from b24monitor.gui.columns import COLUMNS, CONTEXT, TIME_COLUMN, VERIFIED_COLUMN
+from b24monitor.gui.columns import COLUMNS, CONTEXT, ENTITY_COLUMN, TIME_COLUMN, VERIFIED_COLUMN
 from b24monitor.gui.event_list import EventList
 from b24monitor.gui.i18n import QT_TRANSLATE_NOOP
 from b24monitor.gui.icons import icon
@@ -26,6 +26,7 @@ from b24monitor.gui.row_cache import Row, RowCache
 
 PAGE = 100  # rows fetched per store query when the view asks for an uncached row
 EVENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+LINK_ROLE = Qt.ItemDataRole.UserRole + 2  # the record's portal page (entity column)
 
 # Translucent tints read on light and dark palettes alike.
 _UNVERIFIED = QColor(220, 40, 40, 60)
@@ -36,6 +37,8 @@ _VERDICTS = {
     False: QT_TRANSLATE_NOOP("EventTableModel", "token mismatch"),
     None: QT_TRANSLATE_NOOP("EventTableModel", "no token known for this portal yet"),
 }
+
+_LINK_TIP = QT_TRANSLATE_NOOP("EventTableModel", "Open in the portal (click or Ctrl+O): %1")
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 _ROLES = frozenset(
@@ -48,6 +51,7 @@ _ROLES = frozenset(
         Qt.ItemDataRole.DecorationRole,
         Qt.ItemDataRole.ToolTipRole,
         EVENT_ID_ROLE,
+        LINK_ROLE,
     }
 )
 
@@ -125,6 +129,10 @@ class EventTableModel(QAbstractTableModel):
         self._pin = icon("pin")
         self._bold = QFont()
         self._bold.setBold(True)
+        self._link_font = QFont()
+        self._link_font.setUnderline(True)
+        self._link_bold = QFont(self._bold)
+        self._link_bold.setUnderline(True)
         events.add_observer(_Adapter(self))
 
     # -- Qt overrides ----------------------------------------------------------------------
@@ -187,6 +195,10 @@ class EventTableModel(QAbstractTableModel):
             return mark_color(row)
         if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[column].right:
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        if column == ENTITY_COLUMN and row.link and not row.gone:
+            link = self._link_value(row, role)
+            if link is not None:
+                return link
         if role == Qt.ItemDataRole.FontRole and row.pinned:
             return self._bold
         if role == Qt.ItemDataRole.DecorationRole and column == TIME_COLUMN and row.pinned:
@@ -203,6 +215,18 @@ class EventTableModel(QAbstractTableModel):
             self.events.set_newest_first(order == Qt.SortOrder.DescendingOrder)
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _link_value(self, row: Row, role: int) -> Any:
+        """The entity cell as a link: underlined, in the palette's link colour, its URL."""
+        if role == LINK_ROLE:
+            return row.link
+        if role == Qt.ItemDataRole.FontRole:
+            return self._link_bold if row.pinned else self._link_font
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QGuiApplication.palette().color(QPalette.ColorRole.Link)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _tr(_LINK_TIP).replace("%1", row.link or "")
+        return None
 
     async def _prepare(self, ids: Sequence[int]) -> None:
         missing = self.cache.missing(ids)

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QFontMetrics, QKeyEvent, QKeySequence, QPainter, QPaintEvent
+from PySide6.QtGui import (
+    QFontMetrics,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+)
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from b24monitor.gui.columns import COLUMNS, TIME_COLUMN
-from b24monitor.gui.event_table_model import EventTableModel
+from b24monitor.gui.columns import COLUMNS, ENTITY_COLUMN, TIME_COLUMN
+from b24monitor.gui.event_table_model import LINK_ROLE, EventTableModel
 from b24monitor.gui.icons import icon
 from b24monitor.gui.row_painter import RowPainter
 
@@ -24,6 +31,7 @@ class EventTableView(QTableView):
     delete_requested = Signal(list)  # ids
     live_toggle_requested = Signal()
     help_requested = Signal()
+    link_requested = Signal(str)  # a record's portal page: entity cell clicked, or Ctrl+O
 
     def __init__(self, model: EventTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -45,6 +53,7 @@ class EventTableView(QTableView):
         self.setWordWrap(False)
         self.setAlternatingRowColors(True)
         self.setTabKeyNavigation(False)
+        self.setMouseTracking(True)  # the pointing hand over an entity link
         rows = self.verticalHeader()
         rows.hide()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # no per-row measuring
@@ -112,12 +121,43 @@ class EventTableView(QTableView):
         elif plain and key == Qt.Key.Key_Delete:
             if ids := self.selected_ids():
                 self.delete_requested.emit(ids)
+        elif mods == Qt.KeyboardModifier.ControlModifier and key == Qt.Key.Key_O:
+            self._request_link(self.currentIndex().row())
         elif plain and key == Qt.Key.Key_Space:
             self.live_toggle_requested.emit()
         elif event.text() == "?":
             self.help_requested.emit()
         else:
             super().keyPressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        over_link = self._link_at(event) is not None
+        if over_link != (self.viewport().cursor().shape() == Qt.CursorShape.PointingHandCursor):
+            if over_link:
+                self.viewport().setCursor(Qt.CursorShape.PointingHandCursor)
+            else:
+                self.viewport().unsetCursor()
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        plain = event.modifiers() == Qt.KeyboardModifier.NoModifier
+        if event.button() == Qt.MouseButton.LeftButton and plain:
+            url = self._link_at(event)
+            if url is not None:
+                self.link_requested.emit(url)
+
+    def _link_at(self, event: QMouseEvent) -> str | None:
+        index = self.indexAt(event.position().toPoint())
+        if not index.isValid() or index.column() != ENTITY_COLUMN:
+            return None
+        url = index.data(LINK_ROLE)
+        return url if isinstance(url, str) and url else None
+
+    def _request_link(self, row: int) -> None:
+        url = self._model.index(row, ENTITY_COLUMN).data(LINK_ROLE) if row >= 0 else None
+        if isinstance(url, str) and url:
+            self.link_requested.emit(url)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         # One Python call draws every visible row (row_painter.py explains the GIL cost).

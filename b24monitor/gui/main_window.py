@@ -9,8 +9,15 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtCore import QSettings, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QGuiApplication,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
@@ -25,8 +32,10 @@ from b24monitor.core.filters import Filter
 from b24monitor.core.model import CapturedEvent
 from b24monitor.core.tasks import spawn
 from b24monitor.demo import DemoPortal
+from b24monitor.gui.about_dialog import AboutDialog
 from b24monitor.gui.deletion import PendingDeletion
 from b24monitor.gui.detail_pane import DetailPane
+from b24monitor.gui.event_commands import EventCommands
 from b24monitor.gui.event_list import EventList
 from b24monitor.gui.event_table_model import EventTableModel
 from b24monitor.gui.event_table_view import EventTableView
@@ -88,6 +97,7 @@ class MainWindow(QMainWindow):
         self.portal_status = PortalStatus(self.session_signals, self)
         self.welcome = WelcomePanel(self.session_signals, self)
         self.notifier = Notifier(session, self.gui_settings, icon("b24monitor"), self)
+        self.commands = EventCommands(session, worker, self.table, self.detail, self)
         self.detail.reveal_by_default = not self.gui_settings.mask_by_default
         self.demos: list[DemoPortal] = []  # "Try without a portal": stopped after the session
         self._build()
@@ -105,6 +115,7 @@ class MainWindow(QMainWindow):
         self.clear_action = self._action(self.tr("Clear view"), "Ctrl+L", "clearViewAction")
         self.clear_action.setToolTip(self.tr("Empty the list; the store keeps it all (Ctrl+L)"))
         self.toolbar.addAction(self.export_action)
+        self.toolbar.addAction(self.commands.ping.action)
         self.toolbar.addAction(self.clear_action)
         self.addToolBar(self.toolbar)
         page = QWidget(self)
@@ -137,6 +148,9 @@ class MainWindow(QMainWindow):
         self.connect_action = self._action(self.tr("Connect a portal…"), "", "connectAction")
         self.settings_action = self._action(self.tr("Settings…"), "Ctrl+,", "settingsAction")
         portal_menu.addActions([self.connect_action, self.settings_action])
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self.about_action = self._action(self.tr("About b24monitor"), "", "aboutAction")
+        help_menu.addAction(self.about_action)
         self.setStatusBar(self.status)
         self.resize(1280, 760)
         self.focus_filter = self._action(self.tr("Focus filter"), "Ctrl+F", "focusFilter")
@@ -188,6 +202,13 @@ class MainWindow(QMainWindow):
         self.connect_action.triggered.connect(self._on_connect_action_triggered)
         self.settings_action.triggered.connect(self._on_settings_action_triggered)
         self.session_signals.tunnel_changed.connect(self._on_session_signals_tunnel_changed)
+        self.session_signals.portal_switched.connect(self.commands.ping.update_state)
+        self.session_signals.notice.connect(self.commands.ping.update_state)
+        self.commands.message.connect(self.status.showMessage)
+        self.table.link_requested.connect(self._on_link_requested)
+        self.detail.link_requested.connect(self._on_link_requested)
+        self.portal_status.local_portal_changed.connect(self.status.set_local_portal)
+        self.about_action.triggered.connect(self._on_about_action_triggered)
 
     # -- life cycle -----------------------------------------------------------------------------
 
@@ -209,6 +230,7 @@ class MainWindow(QMainWindow):
         self.stats.stop()
         self.events.close()
         await self.deletion.flush()
+        await self.commands.close()
 
     async def stop_demos(self) -> None:
         """After Session.stop(): the sandbox portals started from the wizard."""
@@ -323,6 +345,17 @@ class MainWindow(QMainWindow):
 
     def _on_session_signals_tunnel_changed(self, state: object) -> None:
         self.status.set_handler_url(self.session.handler_url, self.session.public_url is not None)
+
+    def _on_link_requested(self, url: str) -> None:
+        if not QDesktopServices.openUrl(QUrl(url)):
+            self.status.show_error(
+                self.tr("Cannot open %1: no browser is set up").replace("%1", url)
+            )
+
+    def _on_about_action_triggered(self) -> None:
+        dialog = AboutDialog(self.session.config.data_dir, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     def _on_task_failed(self, name: str, exc: BaseException) -> None:
         self.status.show_error(str(exc) or type(exc).__name__)

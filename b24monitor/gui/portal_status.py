@@ -8,11 +8,13 @@ handler URL. Every warning's tooltip says what to do.
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
+from b24monitor.core.portal_links import is_loopback_host
 from b24monitor.core.subscriptions import ReconcileReport
 from b24monitor.gui.session_signals import SessionSignals
 from b24monitor.services.portal_link import Notice
@@ -85,6 +87,8 @@ class TunnelItem(QWidget):
 class PortalStatus(QObject):
     """The tunnel, portal and bindings items; add `widgets()` to the status bar."""
 
+    local_portal_changed = Signal(bool)  # the followed portal runs on this machine (sandbox)
+
     def __init__(self, signals: SessionSignals, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = signals.session
@@ -109,6 +113,15 @@ class PortalStatus(QObject):
     def refresh(self) -> None:
         self._show_portal()
         self._show_bindings()
+        self.local_portal_changed.emit(self.portal_is_local())
+
+    def portal_is_local(self) -> bool:
+        """True when the portal's REST endpoint is on loopback: it can call a local handler."""
+        link = self.session.portal
+        if link is None or link.profile.kind == "webhook":
+            return False
+        host = urlsplit(link.profile.client_endpoint).hostname or ""
+        return is_loopback_host(host)
 
     def _show_portal(self) -> None:
         link = self.session.portal

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from b24monitor.core.model import CapturedEvent, Status, Verified
+from b24monitor.core.portal_links import record_url
 from b24monitor.gui.columns import COLUMNS
 
 
@@ -21,11 +22,13 @@ class Row:
     error: str | None
     pinned: bool
     gone: bool = False  # removed from the store (retention) since the view was filled
+    link: str | None = None  # the record's portal page (the entity cell is a link to it)
 
     @classmethod
     def of(cls, ev: CapturedEvent) -> Row:
         texts = tuple(column.text(ev) for column in COLUMNS)
-        return cls(texts, ev.received_at, ev.verified, ev.status, ev.error, ev.pinned)
+        link = record_url(ev.domain, ev.event, ev.entity_id, ev.entity_type_id, ev.user_id)
+        return cls(texts, ev.received_at, ev.verified, ev.status, ev.error, ev.pinned, link=link)
 
 
 GONE = Row(("",) * len(COLUMNS), 0.0, None, "ok", None, False, gone=True)

@@ -23,7 +23,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QTableView
 
-from b24monitor.gui.columns import COLUMNS, TIME_COLUMN, VERIFIED_COLUMN
+from b24monitor.gui.columns import COLUMNS, ENTITY_COLUMN, TIME_COLUMN, VERIFIED_COLUMN
 from b24monitor.gui.event_table_model import EventTableModel, mark_color, row_tint
 from b24monitor.gui.row_cache import Row
 
@@ -77,6 +77,7 @@ class RowPainter:
         options = {pinned: self._tab_option(sections, pinned) for pinned in (False, True)}
         origin = sections[0][1]
         verified = next((s for s in sections if s[0] == VERIFIED_COLUMN), None)
+        entity = next((s for s in sections if s[0] == ENTITY_COLUMN), None)
         selection = view.selectionModel()
         current = view.currentIndex().row() if view.hasFocus() else -1
         for number in range(first, last + 1):
@@ -99,6 +100,8 @@ class RowPainter:
                 box = QRect(verified[1] + PADDING, y, verified[2] - 2 * PADDING, height)
                 text = model.display_text(row, VERIFIED_COLUMN)
                 painter.drawText(box, Qt.AlignmentFlag.AlignVCenter, text)
+            if entity is not None and row.link and not row.gone:
+                self._link(painter, model, row, entity, (y, height), colors, selected)
             if number == current:
                 painter.setPen(QPen(colors["text"], 1, Qt.PenStyle.DotLine))
                 painter.drawRect(0, y, width - 1, height - 1)
@@ -130,13 +133,33 @@ class RowPainter:
     ) -> str:
         cells = []
         for logical, _, section_width in sections:
-            if logical == VERIFIED_COLUMN:
+            if logical == VERIFIED_COLUMN or (
+                logical == ENTITY_COLUMN and row.link and not row.gone
+            ):
                 cells.append("")  # drawn on its own, in its colour
                 continue
             pin = PIN if row.pinned and logical == TIME_COLUMN else 0
             room = section_width - 2 * PADDING - pin
             cells.append(self._elide(painter, model.display_text(row, logical), room, row.pinned))
         return "\t" + "\t".join(cells)
+
+    def _link(
+        self, painter: QPainter, model: EventTableModel, row: Row, section: tuple[int, int, int],
+        rows: tuple[int, int], colors: dict[str, QColor], selected: bool,
+    ) -> None:  # fmt: skip
+        """The entity cell as a link: underlined, in the link colour (plain when selected)."""
+        _, x, section_width = section
+        y, height = rows
+        font = QFont(painter.font())
+        font.setUnderline(True)
+        painter.setFont(font)
+        painter.setPen(colors["hl_text"] if selected else colors["link"])
+        room = section_width - 2 * PADDING
+        text = self._elide(painter, model.display_text(row, ENTITY_COLUMN), room, row.pinned)
+        box = QRect(x + PADDING, y, room, height)
+        painter.drawText(box, Qt.AlignmentFlag.AlignVCenter, text)
+        font.setUnderline(False)
+        painter.setFont(font)
 
     def _elide(self, painter: QPainter, text: str, room: int, bold: bool) -> str:
         """The text cut with … to fit `room` px: a tabbed line must not overflow a column."""
@@ -175,5 +198,6 @@ def _colors(view: QTableView) -> dict[str, QColor]:
         "text": QPalette.ColorRole.Text,
         "hl": QPalette.ColorRole.Highlight,
         "hl_text": QPalette.ColorRole.HighlightedText,
+        "link": QPalette.ColorRole.Link,
     }
     return {name: palette.color(group, role) for name, role in roles.items()}

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from b24monitor.core.errors import UsageError
+from b24monitor.core.replay import parse_routes
 from b24monitor.gui import settings_store as keys
 from b24monitor.gui.settings_store import GuiSettings, preferred_data_dir, set_preferred_data_dir
 from b24monitor.services.session import normalize_public_url
@@ -80,6 +81,14 @@ class SettingsDialog(QDialog):
         self.region.setCurrentIndex(max(0, self.region.findData(s.ngrok_region)))
         self.public_url = QLineEdit(s.public_url, self)
         self.public_url.setPlaceholderText("https://hooks.example.com")
+        self.forward_to = QLineEdit(s.forward_to, self)
+        self.forward_to.setObjectName("forwardTo")
+        self.forward_to.setPlaceholderText(
+            "http://localhost:8000/  ONCRMDEAL*=http://localhost:8000/deals"
+        )
+        self.forward_to.setToolTip(
+            self.tr("A bare URL is the default target; PATTERN=URL sends matching events elsewhere")
+        )
         self.masking = QCheckBox(self.tr("Mask tokens by default (detail, copies, exports)"), self)
         self.masking.setChecked(s.mask_by_default)
         self.notify = QCheckBox(self.tr("Tray notification when an event matches:"), self)
@@ -146,6 +155,8 @@ class SettingsDialog(QDialog):
         tunnel.addRow(self.tr("ngrok domain:"), self.domain)
         tunnel.addRow(self.tr("ngrok region:"), self.region)
         tunnel.addRow(self.tr("Own public URL:"), self.public_url)
+        forward = QFormLayout()
+        forward.addRow(self.tr("Forward events to:"), self.forward_to)
         privacy = QVBoxLayout()
         privacy.addWidget(self.masking)
         privacy.addWidget(self.notify)
@@ -153,6 +164,7 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         for title, inner in ((self.tr("General (after a restart)"), general),
                              (self.tr("Tunnel (after a restart)"), tunnel),
+                             (self.tr("Forwarding (after a restart)"), forward),
                              (self.tr("Privacy and notifications"), privacy)):  # fmt: skip
             box = QGroupBox(title, self)
             box.setLayout(inner)
@@ -169,7 +181,7 @@ class SettingsDialog(QDialog):
         self.notify.toggled.connect(self._on_notify_toggled)
         for spin in (self.port, self.body_limit, self.keep_days, self.keep_rows):
             spin.valueChanged.connect(self._update_note)
-        for edit in (self.folder, self.authtoken, self.domain, self.public_url):
+        for edit in (self.folder, self.authtoken, self.domain, self.public_url, self.forward_to):
             edit.textChanged.connect(self._update_note)
         for combo in (self.language, self.tunnel, self.region):
             combo.currentIndexChanged.connect(self._update_note)
@@ -188,6 +200,7 @@ class SettingsDialog(QDialog):
             keys.NGROK_DOMAIN: self.domain.text().strip(),
             keys.NGROK_REGION: str(self.region.currentData()),
             keys.PUBLIC_URL: self.public_url.text().strip(),
+            keys.FORWARD_TO: " ".join(self.forward_to.text().split()),
             keys.MASK_DEFAULT: self.masking.isChecked(),
             keys.NOTIFY: self.notify.isChecked(),
         }
@@ -198,6 +211,7 @@ class SettingsDialog(QDialog):
                 keys.KEEP_DAYS: s.keep_days, keys.KEEP_ROWS: s.keep_rows,
                 keys.TUNNEL_MODE: s.tunnel_mode, keys.NGROK_DOMAIN: s.ngrok_domain,
                 keys.NGROK_REGION: s.ngrok_region, keys.PUBLIC_URL: s.public_url,
+                keys.FORWARD_TO: s.forward_to,
                 keys.MASK_DEFAULT: s.mask_by_default, keys.NOTIFY: s.notify}  # fmt: skip
 
     def changed(self) -> list[str]:
@@ -225,6 +239,12 @@ class SettingsDialog(QDialog):
         if values[keys.TUNNEL_MODE] == "url":
             try:
                 values[keys.PUBLIC_URL] = normalize_public_url(str(values[keys.PUBLIC_URL]))
+            except UsageError as exc:
+                self.error.setText(str(exc))
+                return
+        if values[keys.FORWARD_TO]:
+            try:
+                parse_routes(str(values[keys.FORWARD_TO]).split())
             except UsageError as exc:
                 self.error.setText(str(exc))
                 return

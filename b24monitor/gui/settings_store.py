@@ -15,7 +15,8 @@ from typing import Literal, cast
 
 from PySide6.QtCore import QSettings
 
-from b24monitor.core.errors import ProfileError
+from b24monitor.core.errors import ProfileError, UsageError
+from b24monitor.core.replay import Routes, parse_routes
 from b24monitor.services.profiles import ProfileStore
 from b24monitor.services.receiver import ReceiverSettings
 from b24monitor.services.secrets import SecretStore, open_secret_store
@@ -42,8 +43,9 @@ NOTIFY = "notify/enabled"
 NOTIFY_FILTERS = "notify/filters"
 LANGUAGE = "ui/language"
 PORTAL = "portal/current"
+FORWARD_TO = "forward/routes"  # `--forward-to` specs, space separated
 
-RESTART_KEYS = frozenset({PORT, BODY_LIMIT_KB, KEEP_DAYS, KEEP_ROWS, LANGUAGE})
+RESTART_KEYS = frozenset({PORT, BODY_LIMIT_KB, KEEP_DAYS, KEEP_ROWS, LANGUAGE, FORWARD_TO})
 """Settings read only at start-up: changing them says "takes effect after a restart"."""
 
 
@@ -157,6 +159,21 @@ class GuiSettings:
         value = self._str(LANGUAGE)
         return value if value in ("en", "ru") else ""
 
+    @property
+    def forward_to(self) -> str:
+        """The forward target and routes as typed: `URL PATTERN=URL …` ("" = no forwarding)."""
+        return self._str(FORWARD_TO)
+
+    def forward_routes(self) -> Routes | None:
+        """The parsed routes; None when forwarding is off (or the saved text no longer parses)."""
+        specs = self.forward_to.split()
+        if not specs:
+            return None
+        try:
+            return parse_routes(specs)
+        except UsageError:
+            return None
+
     def last_portal(self, data_dir: Path) -> str | None:
         """The profile used last time, if it still exists."""
         name = self._str(PORTAL)
@@ -213,5 +230,6 @@ class GuiSettings:
             retention=self.retention(),
             tunnel=self.tunnel_settings(),
             portal=self.last_portal(data_dir),
+            forward=self.forward_routes(),
         )
         return replace(config, public_url=public)

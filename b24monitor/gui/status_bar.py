@@ -32,6 +32,8 @@ class StatusBar(QStatusBar):
         for widget in (self.receiver, self.handler, self.copy, self.rate, self.stored, self.stray):
             self.addPermanentWidget(widget)
         self._handler_url = ""
+        self._public = False
+        self._local_portal = False  # the followed portal runs on this machine (the sandbox)
         self.set_stray(0)
 
     def _label(self, name: str) -> QLabel:
@@ -56,11 +58,22 @@ class StatusBar(QStatusBar):
             _warn(self.receiver, True)
 
     def set_handler_url(self, url: str, public: bool) -> None:
-        self._handler_url = url
+        self._handler_url, self._public = url, public
         shown = url if len(url) <= 56 else url[:30] + "…" + url[-22:]
         self.handler.setText(self.tr("handler %1").replace("%1", shown))
         if public:
             self.handler.setToolTip(url)
+            _warn(self.handler, False)
+        elif self._local_portal:
+            self.handler.setText(self.handler.text() + " · " + self.tr("local portal"))
+            self.handler.setToolTip(
+                url
+                + "\n"
+                + self.tr(
+                    "The portal runs on this computer, so it reaches this local address "
+                    "directly; a real portal needs a tunnel or --public-url."
+                )
+            )
             _warn(self.handler, False)
         else:
             self.handler.setText(self.handler.text() + self.tr(" ⚠ local only: use a tunnel"))
@@ -73,6 +86,12 @@ class StatusBar(QStatusBar):
                 )
             )
             _warn(self.handler, True)
+
+    def set_local_portal(self, local: bool) -> None:
+        """The followed portal is on this machine: a local handler URL is fine, no warning."""
+        if local != self._local_portal:
+            self._local_portal = local
+            self.set_handler_url(self._handler_url, self._public)
 
     def set_rate(self, per_second: float) -> None:
         self.rate.setText(self.tr("%1 ev/s").replace("%1", f"{per_second:.3g}"))

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast
 
+from b24monitor.core.decoding import family_of
 from b24monitor.core.errors import StoreCorrupt, StoreError, StoreTooNew
 from b24monitor.core.model import CapturedEvent, Status
 from b24monitor.services.schema import MIGRATIONS, SCHEMA_VERSION
@@ -237,6 +238,22 @@ class EventStore:
             for row in rows:
                 yield row_to_event(row)
             last = rows[-1][0]
+
+    def previous_delivery(self, ev: CapturedEvent) -> CapturedEvent | None:
+        """The newest earlier event of the same portal, entity and event family (for diffs)."""
+        if not ev.entity_id or not ev.event:
+            return None
+        family = family_of(ev.event).name
+        ids = self.query_ids(
+            "entity_id = ? AND entity_type_id IS ? AND member_id IS ? AND id < ?",
+            (ev.entity_id, ev.entity_type_id, ev.member_id, ev.id),
+            newest_first=True,
+        )
+        for start in range(0, len(ids), 200):
+            for candidate in self.fetch(ids[start : start + 200]):
+                if candidate.event and family_of(candidate.event).name == family:
+                    return candidate
+        return None
 
     def set_pinned(self, ids: Sequence[int], pinned: bool) -> None:
         marks = ",".join("?" * len(ids))

@@ -1,1465 +1,1798 @@
 <?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="ru_RU" sourcelanguage="en">
-    <context>
-        <name>AppStepsPage</name>
-        <message>
-            <source>Create a local application in Bitrix24</source>
-            <translation>Создайте локальное приложение в Битрикс24</translation>
-        </message>
-        <message>
-            <source>In the portal, as an administrator:</source>
-            <translation>На портале, под администратором:</translation>
-        </message>
-        <message>
-            <source>&lt;ol&gt;&lt;li&gt;Open &lt;b&gt;Applications → Developer resources → Other → Local application&lt;/b&gt;.&lt;/li&gt;&lt;li&gt;Choose &lt;b&gt;Server&lt;/b&gt; and tick &lt;b&gt;Uses only API&lt;/b&gt;.&lt;/li&gt;&lt;li&gt;Tick the permissions (scopes) you want events for, e.g. &lt;b&gt;CRM (crm)&lt;/b&gt;, &lt;b&gt;Tasks (task)&lt;/b&gt;, &lt;b&gt;Users (user)&lt;/b&gt;, &lt;b&gt;Calendar (calendar)&lt;/b&gt;.&lt;/li&gt;&lt;li&gt;Paste this handler URL into both &lt;b&gt;Your handler path&lt;/b&gt; and &lt;b&gt;Initial installation path&lt;/b&gt;:&lt;/li&gt;&lt;/ol&gt;</source>
-            <translation>&lt;ol&gt;&lt;li&gt;Откройте &lt;b&gt;Приложения → Разработчикам → Другое → Локальное приложение&lt;/b&gt;.&lt;/li&gt;&lt;li&gt;Выберите &lt;b&gt;Серверное&lt;/b&gt; и отметьте &lt;b&gt;Использует только API&lt;/b&gt;.&lt;/li&gt;&lt;li&gt;Отметьте права доступа (scope) для нужных событий, например &lt;b&gt;CRM (crm)&lt;/b&gt;, &lt;b&gt;Задачи (task)&lt;/b&gt;, &lt;b&gt;Пользователи (user)&lt;/b&gt;, &lt;b&gt;Календарь (calendar)&lt;/b&gt;.&lt;/li&gt;&lt;li&gt;Вставьте этот адрес обработчика в оба поля: &lt;b&gt;Путь вашего обработчика&lt;/b&gt; и &lt;b&gt;Путь для первоначальной установки&lt;/b&gt;:&lt;/li&gt;&lt;/ol&gt;</translation>
-        </message>
-        <message>
-            <source>Save. The portal shows the &lt;b&gt;Application ID&lt;/b&gt; (client_id) and the &lt;b&gt;Application key&lt;/b&gt; (client_secret): you paste them on the next page.</source>
-            <translation>Сохраните. Портал покажет &lt;b&gt;код приложения&lt;/b&gt; (client_id) и &lt;b&gt;ключ приложения&lt;/b&gt; (client_secret) — их нужно вставить на следующей странице.</translation>
-        </message>
-    </context>
-    <context>
-        <name>ApproveBox</name>
-        <message>
-            <source>Approve in the browser</source>
-            <translation>Подтвердить в браузере</translation>
-        </message>
-        <message>
-            <source>Nothing after a minute? Open the application once in the portal, or enter the portal's address and approve it in the browser:</source>
-            <translation>Прошла минута, а установки нет? Откройте приложение на портале ещё раз или введите адрес портала и подтвердите доступ в браузере:</translation>
-        </message>
-    </context>
-    <context>
-        <name>ChoicePage</name>
-        <message>
-            <source>Connect a portal</source>
-            <translation>Подключение портала</translation>
-        </message>
-        <message>
-            <source>How should b24monitor receive your portal's events?</source>
-            <translation>Как b24monitor будет получать события портала?</translation>
-        </message>
-        <message>
-            <source>Local application (recommended)</source>
-            <translation>Локальное приложение (рекомендуется)</translation>
-        </message>
-        <message>
-            <source>b24monitor binds the events you tick, reads the offline queue and verifies every delivery. Needs a portal administrator.</source>
-            <translation>b24monitor сам подписывается на отмеченные события, читает офлайн-очередь и проверяет каждую доставку. Нужен администратор портала.</translation>
-        </message>
-        <message>
-            <source>Outgoing webhook</source>
-            <translation>Исходящий вебхук</translation>
-        </message>
-        <message>
-            <source>Receive from a webhook you set up in the portal by hand; events cannot be bound from here.</source>
-            <translation>Приём от вебхука, настроенного на портале вручную; подписываться на события отсюда нельзя.</translation>
-        </message>
-        <message>
-            <source>Try without a portal</source>
-            <translation>Попробовать без портала</translation>
-        </message>
-        <message>
-            <source>A simulated portal on this computer sends realistic events.</source>
-            <translation>Имитация портала на этом компьютере присылает правдоподобные события.</translation>
-        </message>
-    </context>
-    <context>
-        <name>ConnectWizard</name>
-        <message>
-            <source>Connect a portal</source>
-            <translation>Подключение портала</translation>
-        </message>
-        <message>
-            <source>Waiting for the installation</source>
-            <translation>Ожидание установки</translation>
-        </message>
-        <message>
-            <source>Starting the sandbox portal</source>
-            <translation>Запуск тестового портала</translation>
-        </message>
-        <message>
-            <source>Profile “%1” receives from the outgoing webhook; every delivery is checked against its application token.</source>
-            <translation>Профиль «%1» принимает события исходящего вебхука; каждая доставка сверяется с его токеном приложения.</translation>
-        </message>
-        <message>
-            <source>Now open the application in Bitrix24 (or reinstall it): the portal sends ONAPPINSTALL to the handler URL with the tokens. You can close this window; b24monitor keeps listening.</source>
-            <translation>Теперь откройте приложение в Битрикс24 (или переустановите его): портал отправит ONAPPINSTALL с токенами на адрес обработчика. Это окно можно закрыть — b24monitor продолжит ждать.</translation>
-        </message>
-        <message>
-            <source>Starting a simulated portal on this computer…</source>
-            <translation>Запускаем имитацию портала на этом компьютере…</translation>
-        </message>
-        <message>
-            <source>Installing b24monitor's application on the simulated portal…</source>
-            <translation>Устанавливаем приложение b24monitor на имитацию портала…</translation>
-        </message>
-        <message>
-            <source>The simulated portal %1 is sending events: watch them arrive in the list, and tick more in the Subscriptions dock.</source>
-            <translation>Имитация портала %1 присылает события: они появляются в списке. Другие события можно отметить на панели «Подписки».</translation>
-        </message>
-        <message>
-            <source>Connected to %1. Tick the events you want in the Subscriptions dock; they are bound in one batch.</source>
-            <translation>Портал %1 подключён. Отметьте нужные события на панели «Подписки» — подписка оформляется одним пакетом.</translation>
-        </message>
-    </context>
-    <context>
-        <name>ConsumeBar</name>
-        <message>
-            <source>Clear them</source>
-            <translation>Удалить их</translation>
-        </message>
-        <message>
-            <source>Delete the reserved rows from the queue (processed)</source>
-            <translation>Удалить зарезервированные записи из очереди (обработаны)</translation>
-        </message>
-        <message>
-            <source>Mark selected as error, clear the rest</source>
-            <translation>Выбранные — в ошибки, остальные удалить</translation>
-        </message>
-        <message>
-            <source>Selected rows get ERROR=1 and stay in the queue; the rest are cleared</source>
-            <translation>Выбранные записи получат ERROR=1 и останутся в очереди, остальные будут удалены</translation>
-        </message>
-        <message>
-            <source>Put all back</source>
-            <translation>Вернуть все</translation>
-        </message>
-        <message>
-            <source>Nothing is deleted: every reserved row is marked as error (see Errored)</source>
-            <translation>Ничего не удаляется: все зарезервированные записи помечаются как ошибочные (см. «Только ошибки»)</translation>
-        </message>
-        <message>
-            <source>This plan cannot reserve rows (no rest_offline_extended): use Fetch and clear, which deletes rows as it reads.</source>
-            <translation>На этом тарифе резервировать записи нельзя (нет rest_offline_extended): используйте «Забрать и удалить» — записи удаляются при чтении.</translation>
-        </message>
-        <message>
-            <source>Put back: the rows are marked as errors; see Errored only.</source>
-            <translation>Возвращено: записи помечены как ошибочные, см. «Только ошибки».</translation>
-        </message>
-        <message>
-            <source>Nothing to consume: the queue is empty.</source>
-            <translation>Забирать нечего: очередь пуста.</translation>
-        </message>
-        <message>
-            <source>Cleared: %1, marked as error: %2.</source>
-            <translation>Удалено: %1, помечено как ошибка: %2.</translation>
-        </message>
-        <message>
-            <source>%1 rows reserved for you (hidden from other consumers). Look at them, then:</source>
-            <translation>Зарезервировано записей: %1 (другие обработчики их не видят). Просмотрите их, затем:</translation>
-        </message>
-    </context>
-    <context>
-        <name>DetailPane</name>
-        <message>
-            <source>key</source>
-            <translation>ключ</translation>
-        </message>
-        <message>
-            <source>value</source>
-            <translation>значение</translation>
-        </message>
-        <message>
-            <source>Reveal secrets (until another event is shown)</source>
-            <translation>Показать секреты (до выбора другого события)</translation>
-        </message>
-        <message>
-            <source>Tree</source>
-            <translation>Дерево</translation>
-        </message>
-        <message>
-            <source>JSON</source>
-            <translation>JSON</translation>
-        </message>
-        <message>
-            <source>Raw</source>
-            <translation>Как пришло</translation>
-        </message>
-        <message>
-            <source>Auth</source>
-            <translation>Авторизация</translation>
-        </message>
-        <message>
-            <source>No event selected</source>
-            <translation>Событие не выбрано</translation>
-        </message>
-        <message>
-            <source>Pick a row; Enter moves here, Esc goes back.</source>
-            <translation>Выберите строку; Enter — перейти сюда, Esc — вернуться.</translation>
-        </message>
-        <message>
-            <source>(no event code)</source>
-            <translation>(нет кода события)</translation>
-        </message>
-        <message>
-            <source>✖ malformed: %1</source>
-            <translation>✖ не разобрано: %1</translation>
-        </message>
-        <message>
-            <source>✔ token matches: application_token is the one known for the portal</source>
-            <translation>✔ токен совпадает: application_token тот, что известен для портала</translation>
-        </message>
-        <message>
-            <source>✖ mismatch: application_token is not the one known for the portal</source>
-            <translation>✖ не совпадает: application_token не тот, что известен для портала</translation>
-        </message>
-        <message>
-            <source>– no token known yet for this portal: it is learned from ONAPPINSTALL, or set it by hand to verify deliveries</source>
-            <translation>– токен этого портала пока неизвестен: он берётся из ONAPPINSTALL, или задайте его вручную, чтобы проверять доставки</translation>
-        </message>
-        <message>
-            <source>delay %1</source>
-            <translation>задержка %1</translation>
-        </message>
-        <message>
-            <source>pinned</source>
-            <translation>закреплено</translation>
-        </message>
-        <message>
-            <source>The body did not decode: %1</source>
-            <translation>Тело не разобрано: %1</translation>
-        </message>
-        <message>
-            <source>A secret: masked unless Reveal is on</source>
-            <translation>Секрет: скрыт, пока не включено «Показать секреты»</translation>
-        </message>
-    </context>
-    <context>
-        <name>DonePage</name>
-        <message>
-            <source>Connected</source>
-            <translation>Подключено</translation>
-        </message>
-    </context>
-    <context>
-        <name>EventTableModel</name>
-        <message>
-            <source>time</source>
-            <translation>время</translation>
-        </message>
-        <message>
-            <source>When the delivery arrived</source>
-            <translation>Когда пришла доставка</translation>
-        </message>
-        <message>
-            <source>event</source>
-            <translation>событие</translation>
-        </message>
-        <message>
-            <source>Event code</source>
-            <translation>Код события</translation>
-        </message>
-        <message>
-            <source>entity</source>
-            <translation>объект</translation>
-        </message>
-        <message>
-            <source>The object the event is about (data.FIELDS.ID)</source>
-            <translation>Объект, к которому относится событие (data.FIELDS.ID)</translation>
-        </message>
-        <message>
-            <source>portal</source>
-            <translation>портал</translation>
-        </message>
-        <message>
-            <source>Portal domain</source>
-            <translation>Домен портала</translation>
-        </message>
-        <message>
-            <source>user</source>
-            <translation>польз.</translation>
-        </message>
-        <message>
-            <source>User who fired the event (empty: a robot)</source>
-            <translation>Пользователь, вызвавший событие (пусто — робот)</translation>
-        </message>
-        <message>
-            <source>Token: ✔ matches, ✖ mismatch, – unknown</source>
-            <translation>Токен: ✔ совпадает, ✖ не совпадает, – неизвестен</translation>
-        </message>
-        <message>
-            <source>status</source>
-            <translation>статус</translation>
-        </message>
-        <message>
-            <source>ok, malformed (did not decode) or rejected</source>
-            <translation>ok, не разобрано или отклонено</translation>
-        </message>
-        <message>
-            <source>size</source>
-            <translation>размер</translation>
-        </message>
-        <message>
-            <source>Body size</source>
-            <translation>Размер тела</translation>
-        </message>
-        <message>
-            <source>delay</source>
-            <translation>задержка</translation>
-        </message>
-        <message>
-            <source>Queue lag: received time minus the delivery's ts</source>
-            <translation>Задержка очереди: время получения минус ts доставки</translation>
-        </message>
-        <message>
-            <source>ok</source>
-            <translation>ok</translation>
-        </message>
-        <message>
-            <source>malformed</source>
-            <translation>не разобрано</translation>
-        </message>
-        <message>
-            <source>rejected</source>
-            <translation>отклонено</translation>
-        </message>
-        <message>
-            <source>token matches</source>
-            <translation>токен совпадает</translation>
-        </message>
-        <message>
-            <source>token mismatch</source>
-            <translation>токен не совпадает</translation>
-        </message>
-        <message>
-            <source>no token known for this portal yet</source>
-            <translation>токен этого портала пока неизвестен</translation>
-        </message>
-        <message>
-            <source>This event was removed from the store.</source>
-            <translation>Это событие удалено из хранилища.</translation>
-        </message>
-        <message>
-            <source>(removed)</source>
-            <translation>(удалено)</translation>
-        </message>
-        <message>
-            <source>#%1 received %2</source>
-            <translation>№%1 получено %2</translation>
-        </message>
-    </context>
-    <context>
-        <name>ExportDialog</name>
-        <message>
-            <source>Export events</source>
-            <translation>Экспорт событий</translation>
-        </message>
-        <message>
-            <source>Reveal secrets (tokens are masked otherwise)</source>
-            <translation>Показать секреты (иначе токены скрыты)</translation>
-        </message>
-        <message>
-            <source>Export</source>
-            <translation>Экспорт</translation>
-        </message>
-        <message>
-            <source>The filtered view — rows: %1</source>
-            <translation>Отфильтрованный список — строк: %1</translation>
-        </message>
-        <message>
-            <source>The selection — rows: %1</source>
-            <translation>Выделенное — строк: %1</translation>
-        </message>
-        <message>
-            <source>Every stored event</source>
-            <translation>Все сохранённые события</translation>
-        </message>
-        <message>
-            <source>Browse…</source>
-            <translation>Обзор…</translation>
-        </message>
-        <message>
-            <source>Format:</source>
-            <translation>Формат:</translation>
-        </message>
-        <message>
-            <source>Events:</source>
-            <translation>События:</translation>
-        </message>
-        <message>
-            <source>File:</source>
-            <translation>Файл:</translation>
-        </message>
-        <message>
-            <source>Exporting…</source>
-            <translation>Экспорт…</translation>
-        </message>
-        <message>
-            <source>Cancelled; no file was written.</source>
-            <translation>Отменено; файл не записан.</translation>
-        </message>
-        <message>
-            <source>Choose a file to write.</source>
-            <translation>Выберите файл для записи.</translation>
-        </message>
-        <message>
-            <source>Export to</source>
-            <translation>Экспортировать в</translation>
-        </message>
-    </context>
-    <context>
-        <name>FilterBar</name>
-        <message>
-            <source>Filter: event:ONCRMDEAL* verified:no  (Ctrl+F)</source>
-            <translation>Фильтр: event:ONCRMDEAL* verified:no  (Ctrl+F)</translation>
-        </message>
-        <message>
-            <source>filtering…</source>
-            <translation>фильтруем…</translation>
-        </message>
-        <message>
-            <source>Recent and saved filters</source>
-            <translation>Недавние и сохранённые фильтры</translation>
-        </message>
-        <message>
-            <source>Filter fields and syntax</source>
-            <translation>Поля и синтаксис фильтра</translation>
-        </message>
-        <message>
-            <source>Syntax…</source>
-            <translation>Синтаксис…</translation>
-        </message>
-        <message>
-            <source>Column %1: %2</source>
-            <translation>Позиция %1: %2</translation>
-        </message>
-    </context>
-    <context>
-        <name>FilterMenus</name>
-        <message>
-            <source>Saved filters</source>
-            <translation>Сохранённые фильтры</translation>
-        </message>
-        <message>
-            <source>Save current filter…</source>
-            <translation>Сохранить текущий фильтр…</translation>
-        </message>
-        <message>
-            <source>Remove saved filter</source>
-            <translation>Удалить сохранённый фильтр</translation>
-        </message>
-        <message>
-            <source>Recent filters</source>
-            <translation>Недавние фильтры</translation>
-        </message>
-        <message>
-            <source>Clear history</source>
-            <translation>Очистить историю</translation>
-        </message>
-        <message>
-            <source>(none yet)</source>
-            <translation>(пока нет)</translation>
-        </message>
-        <message>
-            <source>Name for “%1”:</source>
-            <translation>Название для «%1»:</translation>
-        </message>
-        <message>
-            <source>Save filter</source>
-            <translation>Сохранить фильтр</translation>
-        </message>
-        <message>
-            <source>Filter syntax</source>
-            <translation>Синтаксис фильтра</translation>
-        </message>
-        <message>
-            <source>Fields and syntax of the filter language:</source>
-            <translation>Поля и синтаксис языка фильтров:</translation>
-        </message>
-    </context>
-    <context>
-        <name>HandlerUrlBox</name>
-        <message>
-            <source>Copy</source>
-            <translation>Копировать</translation>
-        </message>
-        <message>
-            <source>Open Settings…</source>
-            <translation>Открыть настройки…</translation>
-        </message>
-        <message>
-            <source>This is a local address: a portal on the internet cannot reach it. Start a tunnel first (an ngrok authtoken) or set your own public URL in Settings; this URL updates when the public one is ready.</source>
-            <translation>Это локальный адрес: портал из интернета до него не достучится. Сначала запустите туннель (authtoken ngrok) или укажите свой публичный адрес в настройках — адрес здесь обновится, когда публичный будет готов.</translation>
-        </message>
-        <message>
-            <source>Copied ✔</source>
-            <translation>Скопировано ✔</translation>
-        </message>
-    </context>
-    <context>
-        <name>HelpOverlay</name>
-        <message>
-            <source>move in the list</source>
-            <translation>перемещение по списку</translation>
-        </message>
-        <message>
-            <source>focus the detail pane</source>
-            <translation>перейти к подробностям</translation>
-        </message>
-        <message>
-            <source>back to the list</source>
-            <translation>вернуться к списку</translation>
-        </message>
-        <message>
-            <source>Live ↔ Pause</source>
-            <translation>Поток ↔ Пауза</translation>
-        </message>
-        <message>
-            <source>focus the filter</source>
-            <translation>перейти к фильтру</translation>
-        </message>
-        <message>
-            <source>export…</source>
-            <translation>экспорт…</translation>
-        </message>
-        <message>
-            <source>copy the payload as JSON</source>
-            <translation>скопировать данные как JSON</translation>
-        </message>
-        <message>
-            <source>pin / unpin</source>
-            <translation>закрепить / открепить</translation>
-        </message>
-        <message>
-            <source>delete (undo for a few seconds)</source>
-            <translation>удалить (отмена в течение нескольких секунд)</translation>
-        </message>
-        <message>
-            <source>clear the view (the store keeps everything)</source>
-            <translation>очистить список (в хранилище всё остаётся)</translation>
-        </message>
-        <message>
-            <source>this help</source>
-            <translation>эта справка</translation>
-        </message>
-        <message>
-            <source>Keys</source>
-            <translation>Клавиши</translation>
-        </message>
-        <message>
-            <source>Press any key to close.</source>
-            <translation>Нажмите любую клавишу, чтобы закрыть.</translation>
-        </message>
-    </context>
-    <context>
-        <name>KeysPage</name>
-        <message>
-            <source>The application's keys</source>
-            <translation>Ключи приложения</translation>
-        </message>
-        <message>
-            <source>Copy them from the local application's page in Bitrix24.</source>
-            <translation>Скопируйте их со страницы локального приложения в Битрикс24.</translation>
-        </message>
-        <message>
-            <source>Profile name:</source>
-            <translation>Имя профиля:</translation>
-        </message>
-        <message>
-            <source>Application ID (client_id):</source>
-            <translation>Код приложения (client_id):</translation>
-        </message>
-        <message>
-            <source>Application key (client_secret):</source>
-            <translation>Ключ приложения (client_secret):</translation>
-        </message>
-    </context>
-    <context>
-        <name>LiveToggle</name>
-        <message>
-            <source>‖ Paused</source>
-            <translation>‖ Пауза</translation>
-        </message>
-        <message>
-            <source>%1 new events wait; press Space or click to show them</source>
-            <translation>Новых событий ждёт показа: %1; нажмите Пробел или щёлкните, чтобы показать</translation>
-        </message>
-        <message>
-            <source>● Live</source>
-            <translation>● Поток</translation>
-        </message>
-        <message>
-            <source>New events appear as they arrive; Space pauses the list</source>
-            <translation>Новые события появляются по мере поступления; Пробел ставит список на паузу</translation>
-        </message>
-    </context>
-    <context>
-        <name>MainWindow</name>
-        <message>
-            <source>b24monitor</source>
-            <translation>b24monitor</translation>
-        </message>
-        <message>
-            <source>Main</source>
-            <translation>Главная</translation>
-        </message>
-        <message>
-            <source>Export…</source>
-            <translation>Экспорт…</translation>
-        </message>
-        <message>
-            <source>Clear view</source>
-            <translation>Очистить список</translation>
-        </message>
-        <message>
-            <source>Empty the list; the store keeps it all (Ctrl+L)</source>
-            <translation>Очистить список; в хранилище всё остаётся (Ctrl+L)</translation>
-        </message>
-        <message>
-            <source>Events</source>
-            <translation>События</translation>
-        </message>
-        <message>
-            <source>Event rate</source>
-            <translation>Частота событий</translation>
-        </message>
-        <message>
-            <source>&amp;Portal</source>
-            <translation>&amp;Портал</translation>
-        </message>
-        <message>
-            <source>Connect a portal…</source>
-            <translation>Подключить портал…</translation>
-        </message>
-        <message>
-            <source>Settings…</source>
-            <translation>Настройки…</translation>
-        </message>
-        <message>
-            <source>Focus filter</source>
-            <translation>Перейти к фильтру</translation>
-        </message>
-        <message>
-            <source>Undo delete</source>
-            <translation>Отменить удаление</translation>
-        </message>
-        <message>
-            <source>This event has no decoded payload to copy</source>
-            <translation>У этого события нет разобранных данных для копирования</translation>
-        </message>
-        <message>
-            <source>Payload copied as JSON</source>
-            <translation>Данные скопированы как JSON</translation>
-        </message>
-        <message>
-            <source>Exported %1 events to %2</source>
-            <translation>Экспортировано событий: %1 в %2</translation>
-        </message>
-        <message>
-            <source>Settings saved; restart b24monitor to apply them</source>
-            <translation>Настройки сохранены; перезапустите b24monitor, чтобы они вступили в силу</translation>
-        </message>
-    </context>
-    <context>
-        <name>Notifier</name>
-        <message>
-            <source>and %1 more</source>
-            <translation>и ещё %1</translation>
-        </message>
-        <message>
-            <source>Filter “%1” matched</source>
-            <translation>Сработал фильтр «%1»</translation>
-        </message>
-    </context>
-    <context>
-        <name>OfflineModel</name>
-        <message>
-            <source>Row ID in the queue</source>
-            <translation>ID записи в очереди</translation>
-        </message>
-        <message>
-            <source>time</source>
-            <translation>время</translation>
-        </message>
-        <message>
-            <source>Last time the row was written (TIMESTAMP_X)</source>
-            <translation>Когда запись менялась в последний раз (TIMESTAMP_X)</translation>
-        </message>
-        <message>
-            <source>event</source>
-            <translation>событие</translation>
-        </message>
-        <message>
-            <source>Event code</source>
-            <translation>Код события</translation>
-        </message>
-        <message>
-            <source>entity</source>
-            <translation>объект</translation>
-        </message>
-        <message>
-            <source>The object the event is about</source>
-            <translation>Объект, к которому относится событие</translation>
-        </message>
-        <message>
-            <source>user</source>
-            <translation>польз.</translation>
-        </message>
-        <message>
-            <source>User whose action queued the row (0: a robot)</source>
-            <translation>Пользователь, чьё действие поставило запись в очередь (0 — робот)</translation>
-        </message>
-        <message>
-            <source>Deduplication key: one row per object and event</source>
-            <translation>Ключ дедупликации: одна запись на объект и событие</translation>
-        </message>
-        <message>
-            <source>Reservation: set while a consumer processes the row</source>
-            <translation>Резерв: заполнен, пока запись обрабатывается</translation>
-        </message>
-        <message>
-            <source>Marked as failed by a consumer</source>
-            <translation>Помечена обработчиком как ошибочная</translation>
-        </message>
-    </context>
-    <context>
-        <name>OfflinePane</name>
-        <message>
-            <source>Fetch and clear</source>
-            <translation>Забрать и удалить</translation>
-        </message>
-        <message>
-            <source>Fetch up to 50 rows and delete them from the portal's queue?</source>
-            <translation>Забрать до 50 записей и удалить их из очереди портала?</translation>
-        </message>
-        <message>
-            <source>Other consumers of this queue will never see these rows. They are shown here once; nothing keeps them after you refresh.</source>
-            <translation>Другие обработчики этой очереди эти записи уже не увидят. Они будут показаны здесь один раз и пропадут после обновления.</translation>
-        </message>
-        <message>
-            <source>Refresh</source>
-            <translation>Обновить</translation>
-        </message>
-        <message>
-            <source>Read the queue again (never changes it)</source>
-            <translation>Перечитать очередь (ничего в ней не меняет)</translation>
-        </message>
-        <message>
-            <source>Consume safely</source>
-            <translation>Забрать безопасно</translation>
-        </message>
-        <message>
-            <source>Reserve up to 50 rows, show them, then clear or flag them</source>
-            <translation>Зарезервировать до 50 записей, показать их, затем удалить или пометить</translation>
-        </message>
-        <message>
-            <source>Fetch and clear…</source>
-            <translation>Забрать и удалить…</translation>
-        </message>
-        <message>
-            <source>Read up to 50 rows and delete them from the portal at once</source>
-            <translation>Прочитать до 50 записей и сразу удалить их на портале</translation>
-        </message>
-        <message>
-            <source>Mark as error</source>
-            <translation>Пометить как ошибку</translation>
-        </message>
-        <message>
-            <source>Flag the selected reserved rows (with a PROCESS_ID) as failed</source>
-            <translation>Пометить выбранные зарезервированные записи (с PROCESS_ID) как ошибочные</translation>
-        </message>
-        <message>
-            <source>Errored only</source>
-            <translation>Только ошибки</translation>
-        </message>
-        <message>
-            <source>Offline queue</source>
-            <translation>Офлайн-очередь</translation>
-        </message>
-        <message>
-            <source>No portal connected: the offline queue belongs to a portal.</source>
-            <translation>Портал не подключён: офлайн-очередь есть только у портала.</translation>
-        </message>
-        <message>
-            <source>An outgoing webhook has no offline queue: only a local application can read it.</source>
-            <translation>У исходящего вебхука нет офлайн-очереди: читать её может только локальное приложение.</translation>
-        </message>
-        <message>
-            <source>Waiting for the application to be installed on the portal.</source>
-            <translation>Ждём установки приложения на портал.</translation>
-        </message>
-        <message>
-            <source>Rows: %1 · errored: %2</source>
-            <translation>Записей: %1 · с ошибкой: %2</translation>
-        </message>
-    </context>
-    <context>
-        <name>PayloadTree</name>
-        <message>
-            <source>key</source>
-            <translation>ключ</translation>
-        </message>
-        <message>
-            <source>value</source>
-            <translation>значение</translation>
-        </message>
-        <message>
-            <source>Copy value</source>
-            <translation>Скопировать значение</translation>
-        </message>
-        <message>
-            <source>Copy path (%1)</source>
-            <translation>Скопировать путь (%1)</translation>
-        </message>
-    </context>
-    <context>
-        <name>PortalStatus</name>
-        <message>
-            <source>no portal</source>
-            <translation>нет портала</translation>
-        </message>
-        <message>
-            <source>Connect a portal to bind events: Portal → Connect…</source>
-            <translation>Подключите портал, чтобы подписываться на события: Портал → Подключить…</translation>
-        </message>
-        <message>
-            <source>portal %1 (outgoing webhook)</source>
-            <translation>портал %1 (исходящий вебхук)</translation>
-        </message>
-        <message>
-            <source>Receives and verifies deliveries; an outgoing webhook cannot bind events or read the offline queue.</source>
-            <translation>Принимает и проверяет доставки; исходящий вебхук не может подписываться на события и читать офлайн-очередь.</translation>
-        </message>
-        <message>
-            <source>portal %1: not installed ⚠</source>
-            <translation>портал %1: не установлено ⚠</translation>
-        </message>
-        <message>
-            <source>Open the application in Bitrix24 so that ONAPPINSTALL reaches the handler URL.</source>
-            <translation>Откройте приложение в Битрикс24, чтобы ONAPPINSTALL пришёл на адрес обработчика.</translation>
-        </message>
-        <message>
-            <source>portal %1 · token refused ✖</source>
-            <translation>портал %1 · токен отклонён ✖</translation>
-        </message>
-        <message>
-            <source>The refresh token no longer works: reinstall the application in Bitrix24 to get new tokens.</source>
-            <translation>Refresh-токен больше не действует: переустановите приложение в Битрикс24, чтобы получить новые токены.</translation>
-        </message>
-        <message>
-            <source>token %1 min</source>
-            <translation>токен %1 мин</translation>
-        </message>
-        <message>
-            <source>token expired</source>
-            <translation>токен истёк</translation>
-        </message>
-        <message>
-            <source>portal %1 · %2</source>
-            <translation>портал %1 · %2</translation>
-        </message>
-        <message>
-            <source>The access token lasts an hour; b24monitor refreshes it by itself when the portal says it expired.</source>
-            <translation>Токен доступа живёт час; b24monitor обновляет его сам, когда портал сообщает, что срок истёк.</translation>
-        </message>
-        <message>
-            <source>bindings failed: %1 ✖</source>
-            <translation>ошибок подписки: %1 ✖</translation>
-        </message>
-        <message>
-            <source>The subscriptions dock shows each of the portal's answers.</source>
-            <translation>Ответ портала по каждому событию — на панели «Подписки».</translation>
-        </message>
-        <message>
-            <source>bindings wait for a public URL ⚠</source>
-            <translation>подписки ждут публичный адрес ⚠</translation>
-        </message>
-        <message>
-            <source>Start a tunnel or set your own public URL in Settings → Tunnel.</source>
-            <translation>Запустите туннель или укажите свой публичный адрес: Настройки → Туннель.</translation>
-        </message>
-        <message>
-            <source>no bindings yet</source>
-            <translation>подписок пока нет</translation>
-        </message>
-        <message>
-            <source>Tick events in the subscriptions dock to bind them here.</source>
-            <translation>Отметьте события на панели «Подписки», чтобы подписаться на них.</translation>
-        </message>
-        <message>
-            <source>bindings point elsewhere ⚠</source>
-            <translation>подписки ведут в другое место ⚠</translation>
-        </message>
-        <message>
-            <source>They are being moved to this handler URL; if this stays, check the tunnel.</source>
-            <translation>Подписки переносятся на этот адрес обработчика; если это надолго — проверьте туннель.</translation>
-        </message>
-        <message>
-            <source>bindings point here ✔</source>
-            <translation>подписки ведут сюда ✔</translation>
-        </message>
-        <message>
-            <source>%1 stale → moved</source>
-            <translation>устаревших: %1 → перенесены</translation>
-        </message>
-    </context>
-    <context>
-        <name>RateChart</name>
-        <message>
-            <source>Events per second, last 10 minutes</source>
-            <translation>Событий в секунду за последние 10 минут</translation>
-        </message>
-        <message>
-            <source>peak %1/s</source>
-            <translation>пик %1/с</translation>
-        </message>
-        <message>
-            <source>%1 min ago</source>
-            <translation>%1 мин назад</translation>
-        </message>
-        <message>
-            <source>now</source>
-            <translation>сейчас</translation>
-        </message>
-        <message>
-            <source>other</source>
-            <translation>прочие</translation>
-        </message>
-        <message>
-            <source>%1 s ago: %2 events</source>
-            <translation>%1 с назад: событий %2</translation>
-        </message>
-    </context>
-    <context>
-        <name>SettingsDialog</name>
-        <message>
-            <source>Settings</source>
-            <translation>Настройки</translation>
-        </message>
-        <message>
-            <source>System language</source>
-            <translation>Язык системы</translation>
-        </message>
-        <message>
-            <source>any free port</source>
-            <translation>любой свободный</translation>
-        </message>
-        <message>
-            <source>forever</source>
-            <translation>всегда</translation>
-        </message>
-        <message>
-            <source>no limit</source>
-            <translation>без ограничения</translation>
-        </message>
-        <message>
-            <source>None (local only)</source>
-            <translation>Нет (только локально)</translation>
-        </message>
-        <message>
-            <source>My own public URL</source>
-            <translation>Свой публичный адрес</translation>
-        </message>
-        <message>
-            <source>optional: your reserved domain</source>
-            <translation>необязательно: ваш зарезервированный домен</translation>
-        </message>
-        <message>
-            <source>automatic</source>
-            <translation>автоматически</translation>
-        </message>
-        <message>
-            <source>Mask tokens by default (detail, copies, exports)</source>
-            <translation>Скрывать токены по умолчанию (подробности, копирование, экспорт)</translation>
-        </message>
-        <message>
-            <source>Tray notification when an event matches:</source>
-            <translation>Уведомление в трее, когда событие подходит под фильтр:</translation>
-        </message>
-        <message>
-            <source>No saved filters yet: save one from the filter bar (▾).</source>
-            <translation>Сохранённых фильтров пока нет: сохраните фильтр в строке фильтра (▾).</translation>
-        </message>
-        <message>
-            <source>Browse…</source>
-            <translation>Обзор…</translation>
-        </message>
-        <message>
-            <source>Data folder:</source>
-            <translation>Папка данных:</translation>
-        </message>
-        <message>
-            <source>Language:</source>
-            <translation>Язык:</translation>
-        </message>
-        <message>
-            <source>Receiver port:</source>
-            <translation>Порт приёмника:</translation>
-        </message>
-        <message>
-            <source>Largest body:</source>
-            <translation>Наибольшее тело запроса:</translation>
-        </message>
-        <message>
-            <source>Keep events for (days):</source>
-            <translation>Хранить события (дней):</translation>
-        </message>
-        <message>
-            <source>Keep at most (events):</source>
-            <translation>Хранить не больше (событий):</translation>
-        </message>
-        <message>
-            <source>Public route:</source>
-            <translation>Публичный доступ:</translation>
-        </message>
-        <message>
-            <source>ngrok authtoken:</source>
-            <translation>authtoken ngrok:</translation>
-        </message>
-        <message>
-            <source>ngrok domain:</source>
-            <translation>домен ngrok:</translation>
-        </message>
-        <message>
-            <source>ngrok region:</source>
-            <translation>регион ngrok:</translation>
-        </message>
-        <message>
-            <source>Own public URL:</source>
-            <translation>Свой публичный адрес:</translation>
-        </message>
-        <message>
-            <source>General (after a restart)</source>
-            <translation>Общие (после перезапуска)</translation>
-        </message>
-        <message>
-            <source>Tunnel (after a restart)</source>
-            <translation>Туннель (после перезапуска)</translation>
-        </message>
-        <message>
-            <source>Privacy and notifications</source>
-            <translation>Приватность и уведомления</translation>
-        </message>
-        <message>
-            <source>Restart b24monitor to apply these changes.</source>
-            <translation>Перезапустите b24monitor, чтобы применить эти изменения.</translation>
-        </message>
-        <message>
-            <source>Choose a data folder.</source>
-            <translation>Выберите папку данных.</translation>
-        </message>
-        <message>
-            <source>Data folder</source>
-            <translation>Папка данных</translation>
-        </message>
-    </context>
-    <context>
-        <name>StatusBar</name>
-        <message>
-            <source>copy</source>
-            <translation>копировать</translation>
-        </message>
-        <message>
-            <source>Copy the handler URL to paste into Bitrix24</source>
-            <translation>Скопировать адрес обработчика, чтобы вставить его в Битрикс24</translation>
-        </message>
-        <message>
-            <source>receiver %1 ✔</source>
-            <translation>приёмник %1 ✔</translation>
-        </message>
-        <message>
-            <source>Receiving deliveries on this local address</source>
-            <translation>Доставки принимаются на этом локальном адресе</translation>
-        </message>
-        <message>
-            <source>receiver stopped ✖</source>
-            <translation>приёмник остановлен ✖</translation>
-        </message>
-        <message>
-            <source>Nothing is received: restart b24monitor</source>
-            <translation>Ничего не принимается: перезапустите b24monitor</translation>
-        </message>
-        <message>
-            <source>handler %1</source>
-            <translation>обработчик %1</translation>
-        </message>
-        <message>
-            <source> ⚠ local only: use a tunnel</source>
-            <translation> ⚠ только локально: нужен туннель</translation>
-        </message>
-        <message>
-            <source>This is a local address: Bitrix24 cannot reach it. Start a tunnel or run with --public-url to get an address the portal can call.</source>
-            <translation>Это локальный адрес: Битрикс24 до него не достучится. Запустите туннель или укажите --public-url, чтобы у портала был доступный адрес.</translation>
-        </message>
-        <message>
-            <source>%1 ev/s</source>
-            <translation>%1 соб/с</translation>
-        </message>
-        <message>
-            <source>%1 stored</source>
-            <translation>сохранено: %1</translation>
-        </message>
-        <message>
-            <source>%1 stray</source>
-            <translation>посторонних: %1</translation>
-        </message>
-        <message>
-            <source>%1 requests hit the receiver outside the handler path: scanners found the public address, or a portal still uses an old handler URL — compare the portal's handler with the URL shown here.</source>
-            <translation>Запросов мимо пути обработчика: %1 — публичный адрес нашли сканеры или портал всё ещё шлёт на старый адрес обработчика; сравните обработчик на портале с адресом, показанным здесь.</translation>
-        </message>
-        <message>
-            <source>No requests outside the handler path</source>
-            <translation>Запросов мимо пути обработчика не было</translation>
-        </message>
-        <message>
-            <source>copied ✔</source>
-            <translation>скопировано ✔</translation>
-        </message>
-    </context>
-    <context>
-        <name>SubscriptionsModel</name>
-        <message>
-            <source>Select all in “%1” (one batch)</source>
-            <translation>Выбрать всё в разделе «%1» (одним пакетом)</translation>
-        </message>
-        <message>
-            <source>online</source>
-            <translation>онлайн</translation>
-        </message>
-        <message>
-            <source>offline</source>
-            <translation>офлайн</translation>
-        </message>
-        <message>
-            <source>another handler (%1)</source>
-            <translation>другой обработчик (%1)</translation>
-        </message>
-        <message>
-            <source>%1 is also bound elsewhere: %2. b24monitor shows it and never touches it.</source>
-            <translation>%1 подписан ещё и в другом месте: %2. b24monitor показывает эту подписку, но не трогает её.</translation>
-        </message>
-        <message>
-            <source>on</source>
-            <translation>онл</translation>
-        </message>
-        <message>
-            <source>Online: POST to the handler</source>
-            <translation>Онлайн: POST на обработчик</translation>
-        </message>
-        <message>
-            <source>off</source>
-            <translation>офл</translation>
-        </message>
-        <message>
-            <source>Offline: kept in the portal's offline queue</source>
-            <translation>Офлайн: копится в офлайн-очереди портала</translation>
-        </message>
-        <message>
-            <source>event</source>
-            <translation>событие</translation>
-        </message>
-        <message>
-            <source>What happened</source>
-            <translation>Что произошло</translation>
-        </message>
-        <message>
-            <source>code</source>
-            <translation>код</translation>
-        </message>
-        <message>
-            <source>Event code</source>
-            <translation>Код события</translation>
-        </message>
-        <message>
-            <source>Bound: the portal sends this event here</source>
-            <translation>Подписано: портал присылает это событие сюда</translation>
-        </message>
-        <message>
-            <source>Being bound…</source>
-            <translation>Оформляется подписка…</translation>
-        </message>
-        <message>
-            <source>Sent to the portal…</source>
-            <translation>Отправлено на портал…</translation>
-        </message>
-        <message>
-            <source>Wanted: bound once the app is installed and the handler URL is public</source>
-            <translation>Выбрано: подписка оформится, когда приложение будет установлено и адрес обработчика станет публичным</translation>
-        </message>
-        <message>
-            <source>The portal refused: %1</source>
-            <translation>Портал отказал: %1</translation>
-        </message>
-        <message>
-            <source>Was bound to an old address; moved here</source>
-            <translation>Подписка вела на старый адрес; перенесена сюда</translation>
-        </message>
-        <message>
-            <source>Bound by b24monitor itself: ONAPPTEST answers Ping, ONOFFLINEEVENT announces queued events</source>
-            <translation>Подписка b24monitor: ONAPPTEST отвечает на проверку связи, ONOFFLINEEVENT сообщает о записях в офлайн-очереди</translation>
-        </message>
-        <message>
-            <source>Application</source>
-            <translation>Приложение</translation>
-        </message>
-        <message>
-            <source>CRM</source>
-            <translation>CRM</translation>
-        </message>
-        <message>
-            <source>Tasks</source>
-            <translation>Задачи</translation>
-        </message>
-        <message>
-            <source>Users</source>
-            <translation>Пользователи</translation>
-        </message>
-        <message>
-            <source>Calendar</source>
-            <translation>Календарь</translation>
-        </message>
-        <message>
-            <source>Feed</source>
-            <translation>Живая лента</translation>
-        </message>
-        <message>
-            <source>Workgroups</source>
-            <translation>Рабочие группы</translation>
-        </message>
-        <message>
-            <source>Telephony</source>
-            <translation>Телефония</translation>
-        </message>
-        <message>
-            <source>Chats</source>
-            <translation>Чаты</translation>
-        </message>
-        <message>
-            <source>Chat bots</source>
-            <translation>Чат-боты</translation>
-        </message>
-        <message>
-            <source>Open channel connectors</source>
-            <translation>Коннекторы открытых линий</translation>
-        </message>
-        <message>
-            <source>Open channels</source>
-            <translation>Открытые линии</translation>
-        </message>
-        <message>
-            <source>Online store</source>
-            <translation>Интернет-магазин</translation>
-        </message>
-        <message>
-            <source>Product catalog</source>
-            <translation>Каталог товаров</translation>
-        </message>
-        <message>
-            <source>Booking</source>
-            <translation>Онлайн-запись</translation>
-        </message>
-        <message>
-            <source>E-signature for HR</source>
-            <translation>КЭДО (подписание документов)</translation>
-        </message>
-        <message>
-            <source>HR systems link</source>
-            <translation>Связь с HR-системами</translation>
-        </message>
-        <message>
-            <source>Other events</source>
-            <translation>Другие события</translation>
-        </message>
-    </context>
-    <context>
-        <name>SubscriptionsPane</name>
-        <message>
-            <source>Subscriptions</source>
-            <translation>Подписки</translation>
-        </message>
-        <message>
-            <source>Search events…</source>
-            <translation>Поиск событий…</translation>
-        </message>
-        <message>
-            <source>Ticked only</source>
-            <translation>Только отмеченные</translation>
-        </message>
-        <message>
-            <source>Only events that are wanted, bound, failing or foreign</source>
-            <translation>Только выбранные, подписанные, с ошибкой или чужие события</translation>
-        </message>
-        <message>
-            <source>No portal connected: use “Connect a portal…” to choose events.</source>
-            <translation>Портал не подключён: выберите «Подключить портал…», чтобы отметить события.</translation>
-        </message>
-        <message>
-            <source>“%1” is an outgoing-webhook profile: Bitrix24 lets only an application bind events. Connect a local application to choose them here.</source>
-            <translation>«%1» — профиль исходящего вебхука: подписываться на события в Битрикс24 может только приложение. Подключите локальное приложение, чтобы выбирать их здесь.</translation>
-        </message>
-        <message>
-            <source>Waiting for the application to be installed: open it in Bitrix24 (Developer resources → your local application) so ONAPPINSTALL arrives.</source>
-            <translation>Ждём установки приложения: откройте его в Битрикс24 (Разработчикам → ваше локальное приложение), чтобы пришёл ONAPPINSTALL.</translation>
-        </message>
-        <message>
-            <source>Loading the portal's event list…</source>
-            <translation>Загружаем список событий портала…</translation>
-        </message>
-        <message>
-            <source>Cannot load the event list: %1</source>
-            <translation>Не удалось загрузить список событий: %1</translation>
-        </message>
-        <message>
-            <source>%1 bound</source>
-            <translation>подписано: %1</translation>
-        </message>
-        <message>
-            <source>%1 stale → moved ✔</source>
-            <translation>устаревших: %1 → перенесены ✔</translation>
-        </message>
-        <message>
-            <source>%1 pending ⟳</source>
-            <translation>в процессе: %1 ⟳</translation>
-        </message>
-        <message>
-            <source>%1 failed ✖</source>
-            <translation>ошибок: %1 ✖</translation>
-        </message>
-        <message>
-            <source>%1 foreign (left alone)</source>
-            <translation>чужих: %1 (не трогаем)</translation>
-        </message>
-        <message>
-            <source>Select all in “%1” — online</source>
-            <translation>Выбрать всё в «%1» — онлайн</translation>
-        </message>
-        <message>
-            <source>Select all in “%1” — offline</source>
-            <translation>Выбрать всё в «%1» — офлайн</translation>
-        </message>
-        <message>
-            <source>Clear all in “%1” — online</source>
-            <translation>Снять всё в «%1» — онлайн</translation>
-        </message>
-        <message>
-            <source>Clear all in “%1” — offline</source>
-            <translation>Снять всё в «%1» — офлайн</translation>
-        </message>
-        <message>
-            <source>Copy event code</source>
-            <translation>Скопировать код события</translation>
-        </message>
-    </context>
-    <context>
-        <name>TunnelItem</name>
-        <message>
-            <source>copy</source>
-            <translation>копировать</translation>
-        </message>
-        <message>
-            <source>Copy the public URL</source>
-            <translation>Скопировать публичный адрес</translation>
-        </message>
-        <message>
-            <source>tunnel %1 ✔</source>
-            <translation>туннель %1 ✔</translation>
-        </message>
-        <message>
-            <source>Bitrix24 can reach b24monitor here: a probe went out through this URL and came back.</source>
-            <translation>Битрикс24 достучится до b24monitor по этому адресу: проверочный запрос прошёл через него и вернулся.</translation>
-        </message>
-        <message>
-            <source>tunnel starting…</source>
-            <translation>туннель запускается…</translation>
-        </message>
-        <message>
-            <source>Opening the public URL…</source>
-            <translation>Открываем публичный адрес…</translation>
-        </message>
-        <message>
-            <source>tunnel %1 ✖ unreachable</source>
-            <translation>туннель %1 ✖ недоступен</translation>
-        </message>
-        <message>
-            <source>%1 b24monitor keeps retrying; check the network, or the tunnel's dashboard.</source>
-            <translation>%1 b24monitor продолжает попытки; проверьте сеть или панель управления туннелем.</translation>
-        </message>
-        <message>
-            <source>tunnel failed ✖</source>
-            <translation>туннель не запустился ✖</translation>
-        </message>
-        <message>
-            <source>%1 Fix the ngrok authtoken or your own URL in Settings → Tunnel.</source>
-            <translation>%1 Исправьте authtoken ngrok или свой адрес: Настройки → Туннель.</translation>
-        </message>
-        <message>
-            <source>no public URL ⚠</source>
-            <translation>нет публичного адреса ⚠</translation>
-        </message>
-        <message>
-            <source>Bitrix24 cannot reach a local address: set an ngrok authtoken or your own public URL in Settings → Tunnel.</source>
-            <translation>Битрикс24 не достучится до локального адреса: укажите authtoken ngrok или свой публичный адрес в Настройки → Туннель.</translation>
-        </message>
-    </context>
-    <context>
-        <name>UndoBar</name>
-        <message>
-            <source>Undo</source>
-            <translation>Отменить</translation>
-        </message>
-        <message>
-            <source>Deleted: %1 — they leave the store in a few seconds</source>
-            <translation>Удалено: %1 — через несколько секунд они исчезнут из хранилища</translation>
-        </message>
-    </context>
-    <context>
-        <name>WebhookPage</name>
-        <message>
-            <source>Receive from an outgoing webhook</source>
-            <translation>Приём от исходящего вебхука</translation>
-        </message>
-        <message>
-            <source>In Bitrix24: Developer resources → Other → Outgoing webhook. Paste this URL as its handler, tick the events, save, then paste its application token here.</source>
-            <translation>В Битрикс24: Разработчикам → Другое → Исходящий вебхук. Укажите этот адрес как обработчик, отметьте события, сохраните и вставьте сюда токен приложения.</translation>
-        </message>
-        <message>
-            <source>Handler URL:</source>
-            <translation>Адрес обработчика:</translation>
-        </message>
-        <message>
-            <source>Profile name:</source>
-            <translation>Имя профиля:</translation>
-        </message>
-        <message>
-            <source>Application token:</source>
-            <translation>Токен приложения:</translation>
-        </message>
-    </context>
-    <context>
-        <name>WelcomePanel</name>
-        <message>
-            <source>&lt;b&gt;No portal yet.&lt;/b&gt; Choose how events reach b24monitor:</source>
-            <translation>&lt;b&gt;Портал ещё не подключён.&lt;/b&gt; Выберите, как события будут попадать в b24monitor:</translation>
-        </message>
-        <message>
-            <source>Connect a portal…</source>
-            <translation>Подключить портал…</translation>
-        </message>
-        <message>
-            <source>Receive from an outgoing webhook…</source>
-            <translation>Принимать от исходящего вебхука…</translation>
-        </message>
-        <message>
-            <source>Try without a portal</source>
-            <translation>Попробовать без портала</translation>
-        </message>
-        <message>
-            <source>A local application: bind events, read the offline queue, verify tokens</source>
-            <translation>Локальное приложение: подписка на события, офлайн-очередь, проверка токенов</translation>
-        </message>
-        <message>
-            <source>A simulated portal on this computer sends realistic events</source>
-            <translation>Имитация портала на этом компьютере присылает правдоподобные события</translation>
-        </message>
-    </context>
-    <context>
-        <name>app</name>
-        <message>
-            <source>b24monitor cannot start</source>
-            <translation>b24monitor не может запуститься</translation>
-        </message>
-    </context>
+<context>
+    <name>AboutDialog</name>
+    <message>
+        <source>About b24monitor</source>
+        <translation>О программе b24monitor</translation>
+    </message>
+    <message>
+        <source>Watches, verifies and stores Bitrix24 event deliveries.</source>
+        <translation>Принимает, проверяет и хранит доставки событий Битрикс24.</translation>
+    </message>
+    <message>
+        <source>Open folder</source>
+        <translation>Открыть папку</translation>
+    </message>
+    <message>
+        <source>Qt %1 · PySide6 %2</source>
+        <translation>Qt %1 · PySide6 %2</translation>
+    </message>
+    <message>
+        <source>Data folder:</source>
+        <translation>Папка данных:</translation>
+    </message>
+</context>
+<context>
+    <name>AppStepsPage</name>
+    <message>
+        <source>Create a local application in Bitrix24</source>
+        <translation>Создайте локальное приложение в Битрикс24</translation>
+    </message>
+    <message>
+        <source>In the portal, as an administrator:</source>
+        <translation>На портале, под администратором:</translation>
+    </message>
+    <message>
+        <source>&lt;ol&gt;&lt;li&gt;Open &lt;b&gt;Applications → Developer resources → Other → Local application&lt;/b&gt;.&lt;/li&gt;&lt;li&gt;Choose &lt;b&gt;Server&lt;/b&gt; and tick &lt;b&gt;Uses only API&lt;/b&gt;.&lt;/li&gt;&lt;li&gt;Tick the permissions (scopes) you want events for, e.g. &lt;b&gt;CRM (crm)&lt;/b&gt;, &lt;b&gt;Tasks (task)&lt;/b&gt;, &lt;b&gt;Users (user)&lt;/b&gt;, &lt;b&gt;Calendar (calendar)&lt;/b&gt;.&lt;/li&gt;&lt;li&gt;Paste this handler URL into both &lt;b&gt;Your handler path&lt;/b&gt; and &lt;b&gt;Initial installation path&lt;/b&gt;:&lt;/li&gt;&lt;/ol&gt;</source>
+        <translation>&lt;ol&gt;&lt;li&gt;Откройте &lt;b&gt;Приложения → Разработчикам → Другое → Локальное приложение&lt;/b&gt;.&lt;/li&gt;&lt;li&gt;Выберите &lt;b&gt;Серверное&lt;/b&gt; и отметьте &lt;b&gt;Использует только API&lt;/b&gt;.&lt;/li&gt;&lt;li&gt;Отметьте права доступа (scope) для нужных событий, например &lt;b&gt;CRM (crm)&lt;/b&gt;, &lt;b&gt;Задачи (task)&lt;/b&gt;, &lt;b&gt;Пользователи (user)&lt;/b&gt;, &lt;b&gt;Календарь (calendar)&lt;/b&gt;.&lt;/li&gt;&lt;li&gt;Вставьте этот адрес обработчика в оба поля: &lt;b&gt;Путь вашего обработчика&lt;/b&gt; и &lt;b&gt;Путь для первоначальной установки&lt;/b&gt;:&lt;/li&gt;&lt;/ol&gt;</translation>
+    </message>
+    <message>
+        <source>Save. The portal shows the &lt;b&gt;Application ID&lt;/b&gt; (client_id) and the &lt;b&gt;Application key&lt;/b&gt; (client_secret): you paste them on the next page.</source>
+        <translation>Сохраните. Портал покажет &lt;b&gt;код приложения&lt;/b&gt; (client_id) и &lt;b&gt;ключ приложения&lt;/b&gt; (client_secret) — их нужно вставить на следующей странице.</translation>
+    </message>
+</context>
+<context>
+    <name>ApproveBox</name>
+    <message>
+        <source>Approve in the browser</source>
+        <translation>Подтвердить в браузере</translation>
+    </message>
+    <message>
+        <source>Nothing after a minute? Open the application once in the portal, or enter the portal&apos;s address and approve it in the browser:</source>
+        <translation>Прошла минута, а установки нет? Откройте приложение на портале ещё раз или введите адрес портала и подтвердите доступ в браузере:</translation>
+    </message>
+</context>
+<context>
+    <name>AttemptsTab</name>
+    <message>
+        <source>time</source>
+        <translation>время</translation>
+    </message>
+    <message>
+        <source>kind</source>
+        <translation>вид</translation>
+    </message>
+    <message>
+        <source>variant</source>
+        <translation>вариант</translation>
+    </message>
+    <message>
+        <source>target</source>
+        <translation>адрес</translation>
+    </message>
+    <message>
+        <source>status</source>
+        <translation>статус</translation>
+    </message>
+    <message>
+        <source>latency</source>
+        <translation>задержка</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>ошибка</translation>
+    </message>
+    <message>
+        <source>Select an attempt to see the handler&apos;s answer</source>
+        <translation>Выберите попытку, чтобы увидеть ответ обработчика</translation>
+    </message>
+    <message>
+        <source>No event selected</source>
+        <translation>Событие не выбрано</translation>
+    </message>
+    <message>
+        <source>Not forwarded or replayed yet: Ctrl+R replays it to the forward target</source>
+        <translation>Ещё не пересылалось и не повторялось: Ctrl+R повторит его на адрес пересылки</translation>
+    </message>
+    <message>
+        <source>%1 attempts</source>
+        <translation>Попыток: %1</translation>
+    </message>
+    <message>
+        <source>(the answer was cut at the size limit)</source>
+        <translation>(ответ обрезан по ограничению размера)</translation>
+    </message>
+</context>
+<context>
+    <name>ChoicePage</name>
+    <message>
+        <source>Connect a portal</source>
+        <translation>Подключение портала</translation>
+    </message>
+    <message>
+        <source>How should b24monitor receive your portal&apos;s events?</source>
+        <translation>Как b24monitor будет получать события портала?</translation>
+    </message>
+    <message>
+        <source>Local application (recommended)</source>
+        <translation>Локальное приложение (рекомендуется)</translation>
+    </message>
+    <message>
+        <source>b24monitor binds the events you tick, reads the offline queue and verifies every delivery. Needs a portal administrator.</source>
+        <translation>b24monitor сам подписывается на отмеченные события, читает офлайн-очередь и проверяет каждую доставку. Нужен администратор портала.</translation>
+    </message>
+    <message>
+        <source>Outgoing webhook</source>
+        <translation>Исходящий вебхук</translation>
+    </message>
+    <message>
+        <source>Receive from a webhook you set up in the portal by hand; events cannot be bound from here.</source>
+        <translation>Приём от вебхука, настроенного на портале вручную; подписываться на события отсюда нельзя.</translation>
+    </message>
+    <message>
+        <source>Try without a portal</source>
+        <translation>Попробовать без портала</translation>
+    </message>
+    <message>
+        <source>A simulated portal on this computer sends realistic events.</source>
+        <translation>Имитация портала на этом компьютере присылает правдоподобные события.</translation>
+    </message>
+</context>
+<context>
+    <name>ConnectWizard</name>
+    <message>
+        <source>Connect a portal</source>
+        <translation>Подключение портала</translation>
+    </message>
+    <message>
+        <source>Waiting for the installation</source>
+        <translation>Ожидание установки</translation>
+    </message>
+    <message>
+        <source>Starting the sandbox portal</source>
+        <translation>Запуск тестового портала</translation>
+    </message>
+    <message>
+        <source>Profile “%1” receives from the outgoing webhook; every delivery is checked against its application token.</source>
+        <translation>Профиль «%1» принимает события исходящего вебхука; каждая доставка сверяется с его токеном приложения.</translation>
+    </message>
+    <message>
+        <source>Now open the application in Bitrix24 (or reinstall it): the portal sends ONAPPINSTALL to the handler URL with the tokens. You can close this window; b24monitor keeps listening.</source>
+        <translation>Теперь откройте приложение в Битрикс24 (или переустановите его): портал отправит ONAPPINSTALL с токенами на адрес обработчика. Это окно можно закрыть — b24monitor продолжит ждать.</translation>
+    </message>
+    <message>
+        <source>Starting a simulated portal on this computer…</source>
+        <translation>Запускаем имитацию портала на этом компьютере…</translation>
+    </message>
+    <message>
+        <source>Installing b24monitor&apos;s application on the simulated portal…</source>
+        <translation>Устанавливаем приложение b24monitor на имитацию портала…</translation>
+    </message>
+    <message>
+        <source>The simulated portal %1 is sending events: watch them arrive in the list, and tick more in the Subscriptions dock.</source>
+        <translation>Имитация портала %1 присылает события: они появляются в списке. Другие события можно отметить на панели «Подписки».</translation>
+    </message>
+    <message>
+        <source>Connected to %1. Tick the events you want in the Subscriptions dock; they are bound in one batch.</source>
+        <translation>Портал %1 подключён. Отметьте нужные события на панели «Подписки» — подписка оформляется одним пакетом.</translation>
+    </message>
+</context>
+<context>
+    <name>ConsumeBar</name>
+    <message>
+        <source>Clear them</source>
+        <translation>Удалить их</translation>
+    </message>
+    <message>
+        <source>Delete the reserved rows from the queue (processed)</source>
+        <translation>Удалить зарезервированные записи из очереди (обработаны)</translation>
+    </message>
+    <message>
+        <source>Mark selected as error, clear the rest</source>
+        <translation>Выбранные — в ошибки, остальные удалить</translation>
+    </message>
+    <message>
+        <source>Selected rows get ERROR=1 and stay in the queue; the rest are cleared</source>
+        <translation>Выбранные записи получат ERROR=1 и останутся в очереди, остальные будут удалены</translation>
+    </message>
+    <message>
+        <source>Put all back</source>
+        <translation>Вернуть все</translation>
+    </message>
+    <message>
+        <source>Nothing is deleted: every reserved row is marked as error (see Errored)</source>
+        <translation>Ничего не удаляется: все зарезервированные записи помечаются как ошибочные (см. «Только ошибки»)</translation>
+    </message>
+    <message>
+        <source>This plan cannot reserve rows (no rest_offline_extended): use Fetch and clear, which deletes rows as it reads.</source>
+        <translation>На этом тарифе резервировать записи нельзя (нет rest_offline_extended): используйте «Забрать и удалить» — записи удаляются при чтении.</translation>
+    </message>
+    <message>
+        <source>Put back: the rows are marked as errors; see Errored only.</source>
+        <translation>Возвращено: записи помечены как ошибочные, см. «Только ошибки».</translation>
+    </message>
+    <message>
+        <source>Nothing to consume: the queue is empty.</source>
+        <translation>Забирать нечего: очередь пуста.</translation>
+    </message>
+    <message>
+        <source>Cleared: %1, marked as error: %2.</source>
+        <translation>Удалено: %1, помечено как ошибка: %2.</translation>
+    </message>
+    <message>
+        <source>%1 rows reserved for you (hidden from other consumers). Look at them, then:</source>
+        <translation>Зарезервировано записей: %1 (другие обработчики их не видят). Просмотрите их, затем:</translation>
+    </message>
+</context>
+<context>
+    <name>DetailPane</name>
+    <message>
+        <source>Open in portal ↗</source>
+        <translation>Открыть на портале ↗</translation>
+    </message>
+    <message>
+        <source>key</source>
+        <translation>ключ</translation>
+    </message>
+    <message>
+        <source>value</source>
+        <translation>значение</translation>
+    </message>
+    <message>
+        <source>Reveal secrets (until another event is shown)</source>
+        <translation>Показать секреты (до выбора другого события)</translation>
+    </message>
+    <message>
+        <source>Tree</source>
+        <translation>Дерево</translation>
+    </message>
+    <message>
+        <source>JSON</source>
+        <translation>JSON</translation>
+    </message>
+    <message>
+        <source>Raw</source>
+        <translation>Как пришло</translation>
+    </message>
+    <message>
+        <source>Auth</source>
+        <translation>Авторизация</translation>
+    </message>
+    <message>
+        <source>No event selected</source>
+        <translation>Событие не выбрано</translation>
+    </message>
+    <message>
+        <source>Pick a row; Enter moves here, Esc goes back.</source>
+        <translation>Выберите строку; Enter — перейти сюда, Esc — вернуться.</translation>
+    </message>
+    <message>
+        <source>(no event code)</source>
+        <translation>(нет кода события)</translation>
+    </message>
+    <message>
+        <source>✖ malformed: %1</source>
+        <translation>✖ не разобрано: %1</translation>
+    </message>
+    <message>
+        <source>✔ token matches: application_token is the one known for the portal</source>
+        <translation>✔ токен совпадает: application_token тот, что известен для портала</translation>
+    </message>
+    <message>
+        <source>✖ mismatch: application_token is not the one known for the portal</source>
+        <translation>✖ не совпадает: application_token не тот, что известен для портала</translation>
+    </message>
+    <message>
+        <source>– no token known yet for this portal: it is learned from ONAPPINSTALL, or set it by hand to verify deliveries</source>
+        <translation>– токен этого портала пока неизвестен: он берётся из ONAPPINSTALL, или задайте его вручную, чтобы проверять доставки</translation>
+    </message>
+    <message>
+        <source>delay %1</source>
+        <translation>задержка %1</translation>
+    </message>
+    <message>
+        <source>pinned</source>
+        <translation>закреплено</translation>
+    </message>
+    <message>
+        <source>The body did not decode: %1</source>
+        <translation>Тело не разобрано: %1</translation>
+    </message>
+    <message>
+        <source>A secret: masked unless Reveal is on</source>
+        <translation>Секрет: скрыт, пока не включено «Показать секреты»</translation>
+    </message>
+</context>
+<context>
+    <name>DiffDialog</name>
+    <message>
+        <source>Compare #%1 → #%2</source>
+        <translation>Сравнение #%1 → #%2</translation>
+    </message>
+    <message>
+        <source>change</source>
+        <translation>изменение</translation>
+    </message>
+    <message>
+        <source>path</source>
+        <translation>путь</translation>
+    </message>
+    <message>
+        <source>before</source>
+        <translation>было</translation>
+    </message>
+    <message>
+        <source>after</source>
+        <translation>стало</translation>
+    </message>
+    <message>
+        <source>Event #%1 could not be decoded, so it has no payload to compare.</source>
+        <translation>Событие #%1 не удалось разобрать, сравнивать нечего.</translation>
+    </message>
+    <message>
+        <source>%1 differences</source>
+        <translation>Различий: %1</translation>
+    </message>
+    <message>
+        <source>No differences (tokens and auth.expires are not compared).</source>
+        <translation>Различий нет (токены и auth.expires не сравниваются).</translation>
+    </message>
+    <message>
+        <source>added</source>
+        <translation>добавлено</translation>
+    </message>
+    <message>
+        <source>removed</source>
+        <translation>удалено</translation>
+    </message>
+    <message>
+        <source>changed</source>
+        <translation>изменено</translation>
+    </message>
+</context>
+<context>
+    <name>DonePage</name>
+    <message>
+        <source>Connected</source>
+        <translation>Подключено</translation>
+    </message>
+</context>
+<context>
+    <name>EventActionsBar</name>
+    <message>
+        <source>Copy as curl</source>
+        <translation>Копировать как curl</translation>
+    </message>
+    <message>
+        <source>Copy the event as a curl command (Ctrl+Shift+C)</source>
+        <translation>Скопировать событие как команду curl (Ctrl+Shift+C)</translation>
+    </message>
+    <message>
+        <source>Replay ▾</source>
+        <translation>Повторить ▾</translation>
+    </message>
+    <message>
+        <source>As recorded (Ctrl+R)</source>
+        <translation>Как записано (Ctrl+R)</translation>
+    </message>
+    <message>
+        <source>Without application_token</source>
+        <translation>Без application_token</translation>
+    </message>
+    <message>
+        <source>Edit first…</source>
+        <translation>С правкой…</translation>
+    </message>
+</context>
+<context>
+    <name>EventCommands</name>
+    <message>
+        <source>Forwarding</source>
+        <translation>Пересылка</translation>
+    </message>
+    <message>
+        <source>Replay to forward target</source>
+        <translation>Повторить на адрес пересылки</translation>
+    </message>
+    <message>
+        <source>Copy as curl</source>
+        <translation>Копировать как curl</translation>
+    </message>
+    <message>
+        <source>Compare</source>
+        <translation>Сравнить</translation>
+    </message>
+    <message>
+        <source>Select an event to copy as curl</source>
+        <translation>Выберите событие, чтобы скопировать его как curl</translation>
+    </message>
+    <message>
+        <source>Copied as curl</source>
+        <translation>Скопировано как curl</translation>
+    </message>
+    <message>
+        <source>Copied as curl (tokens masked)</source>
+        <translation>Скопировано как curl (токены скрыты)</translation>
+    </message>
+    <message>
+        <source>Select the events to replay</source>
+        <translation>Выберите события для повтора</translation>
+    </message>
+    <message>
+        <source>No forward target is set: add one in Settings → Forwarding, then restart</source>
+        <translation>Адрес пересылки не задан: укажите его в Настройках → Пересылка и перезапустите программу</translation>
+    </message>
+    <message>
+        <source>Some events match no forward route</source>
+        <translation>Часть событий не подходит ни под один маршрут пересылки</translation>
+    </message>
+    <message>
+        <source>Nothing was replayed</source>
+        <translation>Ничего не повторено</translation>
+    </message>
+    <message>
+        <source>Replay failed: %1</source>
+        <translation>Повтор не удался: %1</translation>
+    </message>
+    <message>
+        <source>Replayed %1 events; the handler answered %2</source>
+        <translation>Повторено событий: %1; обработчик ответил %2</translation>
+    </message>
+    <message>
+        <source>Select one or two events to compare</source>
+        <translation>Выберите одно или два события для сравнения</translation>
+    </message>
+    <message>
+        <source>Event #%1 has no earlier delivery for the same entity</source>
+        <translation>У события #%1 нет более ранней доставки для той же сущности</translation>
+    </message>
+    <message>
+        <source>Compare (Ctrl+D)</source>
+        <translation>Сравнить (Ctrl+D)</translation>
+    </message>
+    <message>
+        <source>Compare with previous delivery of this entity (Ctrl+D)</source>
+        <translation>Сравнить с предыдущей доставкой этой сущности (Ctrl+D)</translation>
+    </message>
+</context>
+<context>
+    <name>EventTableModel</name>
+    <message>
+        <source>time</source>
+        <translation>время</translation>
+    </message>
+    <message>
+        <source>When the delivery arrived</source>
+        <translation>Когда пришла доставка</translation>
+    </message>
+    <message>
+        <source>event</source>
+        <translation>событие</translation>
+    </message>
+    <message>
+        <source>Event code</source>
+        <translation>Код события</translation>
+    </message>
+    <message>
+        <source>entity</source>
+        <translation>объект</translation>
+    </message>
+    <message>
+        <source>The object the event is about (data.FIELDS.ID)</source>
+        <translation>Объект, к которому относится событие (data.FIELDS.ID)</translation>
+    </message>
+    <message>
+        <source>portal</source>
+        <translation>портал</translation>
+    </message>
+    <message>
+        <source>Portal domain</source>
+        <translation>Домен портала</translation>
+    </message>
+    <message>
+        <source>user</source>
+        <translation>польз.</translation>
+    </message>
+    <message>
+        <source>User who fired the event (empty: a robot)</source>
+        <translation>Пользователь, вызвавший событие (пусто — робот)</translation>
+    </message>
+    <message>
+        <source>Token: ✔ matches, ✖ mismatch, – unknown</source>
+        <translation>Токен: ✔ совпадает, ✖ не совпадает, – неизвестен</translation>
+    </message>
+    <message>
+        <source>status</source>
+        <translation>статус</translation>
+    </message>
+    <message>
+        <source>ok, malformed (did not decode) or rejected</source>
+        <translation>ok, не разобрано или отклонено</translation>
+    </message>
+    <message>
+        <source>size</source>
+        <translation>размер</translation>
+    </message>
+    <message>
+        <source>Body size</source>
+        <translation>Размер тела</translation>
+    </message>
+    <message>
+        <source>delay</source>
+        <translation>задержка</translation>
+    </message>
+    <message>
+        <source>Queue lag: received time minus the delivery&apos;s ts</source>
+        <translation>Задержка очереди: время получения минус ts доставки</translation>
+    </message>
+    <message>
+        <source>ok</source>
+        <translation>ok</translation>
+    </message>
+    <message>
+        <source>malformed</source>
+        <translation>не разобрано</translation>
+    </message>
+    <message>
+        <source>rejected</source>
+        <translation>отклонено</translation>
+    </message>
+    <message>
+        <source>token matches</source>
+        <translation>токен совпадает</translation>
+    </message>
+    <message>
+        <source>token mismatch</source>
+        <translation>токен не совпадает</translation>
+    </message>
+    <message>
+        <source>no token known for this portal yet</source>
+        <translation>токен этого портала пока неизвестен</translation>
+    </message>
+    <message>
+        <source>Open in the portal (click or Ctrl+O): %1</source>
+        <translation>Открыть на портале (щелчок или Ctrl+O): %1</translation>
+    </message>
+    <message>
+        <source>This event was removed from the store.</source>
+        <translation type="vanished">Это событие удалено из хранилища.</translation>
+    </message>
+    <message>
+        <source>(removed)</source>
+        <translation type="vanished">(удалено)</translation>
+    </message>
+    <message>
+        <source>#%1 received %2</source>
+        <translation type="vanished">№%1 получено %2</translation>
+    </message>
+</context>
+<context>
+    <name>ExportDialog</name>
+    <message>
+        <source>Export events</source>
+        <translation>Экспорт событий</translation>
+    </message>
+    <message>
+        <source>Reveal secrets (tokens are masked otherwise)</source>
+        <translation>Показать секреты (иначе токены скрыты)</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>Экспорт</translation>
+    </message>
+    <message>
+        <source>The filtered view — rows: %1</source>
+        <translation>Отфильтрованный список — строк: %1</translation>
+    </message>
+    <message>
+        <source>The selection — rows: %1</source>
+        <translation>Выделенное — строк: %1</translation>
+    </message>
+    <message>
+        <source>Every stored event</source>
+        <translation>Все сохранённые события</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Обзор…</translation>
+    </message>
+    <message>
+        <source>Format:</source>
+        <translation>Формат:</translation>
+    </message>
+    <message>
+        <source>Events:</source>
+        <translation>События:</translation>
+    </message>
+    <message>
+        <source>File:</source>
+        <translation>Файл:</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>Экспорт…</translation>
+    </message>
+    <message>
+        <source>Cancelled; no file was written.</source>
+        <translation>Отменено; файл не записан.</translation>
+    </message>
+    <message>
+        <source>Choose a file to write.</source>
+        <translation>Выберите файл для записи.</translation>
+    </message>
+    <message>
+        <source>Export to</source>
+        <translation>Экспортировать в</translation>
+    </message>
+</context>
+<context>
+    <name>FilterBar</name>
+    <message>
+        <source>Filter: event:ONCRMDEAL* verified:no  (Ctrl+F)</source>
+        <translation>Фильтр: event:ONCRMDEAL* verified:no  (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>filtering…</source>
+        <translation>фильтруем…</translation>
+    </message>
+    <message>
+        <source>Recent and saved filters</source>
+        <translation>Недавние и сохранённые фильтры</translation>
+    </message>
+    <message>
+        <source>Filter fields and syntax</source>
+        <translation>Поля и синтаксис фильтра</translation>
+    </message>
+    <message>
+        <source>Syntax…</source>
+        <translation>Синтаксис…</translation>
+    </message>
+    <message>
+        <source>Column %1: %2</source>
+        <translation>Позиция %1: %2</translation>
+    </message>
+</context>
+<context>
+    <name>FilterMenus</name>
+    <message>
+        <source>Saved filters</source>
+        <translation>Сохранённые фильтры</translation>
+    </message>
+    <message>
+        <source>Save current filter…</source>
+        <translation>Сохранить текущий фильтр…</translation>
+    </message>
+    <message>
+        <source>Remove saved filter</source>
+        <translation>Удалить сохранённый фильтр</translation>
+    </message>
+    <message>
+        <source>Recent filters</source>
+        <translation>Недавние фильтры</translation>
+    </message>
+    <message>
+        <source>Clear history</source>
+        <translation>Очистить историю</translation>
+    </message>
+    <message>
+        <source>(none yet)</source>
+        <translation>(пока нет)</translation>
+    </message>
+    <message>
+        <source>Name for “%1”:</source>
+        <translation>Название для «%1»:</translation>
+    </message>
+    <message>
+        <source>Save filter</source>
+        <translation>Сохранить фильтр</translation>
+    </message>
+    <message>
+        <source>Filter syntax</source>
+        <translation>Синтаксис фильтра</translation>
+    </message>
+    <message>
+        <source>Fields and syntax of the filter language:</source>
+        <translation>Поля и синтаксис языка фильтров:</translation>
+    </message>
+</context>
+<context>
+    <name>HandlerUrlBox</name>
+    <message>
+        <source>Copy</source>
+        <translation>Копировать</translation>
+    </message>
+    <message>
+        <source>Open Settings…</source>
+        <translation>Открыть настройки…</translation>
+    </message>
+    <message>
+        <source>This is a local address: a portal on the internet cannot reach it. Start a tunnel first (an ngrok authtoken) or set your own public URL in Settings; this URL updates when the public one is ready.</source>
+        <translation>Это локальный адрес: портал из интернета до него не достучится. Сначала запустите туннель (authtoken ngrok) или укажите свой публичный адрес в настройках — адрес здесь обновится, когда публичный будет готов.</translation>
+    </message>
+    <message>
+        <source>Copied ✔</source>
+        <translation>Скопировано ✔</translation>
+    </message>
+</context>
+<context>
+    <name>HelpOverlay</name>
+    <message>
+        <source>move in the list</source>
+        <translation>перемещение по списку</translation>
+    </message>
+    <message>
+        <source>focus the detail pane</source>
+        <translation>перейти к подробностям</translation>
+    </message>
+    <message>
+        <source>back to the list</source>
+        <translation>вернуться к списку</translation>
+    </message>
+    <message>
+        <source>Live ↔ Pause</source>
+        <translation>Поток ↔ Пауза</translation>
+    </message>
+    <message>
+        <source>focus the filter</source>
+        <translation>перейти к фильтру</translation>
+    </message>
+    <message>
+        <source>export…</source>
+        <translation>экспорт…</translation>
+    </message>
+    <message>
+        <source>copy the payload as JSON</source>
+        <translation>скопировать данные как JSON</translation>
+    </message>
+    <message>
+        <source>copy as curl</source>
+        <translation>копировать как curl</translation>
+    </message>
+    <message>
+        <source>replay to the forward target</source>
+        <translation>повторить на адрес пересылки</translation>
+    </message>
+    <message>
+        <source>compare two events, or one with its previous</source>
+        <translation>сравнить два события или одно с предыдущим</translation>
+    </message>
+    <message>
+        <source>pin / unpin</source>
+        <translation>закрепить / открепить</translation>
+    </message>
+    <message>
+        <source>open the record in the portal</source>
+        <translation>открыть запись на портале</translation>
+    </message>
+    <message>
+        <source>delete (undo for a few seconds)</source>
+        <translation>удалить (отмена в течение нескольких секунд)</translation>
+    </message>
+    <message>
+        <source>clear the view (the store keeps everything)</source>
+        <translation>очистить список (в хранилище всё остаётся)</translation>
+    </message>
+    <message>
+        <source>this help</source>
+        <translation>эта справка</translation>
+    </message>
+    <message>
+        <source>Keys</source>
+        <translation>Клавиши</translation>
+    </message>
+    <message>
+        <source>Press any key to close.</source>
+        <translation>Нажмите любую клавишу, чтобы закрыть.</translation>
+    </message>
+</context>
+<context>
+    <name>KeysPage</name>
+    <message>
+        <source>The application&apos;s keys</source>
+        <translation>Ключи приложения</translation>
+    </message>
+    <message>
+        <source>Copy them from the local application&apos;s page in Bitrix24.</source>
+        <translation>Скопируйте их со страницы локального приложения в Битрикс24.</translation>
+    </message>
+    <message>
+        <source>Profile name:</source>
+        <translation>Имя профиля:</translation>
+    </message>
+    <message>
+        <source>Application ID (client_id):</source>
+        <translation>Код приложения (client_id):</translation>
+    </message>
+    <message>
+        <source>Application key (client_secret):</source>
+        <translation>Ключ приложения (client_secret):</translation>
+    </message>
+</context>
+<context>
+    <name>LiveToggle</name>
+    <message>
+        <source>‖ Paused</source>
+        <translation>‖ Пауза</translation>
+    </message>
+    <message>
+        <source>%1 new events wait; press Space or click to show them</source>
+        <translation>Новых событий ждёт показа: %1; нажмите Пробел или щёлкните, чтобы показать</translation>
+    </message>
+    <message>
+        <source>● Live</source>
+        <translation>● Поток</translation>
+    </message>
+    <message>
+        <source>New events appear as they arrive; Space pauses the list</source>
+        <translation>Новые события появляются по мере поступления; Пробел ставит список на паузу</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>b24monitor</source>
+        <translation>b24monitor</translation>
+    </message>
+    <message>
+        <source>Main</source>
+        <translation>Главная</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>Экспорт…</translation>
+    </message>
+    <message>
+        <source>Clear view</source>
+        <translation>Очистить список</translation>
+    </message>
+    <message>
+        <source>Empty the list; the store keeps it all (Ctrl+L)</source>
+        <translation>Очистить список; в хранилище всё остаётся (Ctrl+L)</translation>
+    </message>
+    <message>
+        <source>Events</source>
+        <translation>События</translation>
+    </message>
+    <message>
+        <source>Event rate</source>
+        <translation>Частота событий</translation>
+    </message>
+    <message>
+        <source>&amp;Portal</source>
+        <translation>&amp;Портал</translation>
+    </message>
+    <message>
+        <source>Connect a portal…</source>
+        <translation>Подключить портал…</translation>
+    </message>
+    <message>
+        <source>Settings…</source>
+        <translation>Настройки…</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>&amp;Справка</translation>
+    </message>
+    <message>
+        <source>About b24monitor</source>
+        <translation>О программе b24monitor</translation>
+    </message>
+    <message>
+        <source>Focus filter</source>
+        <translation>Перейти к фильтру</translation>
+    </message>
+    <message>
+        <source>Undo delete</source>
+        <translation>Отменить удаление</translation>
+    </message>
+    <message>
+        <source>This event has no decoded payload to copy</source>
+        <translation>У этого события нет разобранных данных для копирования</translation>
+    </message>
+    <message>
+        <source>Payload copied as JSON</source>
+        <translation>Данные скопированы как JSON</translation>
+    </message>
+    <message>
+        <source>Exported %1 events to %2</source>
+        <translation>Экспортировано событий: %1 в %2</translation>
+    </message>
+    <message>
+        <source>Settings saved; restart b24monitor to apply them</source>
+        <translation>Настройки сохранены; перезапустите b24monitor, чтобы они вступили в силу</translation>
+    </message>
+    <message>
+        <source>Cannot open %1: no browser is set up</source>
+        <translation>Не удалось открыть %1: не настроен браузер</translation>
+    </message>
+</context>
+<context>
+    <name>Notifier</name>
+    <message>
+        <source>and %1 more</source>
+        <translation>и ещё %1</translation>
+    </message>
+    <message>
+        <source>Filter “%1” matched</source>
+        <translation>Сработал фильтр «%1»</translation>
+    </message>
+</context>
+<context>
+    <name>OfflineModel</name>
+    <message>
+        <source>Row ID in the queue</source>
+        <translation>ID записи в очереди</translation>
+    </message>
+    <message>
+        <source>time</source>
+        <translation>время</translation>
+    </message>
+    <message>
+        <source>Last time the row was written (TIMESTAMP_X)</source>
+        <translation>Когда запись менялась в последний раз (TIMESTAMP_X)</translation>
+    </message>
+    <message>
+        <source>event</source>
+        <translation>событие</translation>
+    </message>
+    <message>
+        <source>Event code</source>
+        <translation>Код события</translation>
+    </message>
+    <message>
+        <source>entity</source>
+        <translation>объект</translation>
+    </message>
+    <message>
+        <source>The object the event is about</source>
+        <translation>Объект, к которому относится событие</translation>
+    </message>
+    <message>
+        <source>user</source>
+        <translation>польз.</translation>
+    </message>
+    <message>
+        <source>User whose action queued the row (0: a robot)</source>
+        <translation>Пользователь, чьё действие поставило запись в очередь (0 — робот)</translation>
+    </message>
+    <message>
+        <source>Deduplication key: one row per object and event</source>
+        <translation>Ключ дедупликации: одна запись на объект и событие</translation>
+    </message>
+    <message>
+        <source>Reservation: set while a consumer processes the row</source>
+        <translation>Резерв: заполнен, пока запись обрабатывается</translation>
+    </message>
+    <message>
+        <source>Marked as failed by a consumer</source>
+        <translation>Помечена обработчиком как ошибочная</translation>
+    </message>
+</context>
+<context>
+    <name>OfflinePane</name>
+    <message>
+        <source>Fetch and clear</source>
+        <translation>Забрать и удалить</translation>
+    </message>
+    <message>
+        <source>Fetch up to 50 rows and delete them from the portal&apos;s queue?</source>
+        <translation>Забрать до 50 записей и удалить их из очереди портала?</translation>
+    </message>
+    <message>
+        <source>Other consumers of this queue will never see these rows. They are shown here once; nothing keeps them after you refresh.</source>
+        <translation>Другие обработчики этой очереди эти записи уже не увидят. Они будут показаны здесь один раз и пропадут после обновления.</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Обновить</translation>
+    </message>
+    <message>
+        <source>Read the queue again (never changes it)</source>
+        <translation>Перечитать очередь (ничего в ней не меняет)</translation>
+    </message>
+    <message>
+        <source>Consume safely</source>
+        <translation>Забрать безопасно</translation>
+    </message>
+    <message>
+        <source>Reserve up to 50 rows, show them, then clear or flag them</source>
+        <translation>Зарезервировать до 50 записей, показать их, затем удалить или пометить</translation>
+    </message>
+    <message>
+        <source>Fetch and clear…</source>
+        <translation>Забрать и удалить…</translation>
+    </message>
+    <message>
+        <source>Read up to 50 rows and delete them from the portal at once</source>
+        <translation>Прочитать до 50 записей и сразу удалить их на портале</translation>
+    </message>
+    <message>
+        <source>Mark as error</source>
+        <translation>Пометить как ошибку</translation>
+    </message>
+    <message>
+        <source>Flag the selected reserved rows (with a PROCESS_ID) as failed</source>
+        <translation>Пометить выбранные зарезервированные записи (с PROCESS_ID) как ошибочные</translation>
+    </message>
+    <message>
+        <source>Errored only</source>
+        <translation>Только ошибки</translation>
+    </message>
+    <message>
+        <source>Offline queue</source>
+        <translation>Офлайн-очередь</translation>
+    </message>
+    <message>
+        <source>No portal connected: the offline queue belongs to a portal.</source>
+        <translation>Портал не подключён: офлайн-очередь есть только у портала.</translation>
+    </message>
+    <message>
+        <source>An outgoing webhook has no offline queue: only a local application can read it.</source>
+        <translation>У исходящего вебхука нет офлайн-очереди: читать её может только локальное приложение.</translation>
+    </message>
+    <message>
+        <source>Waiting for the application to be installed on the portal.</source>
+        <translation>Ждём установки приложения на портал.</translation>
+    </message>
+    <message>
+        <source>Rows: %1 · errored: %2</source>
+        <translation>Записей: %1 · с ошибкой: %2</translation>
+    </message>
+</context>
+<context>
+    <name>PayloadTree</name>
+    <message>
+        <source>key</source>
+        <translation>ключ</translation>
+    </message>
+    <message>
+        <source>value</source>
+        <translation>значение</translation>
+    </message>
+    <message>
+        <source>Copy value</source>
+        <translation>Скопировать значение</translation>
+    </message>
+    <message>
+        <source>Copy path (%1)</source>
+        <translation>Скопировать путь (%1)</translation>
+    </message>
+</context>
+<context>
+    <name>PingControl</name>
+    <message>
+        <source>Ping</source>
+        <translation>Пинг</translation>
+    </message>
+    <message>
+        <source>A ping is running</source>
+        <translation>Пинг уже идёт</translation>
+    </message>
+    <message>
+        <source>Ping needs a linked portal: connect one from Portal → Connect</source>
+        <translation>Для пинга нужен подключённый портал: подключите его через Портал → Подключить</translation>
+    </message>
+    <message>
+        <source>Ping needs an application profile: webhooks cannot call event.test</source>
+        <translation>Для пинга нужен профиль приложения: вебхуки не могут вызвать event.test</translation>
+    </message>
+    <message>
+        <source>Time event.test until its ONAPPTEST arrives here</source>
+        <translation>Замерить время от event.test до прихода ONAPPTEST сюда</translation>
+    </message>
+    <message>
+        <source>Ping: waiting for ONAPPTEST…</source>
+        <translation>Пинг: ждём ONAPPTEST…</translation>
+    </message>
+    <message>
+        <source>Ping failed: %1</source>
+        <translation>Пинг не удался: %1</translation>
+    </message>
+    <message>
+        <source>Ping: ONAPPTEST arrived after %1 ms</source>
+        <translation>Пинг: ONAPPTEST пришёл через %1 мс</translation>
+    </message>
+    <message>
+        <source>handler&apos;s last answer: %1</source>
+        <translation>последний ответ обработчика: %1</translation>
+    </message>
+</context>
+<context>
+    <name>PortalStatus</name>
+    <message>
+        <source>no portal</source>
+        <translation>нет портала</translation>
+    </message>
+    <message>
+        <source>Connect a portal to bind events: Portal → Connect…</source>
+        <translation>Подключите портал, чтобы подписываться на события: Портал → Подключить…</translation>
+    </message>
+    <message>
+        <source>portal %1 (outgoing webhook)</source>
+        <translation>портал %1 (исходящий вебхук)</translation>
+    </message>
+    <message>
+        <source>Receives and verifies deliveries; an outgoing webhook cannot bind events or read the offline queue.</source>
+        <translation>Принимает и проверяет доставки; исходящий вебхук не может подписываться на события и читать офлайн-очередь.</translation>
+    </message>
+    <message>
+        <source>portal %1: not installed ⚠</source>
+        <translation>портал %1: не установлено ⚠</translation>
+    </message>
+    <message>
+        <source>Open the application in Bitrix24 so that ONAPPINSTALL reaches the handler URL.</source>
+        <translation>Откройте приложение в Битрикс24, чтобы ONAPPINSTALL пришёл на адрес обработчика.</translation>
+    </message>
+    <message>
+        <source>portal %1 · token refused ✖</source>
+        <translation>портал %1 · токен отклонён ✖</translation>
+    </message>
+    <message>
+        <source>The refresh token no longer works: reinstall the application in Bitrix24 to get new tokens.</source>
+        <translation>Refresh-токен больше не действует: переустановите приложение в Битрикс24, чтобы получить новые токены.</translation>
+    </message>
+    <message>
+        <source>token %1 min</source>
+        <translation>токен %1 мин</translation>
+    </message>
+    <message>
+        <source>token expired</source>
+        <translation>токен истёк</translation>
+    </message>
+    <message>
+        <source>portal %1 · %2</source>
+        <translation>портал %1 · %2</translation>
+    </message>
+    <message>
+        <source>The access token lasts an hour; b24monitor refreshes it by itself when the portal says it expired.</source>
+        <translation>Токен доступа живёт час; b24monitor обновляет его сам, когда портал сообщает, что срок истёк.</translation>
+    </message>
+    <message>
+        <source>bindings failed: %1 ✖</source>
+        <translation>ошибок подписки: %1 ✖</translation>
+    </message>
+    <message>
+        <source>The subscriptions dock shows each of the portal&apos;s answers.</source>
+        <translation>Ответ портала по каждому событию — на панели «Подписки».</translation>
+    </message>
+    <message>
+        <source>bindings wait for a public URL ⚠</source>
+        <translation>подписки ждут публичный адрес ⚠</translation>
+    </message>
+    <message>
+        <source>Start a tunnel or set your own public URL in Settings → Tunnel.</source>
+        <translation>Запустите туннель или укажите свой публичный адрес: Настройки → Туннель.</translation>
+    </message>
+    <message>
+        <source>no bindings yet</source>
+        <translation>подписок пока нет</translation>
+    </message>
+    <message>
+        <source>Tick events in the subscriptions dock to bind them here.</source>
+        <translation>Отметьте события на панели «Подписки», чтобы подписаться на них.</translation>
+    </message>
+    <message>
+        <source>bindings point elsewhere ⚠</source>
+        <translation>подписки ведут в другое место ⚠</translation>
+    </message>
+    <message>
+        <source>They are being moved to this handler URL; if this stays, check the tunnel.</source>
+        <translation>Подписки переносятся на этот адрес обработчика; если это надолго — проверьте туннель.</translation>
+    </message>
+    <message>
+        <source>bindings point here ✔</source>
+        <translation>подписки ведут сюда ✔</translation>
+    </message>
+    <message>
+        <source>%1 stale → moved</source>
+        <translation>устаревших: %1 → перенесены</translation>
+    </message>
+</context>
+<context>
+    <name>RateChart</name>
+    <message>
+        <source>Events per second, last 10 minutes</source>
+        <translation>Событий в секунду за последние 10 минут</translation>
+    </message>
+    <message>
+        <source>peak %1/s</source>
+        <translation>пик %1/с</translation>
+    </message>
+    <message>
+        <source>%1 min ago</source>
+        <translation>%1 мин назад</translation>
+    </message>
+    <message>
+        <source>now</source>
+        <translation>сейчас</translation>
+    </message>
+    <message>
+        <source>other</source>
+        <translation>прочие</translation>
+    </message>
+    <message>
+        <source>%1 s ago: %2 events</source>
+        <translation>%1 с назад: событий %2</translation>
+    </message>
+</context>
+<context>
+    <name>ReplayEditDialog</name>
+    <message>
+        <source>Replay event #%1 with edits</source>
+        <translation>Повтор события #%1 с правкой</translation>
+    </message>
+    <message>
+        <source>Replay</source>
+        <translation>Повторить</translation>
+    </message>
+    <message>
+        <source>Field edits, one PATH=VALUE per line:</source>
+        <translation>Правки полей, по одной ПУТЬ=ЗНАЧЕНИЕ в строке:</translation>
+    </message>
+    <message>
+        <source>Or the body to send as it is:</source>
+        <translation>Или тело запроса, которое отправить как есть:</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>Настройки</translation>
+    </message>
+    <message>
+        <source>System language</source>
+        <translation>Язык системы</translation>
+    </message>
+    <message>
+        <source>any free port</source>
+        <translation>любой свободный</translation>
+    </message>
+    <message>
+        <source>forever</source>
+        <translation>всегда</translation>
+    </message>
+    <message>
+        <source>no limit</source>
+        <translation>без ограничения</translation>
+    </message>
+    <message>
+        <source>None (local only)</source>
+        <translation>Нет (только локально)</translation>
+    </message>
+    <message>
+        <source>My own public URL</source>
+        <translation>Свой публичный адрес</translation>
+    </message>
+    <message>
+        <source>optional: your reserved domain</source>
+        <translation>необязательно: ваш зарезервированный домен</translation>
+    </message>
+    <message>
+        <source>automatic</source>
+        <translation>автоматически</translation>
+    </message>
+    <message>
+        <source>A bare URL is the default target; PATTERN=URL sends matching events elsewhere</source>
+        <translation>Просто URL — адрес по умолчанию; ШАБЛОН=URL отправляет подходящие события на другой адрес</translation>
+    </message>
+    <message>
+        <source>Mask tokens by default (detail, copies, exports)</source>
+        <translation>Скрывать токены по умолчанию (подробности, копирование, экспорт)</translation>
+    </message>
+    <message>
+        <source>Tray notification when an event matches:</source>
+        <translation>Уведомление в трее, когда событие подходит под фильтр:</translation>
+    </message>
+    <message>
+        <source>No saved filters yet: save one from the filter bar (▾).</source>
+        <translation>Сохранённых фильтров пока нет: сохраните фильтр в строке фильтра (▾).</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Обзор…</translation>
+    </message>
+    <message>
+        <source>Data folder:</source>
+        <translation>Папка данных:</translation>
+    </message>
+    <message>
+        <source>Language:</source>
+        <translation>Язык:</translation>
+    </message>
+    <message>
+        <source>Receiver port:</source>
+        <translation>Порт приёмника:</translation>
+    </message>
+    <message>
+        <source>Largest body:</source>
+        <translation>Наибольшее тело запроса:</translation>
+    </message>
+    <message>
+        <source>Keep events for (days):</source>
+        <translation>Хранить события (дней):</translation>
+    </message>
+    <message>
+        <source>Keep at most (events):</source>
+        <translation>Хранить не больше (событий):</translation>
+    </message>
+    <message>
+        <source>Public route:</source>
+        <translation>Публичный доступ:</translation>
+    </message>
+    <message>
+        <source>ngrok authtoken:</source>
+        <translation>authtoken ngrok:</translation>
+    </message>
+    <message>
+        <source>ngrok domain:</source>
+        <translation>домен ngrok:</translation>
+    </message>
+    <message>
+        <source>ngrok region:</source>
+        <translation>регион ngrok:</translation>
+    </message>
+    <message>
+        <source>Own public URL:</source>
+        <translation>Свой публичный адрес:</translation>
+    </message>
+    <message>
+        <source>Forward events to:</source>
+        <translation>Пересылать события на:</translation>
+    </message>
+    <message>
+        <source>General (after a restart)</source>
+        <translation>Общие (после перезапуска)</translation>
+    </message>
+    <message>
+        <source>Tunnel (after a restart)</source>
+        <translation>Туннель (после перезапуска)</translation>
+    </message>
+    <message>
+        <source>Forwarding (after a restart)</source>
+        <translation>Пересылка (после перезапуска)</translation>
+    </message>
+    <message>
+        <source>Privacy and notifications</source>
+        <translation>Приватность и уведомления</translation>
+    </message>
+    <message>
+        <source>Restart b24monitor to apply these changes.</source>
+        <translation>Перезапустите b24monitor, чтобы применить эти изменения.</translation>
+    </message>
+    <message>
+        <source>Choose a data folder.</source>
+        <translation>Выберите папку данных.</translation>
+    </message>
+    <message>
+        <source>Data folder</source>
+        <translation>Папка данных</translation>
+    </message>
+</context>
+<context>
+    <name>StatusBar</name>
+    <message>
+        <source>copy</source>
+        <translation>копировать</translation>
+    </message>
+    <message>
+        <source>Copy the handler URL to paste into Bitrix24</source>
+        <translation>Скопировать адрес обработчика, чтобы вставить его в Битрикс24</translation>
+    </message>
+    <message>
+        <source>receiver %1 ✔</source>
+        <translation>приёмник %1 ✔</translation>
+    </message>
+    <message>
+        <source>Receiving deliveries on this local address</source>
+        <translation>Доставки принимаются на этом локальном адресе</translation>
+    </message>
+    <message>
+        <source>receiver stopped ✖</source>
+        <translation>приёмник остановлен ✖</translation>
+    </message>
+    <message>
+        <source>Nothing is received: restart b24monitor</source>
+        <translation>Ничего не принимается: перезапустите b24monitor</translation>
+    </message>
+    <message>
+        <source>handler %1</source>
+        <translation>обработчик %1</translation>
+    </message>
+    <message>
+        <source>local portal</source>
+        <translation>локальный портал</translation>
+    </message>
+    <message>
+        <source>The portal runs on this computer, so it reaches this local address directly; a real portal needs a tunnel or --public-url.</source>
+        <translation>Портал работает на этом компьютере и обращается к локальному адресу напрямую; настоящему порталу нужен туннель или --public-url.</translation>
+    </message>
+    <message>
+        <source> ⚠ local only: use a tunnel</source>
+        <translation> ⚠ только локально: нужен туннель</translation>
+    </message>
+    <message>
+        <source>This is a local address: Bitrix24 cannot reach it. Start a tunnel or run with --public-url to get an address the portal can call.</source>
+        <translation>Это локальный адрес: Битрикс24 до него не достучится. Запустите туннель или укажите --public-url, чтобы у портала был доступный адрес.</translation>
+    </message>
+    <message>
+        <source>%1 ev/s</source>
+        <translation>%1 соб/с</translation>
+    </message>
+    <message>
+        <source>%1 stored</source>
+        <translation>сохранено: %1</translation>
+    </message>
+    <message>
+        <source>%1 stray</source>
+        <translation>посторонних: %1</translation>
+    </message>
+    <message>
+        <source>%1 requests hit the receiver outside the handler path: scanners found the public address, or a portal still uses an old handler URL — compare the portal&apos;s handler with the URL shown here.</source>
+        <translation>Запросов мимо пути обработчика: %1 — публичный адрес нашли сканеры или портал всё ещё шлёт на старый адрес обработчика; сравните обработчик на портале с адресом, показанным здесь.</translation>
+    </message>
+    <message>
+        <source>No requests outside the handler path</source>
+        <translation>Запросов мимо пути обработчика не было</translation>
+    </message>
+    <message>
+        <source>copied ✔</source>
+        <translation>скопировано ✔</translation>
+    </message>
+</context>
+<context>
+    <name>SubscriptionsModel</name>
+    <message>
+        <source>Select all in “%1” (one batch)</source>
+        <translation>Выбрать всё в разделе «%1» (одним пакетом)</translation>
+    </message>
+    <message>
+        <source>online</source>
+        <translation>онлайн</translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation>офлайн</translation>
+    </message>
+    <message>
+        <source>another handler (%1)</source>
+        <translation>другой обработчик (%1)</translation>
+    </message>
+    <message>
+        <source>%1 is also bound elsewhere: %2. b24monitor shows it and never touches it.</source>
+        <translation>%1 подписан ещё и в другом месте: %2. b24monitor показывает эту подписку, но не трогает её.</translation>
+    </message>
+    <message>
+        <source>on</source>
+        <translation>онл</translation>
+    </message>
+    <message>
+        <source>Online: POST to the handler</source>
+        <translation>Онлайн: POST на обработчик</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>офл</translation>
+    </message>
+    <message>
+        <source>Offline: kept in the portal&apos;s offline queue</source>
+        <translation>Офлайн: копится в офлайн-очереди портала</translation>
+    </message>
+    <message>
+        <source>event</source>
+        <translation>событие</translation>
+    </message>
+    <message>
+        <source>What happened</source>
+        <translation>Что произошло</translation>
+    </message>
+    <message>
+        <source>code</source>
+        <translation>код</translation>
+    </message>
+    <message>
+        <source>Event code</source>
+        <translation>Код события</translation>
+    </message>
+    <message>
+        <source>Bound: the portal sends this event here</source>
+        <translation>Подписано: портал присылает это событие сюда</translation>
+    </message>
+    <message>
+        <source>Being bound…</source>
+        <translation>Оформляется подписка…</translation>
+    </message>
+    <message>
+        <source>Sent to the portal…</source>
+        <translation>Отправлено на портал…</translation>
+    </message>
+    <message>
+        <source>Wanted: bound once the app is installed and the handler URL is public</source>
+        <translation>Выбрано: подписка оформится, когда приложение будет установлено и адрес обработчика станет публичным</translation>
+    </message>
+    <message>
+        <source>The portal refused: %1</source>
+        <translation>Портал отказал: %1</translation>
+    </message>
+    <message>
+        <source>Was bound to an old address; moved here</source>
+        <translation>Подписка вела на старый адрес; перенесена сюда</translation>
+    </message>
+    <message>
+        <source>Bound by b24monitor itself: ONAPPTEST answers Ping, ONOFFLINEEVENT announces queued events</source>
+        <translation>Подписка b24monitor: ONAPPTEST отвечает на проверку связи, ONOFFLINEEVENT сообщает о записях в офлайн-очереди</translation>
+    </message>
+    <message>
+        <source>Application</source>
+        <translation>Приложение</translation>
+    </message>
+    <message>
+        <source>CRM</source>
+        <translation>CRM</translation>
+    </message>
+    <message>
+        <source>Tasks</source>
+        <translation>Задачи</translation>
+    </message>
+    <message>
+        <source>Users</source>
+        <translation>Пользователи</translation>
+    </message>
+    <message>
+        <source>Calendar</source>
+        <translation>Календарь</translation>
+    </message>
+    <message>
+        <source>Feed</source>
+        <translation>Живая лента</translation>
+    </message>
+    <message>
+        <source>Workgroups</source>
+        <translation>Рабочие группы</translation>
+    </message>
+    <message>
+        <source>Telephony</source>
+        <translation>Телефония</translation>
+    </message>
+    <message>
+        <source>Chats</source>
+        <translation>Чаты</translation>
+    </message>
+    <message>
+        <source>Chat bots</source>
+        <translation>Чат-боты</translation>
+    </message>
+    <message>
+        <source>Open channel connectors</source>
+        <translation>Коннекторы открытых линий</translation>
+    </message>
+    <message>
+        <source>Open channels</source>
+        <translation>Открытые линии</translation>
+    </message>
+    <message>
+        <source>Online store</source>
+        <translation>Интернет-магазин</translation>
+    </message>
+    <message>
+        <source>Product catalog</source>
+        <translation>Каталог товаров</translation>
+    </message>
+    <message>
+        <source>Booking</source>
+        <translation>Онлайн-запись</translation>
+    </message>
+    <message>
+        <source>E-signature for HR</source>
+        <translation>КЭДО (подписание документов)</translation>
+    </message>
+    <message>
+        <source>HR systems link</source>
+        <translation>Связь с HR-системами</translation>
+    </message>
+    <message>
+        <source>Other events</source>
+        <translation>Другие события</translation>
+    </message>
+</context>
+<context>
+    <name>SubscriptionsPane</name>
+    <message>
+        <source>Subscriptions</source>
+        <translation>Подписки</translation>
+    </message>
+    <message>
+        <source>Search events…</source>
+        <translation>Поиск событий…</translation>
+    </message>
+    <message>
+        <source>Ticked only</source>
+        <translation>Только отмеченные</translation>
+    </message>
+    <message>
+        <source>Only events that are wanted, bound, failing or foreign</source>
+        <translation>Только выбранные, подписанные, с ошибкой или чужие события</translation>
+    </message>
+    <message>
+        <source>No portal connected: use “Connect a portal…” to choose events.</source>
+        <translation>Портал не подключён: выберите «Подключить портал…», чтобы отметить события.</translation>
+    </message>
+    <message>
+        <source>“%1” is an outgoing-webhook profile: Bitrix24 lets only an application bind events. Connect a local application to choose them here.</source>
+        <translation>«%1» — профиль исходящего вебхука: подписываться на события в Битрикс24 может только приложение. Подключите локальное приложение, чтобы выбирать их здесь.</translation>
+    </message>
+    <message>
+        <source>Waiting for the application to be installed: open it in Bitrix24 (Developer resources → your local application) so ONAPPINSTALL arrives.</source>
+        <translation>Ждём установки приложения: откройте его в Битрикс24 (Разработчикам → ваше локальное приложение), чтобы пришёл ONAPPINSTALL.</translation>
+    </message>
+    <message>
+        <source>Loading the portal&apos;s event list…</source>
+        <translation>Загружаем список событий портала…</translation>
+    </message>
+    <message>
+        <source>Cannot load the event list: %1</source>
+        <translation>Не удалось загрузить список событий: %1</translation>
+    </message>
+    <message>
+        <source>%1 bound</source>
+        <translation>подписано: %1</translation>
+    </message>
+    <message>
+        <source>%1 stale → moved ✔</source>
+        <translation>устаревших: %1 → перенесены ✔</translation>
+    </message>
+    <message>
+        <source>%1 pending ⟳</source>
+        <translation>в процессе: %1 ⟳</translation>
+    </message>
+    <message>
+        <source>%1 failed ✖</source>
+        <translation>ошибок: %1 ✖</translation>
+    </message>
+    <message>
+        <source>%1 foreign (left alone)</source>
+        <translation>чужих: %1 (не трогаем)</translation>
+    </message>
+    <message>
+        <source>Select all in “%1” — online</source>
+        <translation>Выбрать всё в «%1» — онлайн</translation>
+    </message>
+    <message>
+        <source>Select all in “%1” — offline</source>
+        <translation>Выбрать всё в «%1» — офлайн</translation>
+    </message>
+    <message>
+        <source>Clear all in “%1” — online</source>
+        <translation>Снять всё в «%1» — онлайн</translation>
+    </message>
+    <message>
+        <source>Clear all in “%1” — offline</source>
+        <translation>Снять всё в «%1» — офлайн</translation>
+    </message>
+    <message>
+        <source>Copy event code</source>
+        <translation>Скопировать код события</translation>
+    </message>
+</context>
+<context>
+    <name>TunnelItem</name>
+    <message>
+        <source>copy</source>
+        <translation>копировать</translation>
+    </message>
+    <message>
+        <source>Copy the public URL</source>
+        <translation>Скопировать публичный адрес</translation>
+    </message>
+    <message>
+        <source>tunnel %1 ✔</source>
+        <translation>туннель %1 ✔</translation>
+    </message>
+    <message>
+        <source>Bitrix24 can reach b24monitor here: a probe went out through this URL and came back.</source>
+        <translation>Битрикс24 достучится до b24monitor по этому адресу: проверочный запрос прошёл через него и вернулся.</translation>
+    </message>
+    <message>
+        <source>tunnel starting…</source>
+        <translation>туннель запускается…</translation>
+    </message>
+    <message>
+        <source>Opening the public URL…</source>
+        <translation>Открываем публичный адрес…</translation>
+    </message>
+    <message>
+        <source>tunnel %1 ✖ unreachable</source>
+        <translation>туннель %1 ✖ недоступен</translation>
+    </message>
+    <message>
+        <source>%1 b24monitor keeps retrying; check the network, or the tunnel&apos;s dashboard.</source>
+        <translation>%1 b24monitor продолжает попытки; проверьте сеть или панель управления туннелем.</translation>
+    </message>
+    <message>
+        <source>tunnel failed ✖</source>
+        <translation>туннель не запустился ✖</translation>
+    </message>
+    <message>
+        <source>%1 Fix the ngrok authtoken or your own URL in Settings → Tunnel.</source>
+        <translation>%1 Исправьте authtoken ngrok или свой адрес: Настройки → Туннель.</translation>
+    </message>
+    <message>
+        <source>no public URL ⚠</source>
+        <translation>нет публичного адреса ⚠</translation>
+    </message>
+    <message>
+        <source>Bitrix24 cannot reach a local address: set an ngrok authtoken or your own public URL in Settings → Tunnel.</source>
+        <translation>Битрикс24 не достучится до локального адреса: укажите authtoken ngrok или свой публичный адрес в Настройки → Туннель.</translation>
+    </message>
+</context>
+<context>
+    <name>UndoBar</name>
+    <message>
+        <source>Undo</source>
+        <translation>Отменить</translation>
+    </message>
+    <message>
+        <source>Deleted: %1 — they leave the store in a few seconds</source>
+        <translation>Удалено: %1 — через несколько секунд они исчезнут из хранилища</translation>
+    </message>
+</context>
+<context>
+    <name>WebhookPage</name>
+    <message>
+        <source>Receive from an outgoing webhook</source>
+        <translation>Приём от исходящего вебхука</translation>
+    </message>
+    <message>
+        <source>In Bitrix24: Developer resources → Other → Outgoing webhook. Paste this URL as its handler, tick the events, save, then paste its application token here.</source>
+        <translation>В Битрикс24: Разработчикам → Другое → Исходящий вебхук. Укажите этот адрес как обработчик, отметьте события, сохраните и вставьте сюда токен приложения.</translation>
+    </message>
+    <message>
+        <source>Handler URL:</source>
+        <translation>Адрес обработчика:</translation>
+    </message>
+    <message>
+        <source>Profile name:</source>
+        <translation>Имя профиля:</translation>
+    </message>
+    <message>
+        <source>Application token:</source>
+        <translation>Токен приложения:</translation>
+    </message>
+</context>
+<context>
+    <name>WelcomePanel</name>
+    <message>
+        <source>&lt;b&gt;No portal yet.&lt;/b&gt; Choose how events reach b24monitor:</source>
+        <translation>&lt;b&gt;Портал ещё не подключён.&lt;/b&gt; Выберите, как события будут попадать в b24monitor:</translation>
+    </message>
+    <message>
+        <source>Connect a portal…</source>
+        <translation>Подключить портал…</translation>
+    </message>
+    <message>
+        <source>Receive from an outgoing webhook…</source>
+        <translation>Принимать от исходящего вебхука…</translation>
+    </message>
+    <message>
+        <source>Try without a portal</source>
+        <translation>Попробовать без портала</translation>
+    </message>
+    <message>
+        <source>A local application: bind events, read the offline queue, verify tokens</source>
+        <translation>Локальное приложение: подписка на события, офлайн-очередь, проверка токенов</translation>
+    </message>
+    <message>
+        <source>A simulated portal on this computer sends realistic events</source>
+        <translation>Имитация портала на этом компьютере присылает правдоподобные события</translation>
+    </message>
+</context>
+<context>
+    <name>app</name>
+    <message>
+        <source>b24monitor cannot start</source>
+        <translation>b24monitor не может запуститься</translation>
+    </message>
+</context>
 </TS>
