@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from b24monitor.cli.common import Subcommands
-from b24monitor.cli.replay import FORWARD_TO_ENV, event_id, load_events, open_store, target_url
+from b24monitor.cli.common import Subcommands, event_id, load_events, open_store
+from b24monitor.cli.replay import FORWARD_TO_ENV, target_url
 
 
 def register(commands: Subcommands[argparse.ArgumentParser]) -> None:

@@ -6,8 +6,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from b24monitor.cli.common import Subcommands
-from b24monitor.cli.replay import event_id, load_events, open_store
+from b24monitor.cli.common import Subcommands, event_id, load_events, open_store
 from b24monitor.core.errors import UsageError
 
 if TYPE_CHECKING:

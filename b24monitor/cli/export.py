@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from b24monitor.cli.common import Subcommands, data_dir, filter_epilog, parse_filter
-from b24monitor.core.errors import UsageError
+from b24monitor.cli.common import Subcommands, filter_epilog, open_store, parse_filter
+
+if TYPE_CHECKING:
+    from b24monitor.services.store import EventStore
 
 
 def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
@@ -30,14 +33,9 @@ def _run_export(args: argparse.Namespace) -> int:
     import time
 
     from b24monitor.core.export import export_events
-    from b24monitor.services.session import DB_NAME
-    from b24monitor.services.store import EventStore
 
     flt = parse_filter(args.filter)
-    db_path = data_dir(args) / DB_NAME
-    if not db_path.exists():
-        raise UsageError(f"no events stored yet in {db_path.parent}; run `b24monitor listen` first")
-    store = EventStore(db_path)
+    store = open_store(args)
     where, params = flt.to_sql(now=time.time())
     try:
         if args.output == "-":
@@ -55,7 +53,9 @@ def _run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export_to_file(store, where, params, args) -> int:  # type: ignore[no-untyped-def]
+def _export_to_file(
+    store: EventStore, where: str, params: list[object], args: argparse.Namespace
+) -> int:
     import os
 
     from b24monitor.core.errors import ExportError

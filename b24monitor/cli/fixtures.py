@@ -6,8 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from b24monitor.cli.common import Subcommands
-from b24monitor.cli.replay import event_id, load_events, open_store
+from b24monitor.cli.common import Subcommands, event_id, load_events, open_store
 from b24monitor.core.errors import ExportError
 
 

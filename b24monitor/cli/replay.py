@@ -13,45 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from b24monitor.cli.common import Subcommands, data_dir
+from b24monitor.cli.common import Subcommands, event_id, load_events, open_store
 from b24monitor.core.errors import B24MonitorError, UsageError
 
 if TYPE_CHECKING:
-    from b24monitor.core.model import CapturedEvent
     from b24monitor.core.replay import OutgoingRequest
     from b24monitor.services.attempts_store import AttemptStore
 
 FORWARD_TO_ENV = "B24MONITOR_FORWARD_TO"
-
-
-def event_id(text: str) -> int:
-    """An event id as shown in lists: `12` or `#12`."""
-    digits = text.strip().removeprefix("#")
-    if not digits.isdigit() or int(digits) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an event id (a positive number)")
-    return int(digits)
-
-
-def open_store(args: argparse.Namespace) -> AttemptStore:
-    """The data dir's database; a usage error when nothing was ever stored there."""
-    from b24monitor.services.attempts_store import AttemptStore
-    from b24monitor.services.session import DB_NAME
-
-    db_path = data_dir(args) / DB_NAME
-    if not db_path.exists():
-        raise UsageError(f"no events stored yet in {db_path.parent}; run `b24monitor listen` first")
-    return AttemptStore(db_path)
-
-
-def load_events(store: AttemptStore, ids: Sequence[int]) -> list[CapturedEvent]:
-    """The events in the order given; a usage error naming every id that is not stored."""
-    events = store.fetch(list(ids))
-    missing = sorted(set(ids) - {ev.id for ev in events})
-    if missing:
-        listed = ", ".join(f"#{i}" for i in missing)
-        raise UsageError(f"no stored event {listed}; list ids with `b24monitor export`")
-    by_id = {ev.id: ev for ev in events}
-    return [by_id[i] for i in ids]
 
 
 def target_url(given: str | None, *, fallback: str | None = None) -> str:

@@ -1,15 +1,17 @@
 """The sandbox portal's event catalog: codes, their scopes, and which events carry which tokens.
 
-The list is the spec's `event-codes.txt` (spec §6), shipped next to this module. Template rows such
-as `ONCRMDYNAMICITEMADD_{entityTypeId}` are expanded for the portal's smart-process types, the way
-the real `events` method lists `ONCRMDYNAMICITEMADD_1032` (spec §2.1).
+The list is the app's own shipped catalog (core/catalog.py, built from the spec's
+`event-codes.txt`, spec §6), so the simulated portal and the monitor never disagree. Template rows
+such as `ONCRMDYNAMICITEMADD_{entityTypeId}` are expanded for the portal's smart-process types,
+the way the real `events` method lists `ONCRMDYNAMICITEMADD_1032` (spec §2.1).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import resources
+
+from b24monitor.core.catalog import Catalog
 
 GLOBAL_SCOPE = "basic"
 """Events of this scope are always available to an app (spec §6: `basic` = global)."""
@@ -46,13 +48,10 @@ class EventCatalog:
     @classmethod
     def load(cls, smart_process_types: Iterable[int] = DEFAULT_SMART_PROCESSES) -> EventCatalog:
         """Read the shipped catalog and expand smart-process variants for the given type IDs."""
-        text = resources.files("b24monitor.sandbox").joinpath("event_codes.tsv").read_text("utf-8")
         types = sorted(smart_process_types)
         entries: list[CatalogEntry] = []
-        for line in text.splitlines():
-            if not line.strip():
-                continue
-            scope, code, description = line.split("\t", 2)
+        for shipped in Catalog.load():
+            scope, code, description = shipped.scope, shipped.code, shipped.description_en
             if code.endswith(_TEMPLATE):
                 base = code.removesuffix(_TEMPLATE)
                 entries += [CatalogEntry(scope, f"{base}_{t}", description) for t in types]

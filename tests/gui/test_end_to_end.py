@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPointF, Qt, QUrl, Slot
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWizard
+from subscription_rows import find
 
 from b24monitor.gui.about_dialog import AboutDialog
 from b24monitor.gui.app import running_app
@@ -22,7 +23,7 @@ from b24monitor.gui.columns import ENTITY_COLUMN
 from b24monitor.gui.export_job import ExportRequest
 from b24monitor.gui.main_window import MainWindow
 from b24monitor.gui.payload_tree import VALUE_ROLE
-from b24monitor.gui.subscriptions_model import EVENT, ONLINE, SubscriptionsModel
+from b24monitor.gui.subscriptions_model import ONLINE
 from b24monitor.gui.wizard import DONE, ConnectWizard
 from b24monitor.sandbox import SandboxPortal
 
@@ -57,16 +58,6 @@ def browser() -> Iterator[UrlSink]:
     finally:
         for scheme in ("http", "file"):
             QDesktopServices.unsetUrlHandler(scheme)
-
-
-def find(model: SubscriptionsModel, code: str, column: int = EVENT) -> QModelIndex:
-    for group_row in range(model.rowCount()):
-        group = model.index(group_row, 0)
-        for row in range(model.rowCount(group)):
-            item = model.item_of(model.index(row, 0, group))
-            if item is not None and item.foreign is None and item.entry.code == code:
-                return model.index(row, column, group)
-    raise AssertionError(f"{code} is not listed")
 
 
 def tick(window: MainWindow, code: str, wanted: bool) -> None:

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
+from subscription_rows import find
 
 from b24monitor.core.subscriptions import Subscription
 from b24monitor.gui.session_signals import SessionSignals
 from b24monitor.gui.subscriptions_dock import SubscriptionsPane
-from b24monitor.gui.subscriptions_model import CODE, EVENT, OFFLINE, ONLINE, SubscriptionsModel
+from b24monitor.gui.subscriptions_model import CODE, OFFLINE, ONLINE, SubscriptionsModel
 from b24monitor.sandbox import SandboxPortal
 from b24monitor.services.profiles import Profile, ProfileStore
 from b24monitor.services.secrets import open_secret_store
@@ -42,16 +43,6 @@ async def portal_session(
             yield portal, session
         finally:
             await session.stop()
-
-
-def find(model: SubscriptionsModel, code: str, column: int = EVENT) -> QModelIndex:
-    for group_row in range(model.rowCount()):
-        group = model.index(group_row, 0)
-        for row in range(model.rowCount(group)):
-            item = model.item_of(model.index(row, 0, group))
-            if item is not None and item.foreign is None and item.entry.code == code:
-                return model.index(row, column, group)
-    raise AssertionError(f"{code} is not listed")
 
 
 def group_index(model: SubscriptionsModel, scope: str, column: int) -> QModelIndex:

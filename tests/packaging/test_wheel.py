@@ -73,7 +73,6 @@ def test_the_wheel_holds_every_resource_inside_the_package(wheel: Path) -> None:
         "b24monitor/resources/desktop/b24monitor.desktop",
         "b24monitor/resources/desktop/icons/b24monitor-256.png",
         "b24monitor/resources_access.py",
-        "b24monitor/sandbox/event_codes.tsv",
     } <= names
     if (RESOURCES / "translations").is_dir():
         assert any(n.startswith("b24monitor/resources/translations/") for n in names)
