@@ -18,14 +18,20 @@ from b24monitor.core.errors import UsageError
 from b24monitor.core.model import CapturedEvent
 from b24monitor.core.replay import Attempt, OutgoingRequest, replay_request
 from b24monitor.core.tasks import spawn
-from b24monitor.gui.attempts_tab import AttemptsTab
-from b24monitor.gui.detail_pane import DetailPane
-from b24monitor.gui.diff_dialog import DiffDialog, previous_delivery
-from b24monitor.gui.event_actions import EventActions
-from b24monitor.gui.event_table_view import EventTableView
-from b24monitor.gui.ping_control import PingControl
-from b24monitor.gui.replay_menu import AS_RECORDED, EDITED, EventActionsBar, ReplayEditDialog
+from b24monitor.gui.detail import (
+    AS_RECORDED,
+    EDITED,
+    AttemptsTab,
+    DetailPane,
+    DiffDialog,
+    EventActions,
+    EventActionsBar,
+    PingControl,
+    ReplayEditDialog,
+    previous_delivery,
+)
 from b24monitor.gui.store_worker import StoreWorker
+from b24monitor.gui.table import EventTableView
 from b24monitor.services.session import Session
 
 MESSAGE_MS = 10_000

@@ -33,32 +33,30 @@ from b24monitor.core.model import CapturedEvent
 from b24monitor.core.tasks import spawn
 from b24monitor.demo import DemoPortal
 from b24monitor.gui.about_dialog import AboutDialog
-from b24monitor.gui.deletion import PendingDeletion
-from b24monitor.gui.detail_pane import DetailPane
+from b24monitor.gui.connect import ConnectWizard, WelcomePanel
+from b24monitor.gui.detail import DetailPane
 from b24monitor.gui.event_commands import EventCommands
-from b24monitor.gui.event_list import EventList
-from b24monitor.gui.event_table_model import EventTableModel
-from b24monitor.gui.event_table_view import EventTableView
-from b24monitor.gui.export_dialog import ExportDialog
-from b24monitor.gui.filter_bar import FilterBar
+from b24monitor.gui.export import ExportDialog
 from b24monitor.gui.help_overlay import HelpOverlay
 from b24monitor.gui.icons import icon
 from b24monitor.gui.layout_settings import restore_layout, save_layout
-from b24monitor.gui.live_stats import LiveStats
 from b24monitor.gui.live_toggle import LiveToggle
 from b24monitor.gui.notifier import Notifier
-from b24monitor.gui.offline_pane import OfflinePane
-from b24monitor.gui.portal_status import PortalStatus
-from b24monitor.gui.rate_chart import RateChart
+from b24monitor.gui.offline import OfflinePane
 from b24monitor.gui.session_signals import SessionSignals
 from b24monitor.gui.settings_dialog import SettingsDialog
 from b24monitor.gui.settings_store import MASK_DEFAULT, NOTIFY, GuiSettings
-from b24monitor.gui.status_bar import StatusBar
+from b24monitor.gui.status import LiveStats, PortalStatus, RateChart, StatusBar
 from b24monitor.gui.store_worker import StoreWorker
-from b24monitor.gui.subscriptions_dock import SubscriptionsPane
+from b24monitor.gui.subscriptions import SubscriptionsPane
+from b24monitor.gui.table import (
+    EventList,
+    EventTableModel,
+    EventTableView,
+    FilterBar,
+    PendingDeletion,
+)
 from b24monitor.gui.undo_bar import UndoBar
-from b24monitor.gui.welcome_panel import WelcomePanel
-from b24monitor.gui.wizard import ConnectWizard
 from b24monitor.services.session import Session
 
 

@@ -58,7 +58,7 @@ def main(argv: list[str]) -> int:
     folder = resources_dir() / "translations"
     ts = folder / "b24monitor_ru.ts"
     if argv[:1] == ["update"]:
-        sources = sorted(str(p) for p in (Path(__file__).parent).glob("*.py"))
+        sources = sorted(str(p) for p in (Path(__file__).parent).rglob("*.py"))
         _tool("lupdate", "-locations", "none", *sources, "-ts", str(ts))
     elif argv[:1] == ["release"]:
         _tool("lrelease", str(ts), "-qm", str(ts.with_suffix(".qm")))

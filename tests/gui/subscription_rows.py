@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex
 
-from b24monitor.gui.subscriptions_model import EVENT, SubscriptionsModel
+from b24monitor.gui.subscriptions.model import EVENT, SubscriptionsModel
 
 
 def find(model: SubscriptionsModel, code: str, column: int = EVENT) -> QModelIndex:

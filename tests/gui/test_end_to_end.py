@@ -19,12 +19,12 @@ from subscription_rows import find
 
 from b24monitor.gui.about_dialog import AboutDialog
 from b24monitor.gui.app import running_app
-from b24monitor.gui.columns import ENTITY_COLUMN
-from b24monitor.gui.export_job import ExportRequest
+from b24monitor.gui.connect.wizard import DONE, ConnectWizard
+from b24monitor.gui.detail.payload_tree import VALUE_ROLE
+from b24monitor.gui.export.job import ExportRequest
 from b24monitor.gui.main_window import MainWindow
-from b24monitor.gui.payload_tree import VALUE_ROLE
-from b24monitor.gui.subscriptions_model import ONLINE
-from b24monitor.gui.wizard import DONE, ConnectWizard
+from b24monitor.gui.subscriptions.model import ONLINE
+from b24monitor.gui.table.columns import ENTITY_COLUMN
 from b24monitor.sandbox import SandboxPortal
 
 TICKED = ("ONCRMCOMPANYADD", "ONCRMLEADUPDATE", "ONCRMCONTACTUPDATE")

@@ -13,11 +13,11 @@ import httpx
 import pytest
 
 from b24monitor.core.filters import parse
-from b24monitor.gui import event_list
-from b24monitor.gui.event_list import EventList
-from b24monitor.gui.event_table_model import EVENT_ID_ROLE, EventTableModel
 from b24monitor.gui.live_toggle import LiveToggle
 from b24monitor.gui.store_worker import StoreWorker
+from b24monitor.gui.table import event_list
+from b24monitor.gui.table.event_list import EventList
+from b24monitor.gui.table.model import EVENT_ID_ROLE, EventTableModel
 from b24monitor.services.session import Session, SessionConfig
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

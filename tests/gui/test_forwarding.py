@@ -14,8 +14,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialogButtonBox
 
 from b24monitor.gui.app import open_settings, running_app
-from b24monitor.gui.diff_dialog import DiffDialog
-from b24monitor.gui.replay_menu import EDITED, TOKEN_STRIPPED, ReplayEditDialog
+from b24monitor.gui.detail.diff_dialog import DiffDialog
+from b24monitor.gui.detail.replay_menu import EDITED, TOKEN_STRIPPED, ReplayEditDialog
 from b24monitor.gui.settings_dialog import SettingsDialog
 from b24monitor.gui.settings_store import FORWARD_TO, GuiSettings
 from b24monitor.sandbox import SandboxPortal

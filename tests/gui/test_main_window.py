@@ -13,9 +13,9 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 
 from b24monitor.gui.app import running_app
-from b24monitor.gui.export_job import ExportRequest
+from b24monitor.gui.detail.payload_tree import VALUE_ROLE
+from b24monitor.gui.export.job import ExportRequest
 from b24monitor.gui.main_window import MainWindow
-from b24monitor.gui.payload_tree import VALUE_ROLE
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
-from b24monitor.gui.offline_pane import POLL_MS, OfflinePane
+from b24monitor.gui.offline.pane import POLL_MS, OfflinePane
 from b24monitor.gui.session_signals import SessionSignals
 from b24monitor.sandbox import SandboxPortal
 from b24monitor.services.portal_link import PortalLink

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from b24monitor.core.decoding import decode_body
 from b24monitor.core.model import CapturedEvent
-from b24monitor.gui.detail_pane import DetailPane
-from b24monitor.gui.rate_chart import LEGEND_WIDTH, RateChart
-from b24monitor.gui.rate_history import OTHER, RateHistory
+from b24monitor.gui.detail.pane import DetailPane
+from b24monitor.gui.status.rate_chart import LEGEND_WIDTH, RateChart
+from b24monitor.gui.status.rate_history import OTHER, RateHistory
 
 FORM = "application/x-www-form-urlencoded"
 TOKEN = "9e7d1c2b3a4f5e6d7c8b9a0f1e2d3c4b"

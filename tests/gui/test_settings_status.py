@@ -14,10 +14,10 @@ from PySide6.QtGui import QIcon
 
 from b24monitor.gui import settings_store as keys
 from b24monitor.gui.notifier import Notifier
-from b24monitor.gui.portal_status import PortalStatus
 from b24monitor.gui.session_signals import SessionSignals
 from b24monitor.gui.settings_dialog import SAVED_FILTERS_KEY, SettingsDialog
 from b24monitor.gui.settings_store import GuiSettings
+from b24monitor.gui.status.portal_status import PortalStatus
 from b24monitor.sandbox import SandboxPortal
 from b24monitor.services.profiles import Profile, ProfileStore
 from b24monitor.services.secrets import open_secret_store

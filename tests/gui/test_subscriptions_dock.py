@@ -12,8 +12,8 @@ from subscription_rows import find
 
 from b24monitor.core.subscriptions import Subscription
 from b24monitor.gui.session_signals import SessionSignals
-from b24monitor.gui.subscriptions_dock import SubscriptionsPane
-from b24monitor.gui.subscriptions_model import CODE, OFFLINE, ONLINE, SubscriptionsModel
+from b24monitor.gui.subscriptions.dock import SubscriptionsPane
+from b24monitor.gui.subscriptions.model import CODE, OFFLINE, ONLINE, SubscriptionsModel
 from b24monitor.sandbox import SandboxPortal
 from b24monitor.services.profiles import Profile, ProfileStore
 from b24monitor.services.secrets import open_secret_store

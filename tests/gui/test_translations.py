@@ -10,13 +10,13 @@ from PySide6.QtWidgets import QApplication
 
 from b24monitor.gui import settings_store as keys
 from b24monitor.gui.app import running_app
-from b24monitor.gui.offline_pane import OfflinePane
-from b24monitor.gui.portal_status import PortalStatus
+from b24monitor.gui.connect.wizard import ConnectWizard
+from b24monitor.gui.offline.pane import OfflinePane
 from b24monitor.gui.session_signals import SessionSignals
 from b24monitor.gui.settings_store import GuiSettings
-from b24monitor.gui.subscriptions_dock import SubscriptionsPane
+from b24monitor.gui.status.portal_status import PortalStatus
+from b24monitor.gui.subscriptions.dock import SubscriptionsPane
 from b24monitor.gui.translations import install, remove, ui_language
-from b24monitor.gui.wizard import ConnectWizard
 
 
 @pytest.fixture(autouse=True)

@@ -8,10 +8,10 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from b24monitor.demo import DemoPortal
+from b24monitor.gui.connect.welcome import WelcomePanel
+from b24monitor.gui.connect.wizard import APP_STEPS, DEMO, DONE, KEYS, WAIT_INSTALL, ConnectWizard
 from b24monitor.gui.session_signals import SessionSignals
 from b24monitor.gui.settings_store import PORTAL, GuiSettings
-from b24monitor.gui.welcome_panel import WelcomePanel
-from b24monitor.gui.wizard import APP_STEPS, DEMO, DONE, KEYS, WAIT_INSTALL, ConnectWizard
 from b24monitor.sandbox import SandboxPortal
 from b24monitor.services.profiles import ProfileStore
 from b24monitor.services.secrets import open_secret_store

@@ -16,10 +16,8 @@ from PySide6.QtWidgets import QLabel, QWidget, QWizard
 from b24monitor.core.errors import B24MonitorError, ProfileError
 from b24monitor.core.tasks import spawn
 from b24monitor.demo import DemoPortal
-from b24monitor.gui.session_signals import SessionSignals
-from b24monitor.gui.settings_store import PORTAL, GuiSettings
-from b24monitor.gui.wizard_boxes import ApproveBox
-from b24monitor.gui.wizard_pages import (
+from b24monitor.gui.connect.boxes import ApproveBox
+from b24monitor.gui.connect.pages import (
     AppStepsPage,
     ChoicePage,
     DonePage,
@@ -27,6 +25,8 @@ from b24monitor.gui.wizard_pages import (
     WaitPage,
     WebhookPage,
 )
+from b24monitor.gui.session_signals import SessionSignals
+from b24monitor.gui.settings_store import PORTAL, GuiSettings
 from b24monitor.services.portal_link import Notice
 from b24monitor.services.profiles import Profile, ProfileStore
 from b24monitor.services.secrets import open_secret_store

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
 
-from b24monitor.gui.subscriptions_model import ACTIVE_ROLE, SEARCH_ROLE
+from b24monitor.gui.subscriptions.model import ACTIVE_ROLE, SEARCH_ROLE
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 

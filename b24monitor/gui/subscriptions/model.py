@@ -22,8 +22,8 @@ from PySide6.QtWidgets import QApplication
 
 from b24monitor.core.subscriptions import Mode
 from b24monitor.gui.i18n import translate
-from b24monitor.gui.subscriptions_state import MODES, Group, Item, SubscriptionsState
-from b24monitor.gui.subscriptions_words import (
+from b24monitor.gui.subscriptions.state import MODES, Group, Item, SubscriptionsState
+from b24monitor.gui.subscriptions.words import (
     COLORS,
     HEADERS,
     IMPLIED_TIP,

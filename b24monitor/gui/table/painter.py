@@ -23,9 +23,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QTableView
 
-from b24monitor.gui.columns import COLUMNS, ENTITY_COLUMN, TIME_COLUMN, VERIFIED_COLUMN
-from b24monitor.gui.event_table_model import EventTableModel, mark_color, row_tint
-from b24monitor.gui.row_cache import Row
+from b24monitor.gui.table.columns import COLUMNS, ENTITY_COLUMN, TIME_COLUMN, VERIFIED_COLUMN
+from b24monitor.gui.table.model import EventTableModel, mark_color, row_tint
+from b24monitor.gui.table.row_cache import Row
 
 PADDING = 4
 PIN = 16  # room for the pin icon in the time column of a pinned row

@@ -8,7 +8,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from b24monitor.gui.rate_history import OTHER, RateHistory, RateSnapshot
+from b24monitor.gui.status.rate_history import OTHER, RateHistory, RateSnapshot
 
 # Distinct on light and dark backgrounds; the last one is "other".
 SERIES_COLORS = ("#3b82f6", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6")

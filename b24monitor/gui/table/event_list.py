@@ -20,8 +20,8 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from b24monitor.core.filters import Filter, parse
 from b24monitor.core.tasks import spawn
-from b24monitor.gui.id_rows import IdRows, ListObserver
 from b24monitor.gui.store_worker import StoreWorker
+from b24monitor.gui.table.id_rows import IdRows, ListObserver
 
 __all__ = ["EventList", "ListObserver"]
 

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 
 from b24monitor.core.errors import B24MonitorError
 from b24monitor.core.tasks import spawn
-from b24monitor.gui.offline_consume import ConsumeBar, confirm_fetch
-from b24monitor.gui.offline_model import OfflineModel, OfflineRows
+from b24monitor.gui.offline.consume import ConsumeBar, confirm_fetch
+from b24monitor.gui.offline.model import OfflineModel, OfflineRows
 from b24monitor.gui.session_signals import SessionSignals
 from b24monitor.services.portal_link import Notice, PortalLink
 

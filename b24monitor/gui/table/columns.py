@@ -8,6 +8,7 @@ from datetime import datetime
 
 from b24monitor.core.decoding import entity_kind
 from b24monitor.core.model import CapturedEvent
+from b24monitor.gui.formats import format_delay
 from b24monitor.gui.i18n import QT_TRANSLATE_NOOP
 
 CONTEXT = "EventTableModel"  # translation context of titles and fixed cell words
@@ -38,19 +39,6 @@ def _entity(ev: CapturedEvent) -> str:
 
 def _size(ev: CapturedEvent) -> str:
     return f"{ev.size} B" if ev.size < 1024 else f"{ev.size / 1024:.1f} KB"
-
-
-def format_delay(seconds: float) -> str:
-    """Bitrix24's queue lag (received − ts, spec §1.4): `0s`, `47s`, `3m 5s`, `2h 10m`, `3d 4h`."""
-    sign = "−" if seconds < 0 else ""  # the portal's clock is ahead of ours
-    whole = round(abs(seconds))
-    if whole < 60:
-        return f"{sign}{whole}s"
-    if whole < 3600:
-        return f"{sign}{whole // 60}m {whole % 60}s"
-    if whole < 86400:
-        return f"{sign}{whole // 3600}h {whole % 3600 // 60}m"
-    return f"{sign}{whole // 86400}d {whole % 86400 // 3600}h"
 
 
 def _delay(ev: CapturedEvent) -> str:

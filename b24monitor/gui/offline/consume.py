@@ -15,7 +15,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
 from b24monitor.core.errors import B24MonitorError, DestructiveReadRefused
-from b24monitor.gui.offline_model import OfflineRows
+from b24monitor.gui.offline.model import OfflineRows
 from b24monitor.services.offline_queue import OfflineRecord
 from b24monitor.services.portal_link import PortalLink
 

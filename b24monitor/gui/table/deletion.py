@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Callable, Sequence
 
 from b24monitor.core.tasks import spawn
-from b24monitor.gui.event_list import EventList
 from b24monitor.gui.store_worker import StoreWorker
+from b24monitor.gui.table.event_list import EventList
 
 UNDO_SECONDS = 6.0
 

@@ -13,10 +13,10 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from b24monitor.gui.columns import COLUMNS, ENTITY_COLUMN, TIME_COLUMN
-from b24monitor.gui.event_table_model import LINK_ROLE, EventTableModel
 from b24monitor.gui.icons import icon
-from b24monitor.gui.row_painter import RowPainter
+from b24monitor.gui.table.columns import COLUMNS, ENTITY_COLUMN, TIME_COLUMN
+from b24monitor.gui.table.model import LINK_ROLE, EventTableModel
+from b24monitor.gui.table.painter import RowPainter
 
 _MOVES = {Qt.Key.Key_J: Qt.Key.Key_Down, Qt.Key.Key_K: Qt.Key.Key_Up}
 
@@ -160,7 +160,7 @@ class EventTableView(QTableView):
             self.link_requested.emit(url)
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        # One Python call draws every visible row (row_painter.py explains the GIL cost).
+        # One Python call draws every visible row (painter.py explains the GIL cost).
         painter = QPainter(self.viewport())
         self._painter.paint(self, self._model, painter, event.rect())
         painter.end()

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from b24monitor.core.errors import FilterSyntaxError
 from b24monitor.core.filters import FIELDS, Filter, parse
-from b24monitor.gui.filter_menus import FilterMenus
+from b24monitor.gui.table.filter_menus import FilterMenus
 
 DEBOUNCE_MS = 450
 

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 
 from b24monitor.core.tasks import spawn
-from b24monitor.gui.rate_history import RateHistory
+from b24monitor.gui.status.rate_history import RateHistory
 from b24monitor.gui.store_worker import StoreWorker
 
 POLL_SECONDS = 1.0

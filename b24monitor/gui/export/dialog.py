@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from b24monitor.core.errors import ExportError
 from b24monitor.core.export import FORMATS, format_names
 from b24monitor.core.tasks import spawn
-from b24monitor.gui.export_job import ExportCancelled, ExportRequest, count_events, run_export
+from b24monitor.gui.export.job import ExportCancelled, ExportRequest, count_events, run_export
 
 DIR_KEY = "export/dir"
 FORMAT_KEY = "export/format"

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from b24monitor.gui.wizard_boxes import WARN_STYLE, HandlerUrlBox, wrapped
+from b24monitor.gui.connect.boxes import WARN_STYLE, HandlerUrlBox, wrapped
 
 CHOICES = ("app", "webhook", "demo")
 

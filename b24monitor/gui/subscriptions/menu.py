@@ -9,8 +9,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu, QWidget
 
 from b24monitor.core.subscriptions import Mode
-from b24monitor.gui.subscriptions_state import MODES, Group, Item
-from b24monitor.gui.subscriptions_words import scope_events, scope_title
+from b24monitor.gui.subscriptions.state import MODES, Group, Item
+from b24monitor.gui.subscriptions.words import scope_events, scope_title
 
 Request = Callable[[list[tuple[str, Mode]], bool], None]
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from b24monitor.core.model import CapturedEvent, Status, Verified
 from b24monitor.core.portal_links import record_url
-from b24monitor.gui.columns import COLUMNS
+from b24monitor.gui.table.columns import COLUMNS
 
 
 @dataclass(frozen=True, slots=True)

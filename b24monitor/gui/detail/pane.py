@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 from b24monitor.core.masking import is_secret_key, mask_body, mask_headers, mask_secrets
 from b24monitor.core.model import CapturedEvent
 from b24monitor.core.portal_links import record_url
-from b24monitor.gui.columns import format_delay
-from b24monitor.gui.payload_tree import PayloadTree
+from b24monitor.gui.detail.payload_tree import PayloadTree
+from b24monitor.gui.formats import format_delay
 
 
 class DetailPane(QWidget):

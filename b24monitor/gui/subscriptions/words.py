@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor
 
 from b24monitor.core.subscriptions import OFFLINE_SIGNAL, Mode
 from b24monitor.gui.i18n import QT_TRANSLATE_NOOP, translate
-from b24monitor.gui.subscriptions_state import Group, Status
+from b24monitor.gui.subscriptions.state import Group, Status
 
 CONTEXT = "SubscriptionsModel"
 

@@ -18,11 +18,17 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 
 from b24monitor.core.model import CapturedEvent
-from b24monitor.gui.columns import COLUMNS, CONTEXT, ENTITY_COLUMN, TIME_COLUMN, VERIFIED_COLUMN
-from b24monitor.gui.event_list import EventList
 from b24monitor.gui.i18n import QT_TRANSLATE_NOOP
 from b24monitor.gui.icons import icon
-from b24monitor.gui.row_cache import Row, RowCache
+from b24monitor.gui.table.columns import (
+    COLUMNS,
+    CONTEXT,
+    ENTITY_COLUMN,
+    TIME_COLUMN,
+    VERIFIED_COLUMN,
+)
+from b24monitor.gui.table.event_list import EventList
+from b24monitor.gui.table.row_cache import Row, RowCache
 
 PAGE = 100  # rows fetched per store query when the view asks for an uncached row
 EVENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -27,16 +27,16 @@ from b24monitor.core.errors import B24MonitorError
 from b24monitor.core.subscriptions import Mode, ReconcileReport
 from b24monitor.core.tasks import spawn
 from b24monitor.gui.session_signals import SessionSignals
-from b24monitor.gui.subscriptions_filter import SubscriptionsFilter
-from b24monitor.gui.subscriptions_menu import scope_menu
-from b24monitor.gui.subscriptions_model import (
+from b24monitor.gui.subscriptions.filter import SubscriptionsFilter
+from b24monitor.gui.subscriptions.menu import scope_menu
+from b24monitor.gui.subscriptions.model import (
     CODE,
     EVENT,
     OFFLINE,
     ONLINE,
     SubscriptionsModel,
 )
-from b24monitor.gui.subscriptions_state import SubscriptionsState
+from b24monitor.gui.subscriptions.state import SubscriptionsState
 from b24monitor.gui.translations import ui_language
 from b24monitor.services.portal_link import Notice, PortalLink
 
