@@ -1,11 +1,14 @@
 """Receiver benchmark: a burst of 1,000 Bitrix24 deliveries over 100 concurrent connections.
 
-Measures b24monitor's receiver (`b24monitor listen`, a real subprocess: decode, verify, group
-commit to SQLite before each 200) against a bare aiohttp handler that only answers 200, both
-measured in the same run, with a new connection per request (as Bitrix24's queue server sends)
-and with keep-alive. Prints a table with the ratio; figures, not pass/fail: this machine is noisy.
+Measures b24monitor's receiver (`b24monitor listen --json`, a real subprocess printing every
+event: decode, verify, group commit to SQLite before each 200) against a bare aiohttp handler
+that only answers 200, both measured in the same run, with a new connection per request (as
+Bitrix24's queue server sends) and with keep-alive. The load comes from ApacheBench (`ab`, a C
+client from apache2-utils; packaging/install-deps installs it): a Python client on these 2 cores
+saturates before either server does and so flatters the slower one (../shared/guide/testing.md).
+The Python client's figures follow as a second, labelled table. Figures, not pass/fail.
 
-    python3 bench/receiver.py [--n 1000] [--concurrency 100] [--rounds 3]
+    python3 bench/receiver.py [--n 1000] [--concurrency 100] [--rounds 3] [--no-python-client]
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
@@ -107,6 +112,30 @@ async def burst(url: str, n: int, concurrency: int, keepalive: bool) -> tuple[fl
     return total, latencies
 
 
+def ab_burst(url: str, n: int, concurrency: int, keepalive: bool) -> tuple[float, list[float]]:
+    """Drive `url` with ApacheBench; returns (total seconds, per-request latencies from -e)."""
+    body = delivery(data={"FIELDS": {"ID": "3187"}})
+    with tempfile.TemporaryDirectory(prefix="b24bench-ab-") as tmp_name:
+        body_file = Path(tmp_name) / "body"
+        body_file.write_bytes(body)
+        csv_file = Path(tmp_name) / "percentiles.csv"
+        args = ["ab", "-q", "-n", str(n), "-c", str(concurrency), "-p", str(body_file),
+                "-T", "application/x-www-form-urlencoded", "-e", str(csv_file)]  # fmt: skip
+        if keepalive:
+            args.append("-k")
+        out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+        total = next(float(line.split()[-2]) for line in out.splitlines()
+                     if line.startswith("Time taken for tests:"))  # fmt: skip
+        failed = next(int(line.split()[-1]) for line in out.splitlines()
+                      if line.startswith("Failed requests:"))  # fmt: skip
+        non2xx = [line for line in out.splitlines() if line.startswith("Non-2xx responses:")]
+        assert failed == 0 and not non2xx, out
+        # -e writes "percentage,ms" for 0..100: expand to a latency list for the same row().
+        points = [line.split(",") for line in csv_file.read_text().splitlines()[1:]]
+        lat = [float(ms) / 1e3 for _, ms in points]
+    return total, lat
+
+
 def stored(data_dir: Path) -> int:
     conn = sqlite3.connect(data_dir / "events.sqlite3")
     count = int(conn.execute("SELECT count(*) FROM events").fetchone()[0])
@@ -125,7 +154,23 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--concurrency", type=int, default=100)
     ap.add_argument("--rounds", type=int, default=3, help="best of N per configuration")
+    ap.add_argument("--no-python-client", action="store_true", help="only the ab table")
     args = ap.parse_args()
+    if shutil.which("ab") is None:
+        sys.exit("ab (ApacheBench) not found: run bash packaging/install-deps")
+    clients = [("ApacheBench (C)", ab_burst)]
+    if not args.no_python_client:
+        clients.append(("Python aiohttp client", python_burst))
+    for label, client in clients:
+        print(f"\n== load from {label} ==")
+        measure(args, client)
+
+
+def python_burst(url: str, n: int, concurrency: int, keepalive: bool) -> tuple[float, list[float]]:
+    return asyncio.run(burst(url, n, concurrency, keepalive))
+
+
+def measure(args: argparse.Namespace, client: Callable[..., tuple[float, list[float]]]) -> None:
     results = []
     for keepalive in (False, True):
         mode = "keep-alive" if keepalive else "new conn"
@@ -136,7 +181,7 @@ def main() -> None:
                     tmp = Path(tmp_name)
                     proc, url = start_bare() if name == "bare aiohttp" else start_monitor(tmp)
                     try:
-                        total, lat = asyncio.run(burst(url, args.n, args.concurrency, keepalive))
+                        total, lat = client(url, args.n, args.concurrency, keepalive)
                     finally:
                         proc.terminate()
                         proc.wait()
