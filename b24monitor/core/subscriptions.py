@@ -1,11 +1,15 @@
 """Subscription state: the desired set, its diff against `event.get`, and the resulting rows.
 
-Pure data (spec §2.2–2.4, §3.4). Online rows at the current handler URL are ours; rows whose
-URL has our handler path (`/b24/<secret>/events`) on another host are *stale* — an old tunnel
-URL — and are moved; any other handler is *foreign*: shown, never touched. Offline rows have no
-URL, so an offline row is unbound only when the user explicitly turned that subscription off.
-Whenever an offline subscription exists, ONOFFLINEEVENT is bound online with
-options[minTimeout] so the monitor hears about new queue rows (spec §3.4).
+Pure data (spec §2.2–2.4, §3.4). A row is *ours* only when b24monitor's ledger says it made it
+(`ours`: the keys of the rows it bound); reconcile unbinds or moves only those. Ours at the
+current handler URL: kept while wanted, unbound when not; ours at another URL (an old tunnel URL)
+is *stale* and moved. Every other row is *foreign* — the portal's installation handler (the
+ONAPPINSTALL row it registers at the app's "Initial installation path", spec §1.1, §5.2), a
+colleague's handler, a binding made by hand — shown, never touched, even at our URL; a foreign
+row that already delivers a wanted subscription to our URL counts as bound (binding it again
+would be "Handler already binded", §2.2). Whenever an offline subscription exists,
+ONOFFLINEEVENT is bound online with options[minTimeout] so the monitor hears about new queue
+rows (spec §3.4).
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from b24monitor.core.portal_errors import is_already_bound
 
@@ -22,6 +25,9 @@ State = Literal["bound", "pending", "error", "stale-moved", "foreign"]
 
 OFFLINE_SIGNAL = "ONOFFLINEEVENT"
 PING_EVENT = "ONAPPTEST"
+INSTALL_EVENT = "ONAPPINSTALL"
+Key = tuple[str, str, str]
+"""(event, mode, handler) of one registration; offline rows have handler ""."""
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -46,6 +52,11 @@ class Binding:
     def subscription(self) -> Subscription:
         return Subscription(self.event, self.mode)
 
+    @property
+    def key(self) -> Key:
+        """What the ledger of our own bindings records for this row."""
+        return (self.event, self.mode, self.handler)
+
 
 @dataclass(frozen=True, slots=True)
 class Plan:
@@ -58,6 +69,8 @@ class Plan:
     foreign: tuple[Binding, ...] = ()
     waiting: tuple[Subscription, ...] = ()
     """Online subscriptions that cannot be bound yet: there is no handler URL."""
+    borrowed: tuple[Subscription, ...] = ()
+    """Wanted and delivered to us by a row b24monitor did not make (it will never unbind it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +92,8 @@ class SubscriptionRow:
     state: State
     detail: str = ""
     handler: str = ""
+    role: str = ""
+    """"install" for the application's installation handler (a foreign row), else ""."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +107,19 @@ class ReconcileReport:
     @property
     def errors(self) -> tuple[SubscriptionRow, ...]:
         return tuple(r for r in self.rows if r.state == "error")
+
+    @property
+    def install_handler(self) -> str | None:
+        """Where the portal POSTs installs (its ONAPPINSTALL registration), when it has one."""
+        urls = [r.handler for r in self.rows if r.role == "install"]
+        if self.handler_url in urls:
+            return self.handler_url
+        return urls[0] if urls else None
+
+    @property
+    def install_warning(self) -> str | None:
+        """A sentence when the installation handler no longer points at our handler URL."""
+        return install_warning(self.install_handler, self.handler_url)
 
     def state_of(self, event: str, mode: Mode = "online") -> State | None:
         """The state of our own row for `event` × `mode` (foreign rows ignored)."""
@@ -134,39 +162,33 @@ def plan(
     wanted: Set[Subscription],
     bindings: Iterable[Binding],
     handler_url: str | None,
-    released: Set[Subscription] = frozenset(),
+    *,
+    ours: Set[Key] = frozenset(),
 ) -> Plan:
-    """Diff `wanted` (see `effective`) against the portal's rows.
-
-    `released` are subscriptions the user turned off; only those offline rows are unbound.
-    """
-    our_path = urlsplit(handler_url).path if handler_url else None
+    """Diff `wanted` (see `effective`) against the portal's rows; only rows in `ours` may go."""
     present: set[Subscription] = set()
-    unbind: dict[tuple[str, str, str], Binding] = {}
+    borrowed: set[Subscription] = set()
+    unbind: dict[Key, Binding] = {}
     stale: list[Binding] = []
     foreign: list[Binding] = []
     for row in bindings:
         sub = row.subscription
-        if row.mode == "offline":
-            if row.connector:
-                foreign.append(row)  # another queue partition (auth_connector, spec §3.1)
-            elif sub in wanted:
+        here = row.mode == "offline" or (handler_url is not None and row.handler == handler_url)
+        if row.connector:
+            foreign.append(row)  # another queue partition (auth_connector, spec §3.1)
+        elif row.key in ours:
+            if here and sub in wanted:
                 present.add(sub)
-            elif sub in released:
-                unbind.setdefault((row.event, "offline", ""), row)
-            else:
-                foreign.append(row)
-        elif handler_url is not None and row.handler == handler_url:
-            if sub in wanted:
-                present.add(sub)
-            else:
-                unbind.setdefault((row.event, "online", row.handler), row)
-        elif our_path is not None and urlsplit(row.handler).path == our_path:
-            stale.append(row)
-            unbind.setdefault((row.event, "online", row.handler), row)
+            elif here or handler_url is not None:
+                unbind.setdefault(row.key, row)
+                if not here:
+                    stale.append(row)
+            # ours at an old URL while there is no new one yet: left until there is
+        elif here and sub in wanted:
+            borrowed.add(sub)
         else:
             foreign.append(row)
-    missing = sorted(wanted - present)
+    missing = sorted(wanted - present - borrowed)
     return Plan(
         bound=tuple(sorted(present & wanted)),
         to_bind=tuple(s for s in missing if s.mode == "offline" or handler_url is not None),
@@ -174,6 +196,7 @@ def plan(
         stale=tuple(stale),
         foreign=tuple(foreign),
         waiting=tuple(s for s in missing if s.mode == "online" and handler_url is None),
+        borrowed=tuple(sorted(borrowed)),
     )
 
 
@@ -213,6 +236,10 @@ def report(
     moved = {(b.event, b.mode): b.handler for b in the_plan.stale}
     for sub in the_plan.bound:
         rows[(sub.event, sub.mode, "")] = SubscriptionRow(sub.event, sub.mode, "bound")
+    for sub in the_plan.borrowed:
+        rows[(sub.event, sub.mode, "")] = SubscriptionRow(
+            sub.event, sub.mode, "bound", "bound outside b24monitor; it never unbinds it"
+        )
     for sub in the_plan.waiting:
         rows[(sub.event, sub.mode, "")] = SubscriptionRow(
             sub.event, sub.mode, "pending", "waiting for a public handler URL"
@@ -231,17 +258,41 @@ def report(
             )
     for row in the_plan.foreign:
         rows[(row.event, row.mode, "foreign:" + row.handler + row.connector)] = SubscriptionRow(
-            row.event, row.mode, "foreign", _foreign_detail(row), row.handler
+            row.event, row.mode, "foreign", foreign_detail(row), row.handler, _role(row)
         )
     return ReconcileReport(tuple(sorted(rows.values(), key=_row_order)), handler_url, len(planned))
 
 
-def _foreign_detail(row: Binding) -> str:
+def is_install_handler(row: Binding) -> bool:
+    """A foreign ONAPPINSTALL row: the portal's registration at the app's installation path."""
+    return row.event == INSTALL_EVENT and row.mode == "online"
+
+
+def _role(row: Binding) -> str:
+    return "install" if is_install_handler(row) else ""
+
+
+def foreign_detail(row: Binding) -> str:
+    """Why a row b24monitor did not make is shown and left alone, in a few words."""
+    if is_install_handler(row):
+        return "the application's installation handler (the portal's own); left alone"
     if row.mode == "online":
-        return "another handler; left alone"
+        return "not made by b24monitor; left alone"
     if row.connector:
         return f"offline queue of auth_connector “{row.connector}”; left alone"
     return "offline binding not made by b24monitor; left alone"
+
+
+def install_warning(install_handler: str | None, handler_url: str | None) -> str | None:
+    """The sentence shown when installs would go to an old URL (spec §1.1: only the admin
+    can change the installation path; event.bind cannot)."""
+    if install_handler is None or handler_url is None or install_handler == handler_url:
+        return None
+    return (
+        f"the portal sends installs and reinstalls to {install_handler}, not to this handler "
+        f"URL: in the portal, edit the application's “Initial installation path” to "
+        f"{handler_url} and save."
+    )
 
 
 def pending_report(the_plan: Plan, handler_url: str | None) -> ReconcileReport:

@@ -1,4 +1,7 @@
-"""Subscription diff: bound, to bind, to unbind, stale (old tunnel URL), foreign, implied rows."""
+"""Subscription diff: bound, to bind, to unbind, stale (old tunnel URL), foreign, implied rows.
+
+Only rows in the ledger (`ours`) are ever unbound or moved; everything else is foreign.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +21,14 @@ EVENT_GET = [
     {"event": "ONCRMDEALUPDATE", "connector_id": "", "offline": 1},
     {"event": "ONCRMLEADADD", "connector_id": "crm-sync", "offline": 1},
 ]
+# The ledger: what b24monitor itself bound (the first, second and fourth row).
+OURS = frozenset(
+    {
+        ("ONCRMDEALUPDATE", "online", URL),
+        ("ONTASKADD", "online", OLD),
+        ("ONCRMDEALUPDATE", "offline", ""),
+    }
+)
 
 
 def test_parse_bindings_reads_online_and_offline_rows() -> None:
@@ -50,7 +61,7 @@ def test_plan_classifies_every_row() -> None:
             Subscription("ONCRMCONTACTADD"),
         }
     )
-    plan = subs.plan(wanted, subs.parse_bindings(EVENT_GET), URL)
+    plan = subs.plan(wanted, subs.parse_bindings(EVENT_GET), URL, ours=OURS)
     assert set(plan.bound) == {
         Subscription("ONCRMDEALUPDATE"),
         Subscription("ONCRMDEALUPDATE", "offline"),
@@ -68,16 +79,45 @@ def test_plan_classifies_every_row() -> None:
     }
 
 
-def test_unwanted_rows_at_our_url_are_unbound_offline_only_when_released() -> None:
+def test_unwanted_rows_of_ours_are_unbound_and_nothing_else() -> None:
     bindings = subs.parse_bindings(EVENT_GET)
-    plan = subs.plan(frozenset(), bindings, URL)
+    plan = subs.plan(frozenset(), bindings, URL, ours=OURS)
     assert [(b.event, b.mode) for b in plan.to_unbind] == [
         ("ONCRMDEALUPDATE", "online"),
         ("ONTASKADD", "online"),
+        ("ONCRMDEALUPDATE", "offline"),
     ]
-    released = {Subscription("ONCRMDEALUPDATE", "offline")}
-    plan = subs.plan(frozenset(), bindings, URL, released)
-    assert ("ONCRMDEALUPDATE", "offline") in [(b.event, b.mode) for b in plan.to_unbind]
+    untouched = subs.plan(frozenset(), bindings, URL)  # an empty ledger: nothing is ours
+    assert untouched.to_unbind == () and len(untouched.foreign) == len(bindings)
+
+
+def test_rows_at_our_url_we_did_not_make_are_never_unbound() -> None:
+    install = Binding("ONAPPINSTALL", "online", handler=URL)
+    by_hand = Binding("ONCRMDEALUPDATE", "online", handler=URL)
+    wanted = {Subscription("ONCRMDEALUPDATE")}
+    plan = subs.plan(wanted, [install, by_hand], URL)
+    assert plan.to_unbind == () and plan.to_bind == ()
+    assert plan.borrowed == (Subscription("ONCRMDEALUPDATE"),)  # delivers to us: no second bind
+    assert plan.foreign == (install,)
+    # A new tunnel URL: neither row is moved.
+    moved = subs.plan(wanted, [install, by_hand], OLD)
+    assert moved.to_unbind == () and moved.stale == ()
+    assert moved.to_bind == (Subscription("ONCRMDEALUPDATE"),)
+
+
+def test_the_installation_handler_is_labelled_and_warned_about() -> None:
+    install = Binding("ONAPPINSTALL", "online", handler=OLD)
+    plan = subs.plan({Subscription("ONTASKADD")}, [install], URL)
+    report = subs.report(plan, [], [], URL)
+    row = next(r for r in report.rows if r.event == "ONAPPINSTALL")
+    assert (row.state, row.role) == ("foreign", "install")
+    assert "installation handler" in row.detail
+    assert report.install_handler == OLD
+    assert report.install_warning is not None
+    assert "“Initial installation path”" in report.install_warning
+    assert OLD in report.install_warning and URL in report.install_warning
+    current = subs.report(subs.plan(frozenset(), [install], OLD), [], [], OLD)
+    assert current.install_handler == OLD and current.install_warning is None
 
 
 def test_without_a_handler_url_online_rows_wait() -> None:
@@ -91,7 +131,7 @@ def test_without_a_handler_url_online_rows_wait() -> None:
 
 def test_calls_bind_first_with_options_for_the_offline_signal() -> None:
     wanted = subs.effective({Subscription("ONCRMDEALADD", "offline"), Subscription("ONTASKADD")})
-    plan = subs.plan(wanted, subs.parse_bindings(EVENT_GET[1:2]), URL)
+    plan = subs.plan(wanted, subs.parse_bindings(EVENT_GET[1:2]), URL, ours=OURS)
     planned = subs.calls(plan, URL, min_timeout=30)
     assert [(c.method, dict(c.params)) for c in planned] == [
         ("event.bind", {"event": "ONCRMDEALADD", "event_type": "offline"}),
@@ -106,7 +146,8 @@ def test_report_states_after_the_calls() -> None:
     bindings = subs.parse_bindings(
         [*EVENT_GET[1:3], {"event": "ONCRMDEALADD", "handler": URL, "offline": 0}]
     )
-    plan = subs.plan(wanted, bindings, URL)
+    ours = OURS | {("ONCRMDEALADD", "online", URL)}
+    plan = subs.plan(wanted, bindings, URL, ours=ours)
     planned = subs.calls(plan, URL)
     assert [(c.method, c.subscription.event) for c in planned] == [
         ("event.bind", "ONTASKADD"),

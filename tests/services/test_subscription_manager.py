@@ -13,6 +13,7 @@ from fake_rest import FakeClock, FakePortal, RestFault, installed_store
 from b24monitor.core.errors import PortalUnavailable
 from b24monitor.core.subscriptions import ReconcileReport, Subscription
 from b24monitor.services.portal_client import PortalClient
+from b24monitor.services.profiles import ProfileStore
 from b24monitor.services.subscriptions import DesiredStore, SubscriptionManager
 
 URL = "https://new-tunnel.ngrok-free.app/b24/S3cr3tPathSegment22ch/events"
@@ -27,8 +28,15 @@ def online(event: str, handler: str) -> dict[str, Any]:
 def make_manager(
     tmp_path: Path, portal: FakePortal, url: str | None = URL, **kwargs: Any
 ) -> SubscriptionManager:
-    clock = FakeClock()
     store = installed_store(tmp_path, portal)
+    return manager_for(store, tmp_path, portal, url, **kwargs)
+
+
+def manager_for(
+    store: ProfileStore, tmp_path: Path, portal: FakePortal, url: str | None, **kwargs: Any
+) -> SubscriptionManager:
+    """Another process's manager over the same data folder (a restart)."""
+    clock = FakeClock()
     client = PortalClient("acme", store, portal.client(), clock=clock, sleep=clock.sleep)
     desired = DesiredStore(tmp_path / "data", "acme")
     return SubscriptionManager(client, desired, url, **kwargs)
@@ -176,3 +184,96 @@ async def test_unbind_session_bindings_keeps_the_wish(tmp_path: Path) -> None:
         {"event": "ONCRMDEALADD", "connector_id": "", "offline": 1},
     ]
     assert Subscription("ONTASKADD") in manager.desired().wanted
+
+
+def ledger(tmp_path: Path) -> list[dict[str, Any]]:
+    saved = json.loads((tmp_path / "data" / "subscriptions.json").read_text())
+    made: list[dict[str, Any]] = saved["profiles"]["acme"]["made"]
+    return made
+
+
+@pytest.mark.asyncio
+async def test_every_bind_is_recorded_in_the_ledger_and_unbinds_leave_it(tmp_path: Path) -> None:
+    portal = FakePortal()
+    manager = make_manager(tmp_path, portal, ping=False)
+    await manager.set_wanted("ONTASKADD")
+    await manager.set_wanted("ONCRMDEALADD", "offline")
+    made = ledger(tmp_path)
+    assert {(m["event"], m["mode"], m["handler"]) for m in made} == {
+        ("ONTASKADD", "online", URL),
+        ("ONCRMDEALADD", "offline", ""),
+        ("ONOFFLINEEVENT", "online", URL),
+    }
+    assert all(m["at"] > 0 and "adopted" not in m for m in made)
+    await manager.set_wanted("ONCRMDEALADD", "offline", wanted=False)
+    assert [m["event"] for m in ledger(tmp_path)] == ["ONTASKADD"]
+
+
+@pytest.mark.asyncio
+async def test_rows_we_did_not_make_stay_even_at_our_url_through_moves_and_exit(
+    tmp_path: Path,
+) -> None:
+    portal = FakePortal()
+    install, by_hand = online("ONAPPINSTALL", OLD), online("ONCRMDEALADD", OLD)
+    portal.bindings = [install, by_hand, online("ONTASKADD", FOREIGN)]
+    DesiredStore(tmp_path / "data", "acme").record([])  # a ledger exists: nothing to adopt
+    manager = make_manager(tmp_path, portal, url=OLD)
+    report = await manager.set_wanted("ONCRMDEALADD")
+    assert report.state_of("ONCRMDEALADD") == "bound"  # delivered here already: not bound twice
+    assert report.install_warning is None
+    # The tunnel URL changes: our own rows move, the two rows at the old URL stay.
+    report = await manager.set_handler_url(URL)
+    assert install in portal.bindings and by_hand in portal.bindings
+    assert online("ONCRMDEALADD", URL) in portal.bindings
+    assert report.install_handler == OLD and "Initial installation path" in str(
+        report.install_warning
+    )
+    # Turned off and the session ends: only our rows go.
+    await manager.set_wanted("ONCRMDEALADD", wanted=False)
+    await manager.unbind_session_bindings()
+    assert portal.bindings == [install, by_hand, online("ONTASKADD", FOREIGN)]
+    assert ledger(tmp_path) == []
+
+
+@pytest.mark.asyncio
+async def test_the_ledger_outlives_the_process_so_a_restart_moves_old_rows(
+    tmp_path: Path,
+) -> None:
+    portal = FakePortal()
+    store = installed_store(tmp_path, portal)
+    await manager_for(store, tmp_path, portal, OLD, ping=False).set_wanted("ONTASKADD")
+    assert portal.bindings == [online("ONTASKADD", OLD)]
+    portal.bindings.append(online("ONCRMDEALADD", OLD))  # made by hand at our old URL
+    report = await manager_for(store, tmp_path, portal, URL, ping=False).reconcile()
+    assert report.state_of("ONTASKADD") == "stale-moved"
+    assert portal.bindings == [online("ONCRMDEALADD", OLD), online("ONTASKADD", URL)]
+
+
+@pytest.mark.asyncio
+async def test_upgrade_adopts_our_secret_path_rows_but_not_the_install_handler(
+    tmp_path: Path,
+) -> None:
+    portal = FakePortal()
+    portal.bindings = [
+        online("ONAPPINSTALL", OLD),  # the portal's installation handler at our old URL
+        online("ONTASKADD", OLD),  # bound by a b24monitor that kept no ledger
+        online("ONAPPTEST", OLD),
+        online("ONCRMLEADADD", OLD),  # at our path but never wanted: not ours to judge
+    ]
+    path = tmp_path / "data" / "subscriptions.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"format": 1, "profiles": {"acme": {
+        "wanted": [["ONTASKADD", "online"]], "released": []}}}))  # fmt: skip
+    report = await make_manager(tmp_path, portal, url=URL).reconcile()
+    assert report.state_of("ONTASKADD") == "stale-moved"
+    assert report.state_of("ONAPPTEST") == "stale-moved"
+    assert portal.bindings == [
+        online("ONAPPINSTALL", OLD),
+        online("ONCRMLEADADD", OLD),
+        online("ONAPPTEST", URL),
+        online("ONTASKADD", URL),
+    ]
+    assert {(m["event"], m["handler"]) for m in ledger(tmp_path)} == {
+        ("ONTASKADD", URL),
+        ("ONAPPTEST", URL),
+    }
