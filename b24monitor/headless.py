@@ -165,6 +165,8 @@ def _notice_text(n: Notice) -> str:
             return "new rows in the offline queue (`b24monitor offline list`)"
         case "uninstalled":
             return "the app was uninstalled from the portal"
+        case "install_handler":
+            return n.get("warning") or f"installation handler: {n.get('handler')} (this URL)"
     return json.dumps(n, ensure_ascii=False)
 
 

@@ -11,7 +11,7 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from b24monitor.cli.common import Subcommands, data_dir
@@ -20,6 +20,7 @@ from b24monitor.core.errors import ProfileError, UsageError
 if TYPE_CHECKING:
     from b24monitor.services.portal_client import PortalClient
     from b24monitor.services.profiles import Profile, ProfileStore
+    from b24monitor.services.subscriptions import Made
 
 
 def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
@@ -158,17 +159,58 @@ def _run_events(args: argparse.Namespace) -> int:
 
 
 def _run_bindings(args: argparse.Namespace) -> int:
+    from b24monitor.services.subscriptions import DesiredStore
+
+    ledger = DesiredStore(data_dir(args), args.portal).load().made or frozenset()
+
     async def work(client: PortalClient) -> int:
         rows = await client.call("event.get")
-        rows = rows if isinstance(rows, list) else []
+        labelled = labelled_bindings(rows if isinstance(rows, list) else [], ledger)
+        warning = next((r["warning"] for r in labelled if r.get("warning")), None)
         if args.json:
-            print(json.dumps(rows, ensure_ascii=False))
+            print(json.dumps(labelled, ensure_ascii=False))
             return 0
-        if not rows:
+        if not labelled:
             print("No bindings.", file=sys.stderr)
-        for row in rows:
-            where = "offline" if str(row.get("offline", "0")) == "1" else row.get("handler", "")
-            print(f"{row.get('event', '?'):40} {where}")
+        for row in labelled:
+            where = "offline" if row["offline"] else row["handler"]
+            print(f"{row['event']:40} {where}  [{_OWNER_WORDS[row['owner']]}]")
+        if warning:
+            print(f"Warning: {warning}", file=sys.stderr)
         return 0
 
     return run_with_client(args, work)
+
+
+_OWNER_WORDS = {
+    "b24monitor": "made by b24monitor",
+    "installation": "the application's installation handler; left alone",
+    "other": "not made by b24monitor; left alone",
+}
+
+
+def labelled_bindings(rows: list[Any], ledger: Iterable[Made]) -> list[dict[str, Any]]:
+    """event.get rows with who made them (`owner`) and, on the installation handler, a
+    `warning` when it no longer points at the handler URL of our newest binding."""
+    from b24monitor.core import subscriptions as subs
+
+    made = {m.key: m for m in ledger}
+    online = sorted((m for m in made.values() if m.mode == "online"), key=lambda m: m.at)
+    current = online[-1].handler if online else None
+    labelled = []
+    for raw, row in zip(_mappings(rows), subs.parse_bindings(_mappings(rows)), strict=True):
+        entry = {**raw, "event": row.event, "offline": row.mode == "offline",
+                 "handler": row.handler}  # fmt: skip
+        if not row.connector and row.key in made:
+            entry |= {"owner": "b24monitor", "made_at": made[row.key].at}
+        elif subs.is_install_handler(row):
+            entry |= {"owner": "installation", "current_handler_url": current,
+                      "warning": subs.install_warning(row.handler, current)}  # fmt: skip
+        else:
+            entry["owner"] = "other"
+        labelled.append(entry)
+    return labelled
+
+
+def _mappings(rows: list[Any]) -> list[dict[str, Any]]:
+    return [r for r in rows if isinstance(r, dict) and r.get("event")]

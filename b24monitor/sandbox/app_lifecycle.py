@@ -1,9 +1,11 @@
 """Installing, updating and removing the sandbox app, as the portal administrator would.
 
-Install of a local "uses only API" app (spec §5.2): the portal POSTs ONAPPINSTALL with tokens
-(refresh_token included) to the app's installation URL and counts the app as installed at once.
-Every install or update removes the app's registrations (spec §2.0). Removal sends
-ONAPPUNINSTALL to its handlers without tokens (spec §1.4) and forgets every token.
+Install of a local "uses only API" app (spec §5.2): saving the app registers ONAPPINSTALL at its
+installation path (events_registry.register_install), and the portal POSTs ONAPPINSTALL with
+tokens (refresh_token included) through that registration, counting the app as installed at
+once. Every install or update removes the app's other registrations (spec §2.0); the
+installation path's row is registered again, as the app's settings still hold the path.
+Removal sends ONAPPUNINSTALL to its handlers without tokens (spec §1.4) and forgets every token.
 """
 
 from __future__ import annotations
@@ -53,10 +55,20 @@ async def install(
     emitter.forget_signals()
     app.installed = True
     state.install_url = handler_url
+    registration = state.registry.register_install(handler_url)
     code = "ONAPPUPDATE" if update else "ONAPPINSTALL"
+    handler_id = None if update else registration.id  # ONAPPUPDATE: no registration of its own
     auth = emitter.auth_for(code, INSTALLING_USER)
-    body = delivery(code, _install_data(state, update, previous), int(time.time()), auth)
-    return await deliverer.post(handler_url, body)  # not a registration: no event_handler_id
+    body = delivery(
+        code, _install_data(state, update, previous), int(time.time()), auth, handler_id
+    )
+    return await deliverer.post(handler_url, body, handler_id=handler_id)
+
+
+def edit_install_path(state: PortalState, url: str) -> None:
+    """The administrator edits the app's installation path: its ONAPPINSTALL row follows."""
+    state.install_url = url
+    state.registry.register_install(url)
 
 
 async def uninstall(

@@ -5,6 +5,7 @@ install the app, fire an event, expire tokens, and read what was delivered.
 
     GET  /sandbox/                      connection details as JSON
     POST /sandbox/install?handler=URL   install (update=1: update) the app
+    POST /sandbox/install-path?url=URL  edit the app's installation path (its ONAPPINSTALL row)
     POST /sandbox/fire                  JSON {"event", "data", "user_id"}; user_id null = robot
     POST /sandbox/expire-tokens         every access token expires
     POST /sandbox/revoke-refresh-tokens every refresh token stops working
@@ -44,6 +45,7 @@ class Control:
         return [
             web.get("/sandbox/", self.info),
             web.post("/sandbox/install", self.install),
+            web.post("/sandbox/install-path", self.install_path),
             web.post("/sandbox/fire", self.fire),
             web.post("/sandbox/expire-tokens", self.expire),
             web.post("/sandbox/revoke-refresh-tokens", self.revoke),
@@ -76,6 +78,14 @@ class Control:
         update = request.query.get("update", "0") not in ("", "0")
         record = await self._portal.install(handler, update=update)
         return web.json_response(asdict(record))
+
+    async def install_path(self, request: web.Request) -> web.Response:
+        """Edit the installation path, as the administrator does on the app's page."""
+        url = request.query.get("url", "")
+        if not url.startswith(("http://", "https://")):
+            return _problem("Pass url=<http(s) URL of the new installation path>")
+        self._portal.edit_install_path(url)
+        return web.json_response({"result": True})
 
     async def fire(self, request: web.Request) -> web.Response:
         """Fire one event described by a JSON body."""

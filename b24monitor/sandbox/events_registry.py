@@ -1,7 +1,10 @@
 """Event handler registrations of the sandbox app (the portal's `b_rest_event` rows, spec §2.2–2.4).
 
 Simplified: one application per portal, so every registration belongs to it; outgoing webhooks
-created in the portal UI are not modelled.
+created in the portal UI are not modelled. Like the portal, saving the app with an "initial
+installation path" registers an ordinary ONAPPINSTALL row at that URL (listed by event.get,
+removable by event.unbind, updated in place when the path is edited); installs are delivered
+through it, so they carry its event_handler_id (spec §1.1, §1.4, §5.2).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from urllib.parse import urlsplit
 
 from b24monitor.sandbox.api_errors import ApiError
 
+INSTALL_EVENT = "ONAPPINSTALL"
 DEFAULT_MIN_TIMEOUT = 1
 """ONOFFLINEEVENT's throttle when the binding sets no options[minTimeout] (spec §3.4)."""
 
@@ -71,6 +75,24 @@ class EventRegistry:
     def __init__(self) -> None:
         self._bindings: list[Binding] = []
         self._next_id = 1
+        self._install_id: int | None = None  # the row the portal made for the install path
+
+    def register_install(self, url: str) -> Binding:
+        """The portal saving the app's installation path: add its ONAPPINSTALL row, or point
+        the existing one at `url` (same ID, like an edited `b_rest_event` row)."""
+        for i, b in enumerate(self._bindings):
+            if b.id == self._install_id:
+                self._bindings[i] = Binding(b.id, INSTALL_EVENT, url, 0)
+                return self._bindings[i]
+        binding = Binding(self._next_id, INSTALL_EVENT, url, 0)
+        same = [b for b in self._bindings if b.key() == binding.key()]
+        if same:  # the app bound ONAPPINSTALL there itself: that row serves
+            self._install_id = same[0].id
+            return same[0]
+        self._next_id += 1
+        self._install_id = binding.id
+        self._bindings.append(binding)
+        return binding
 
     def bind(
         self,

@@ -207,10 +207,15 @@ class SandboxPortal:
         return describe(self)
 
     async def install(self, handler_url: str, *, update: bool = False) -> DeliveryRecord:
-        """Install (or update) the app: wipe its registrations, POST ONAPPINSTALL/ONAPPUPDATE."""
+        """Install (or update) the app at installation path `handler_url`: wipe its other
+        registrations, register ONAPPINSTALL there, POST ONAPPINSTALL/ONAPPUPDATE."""
         return await app_lifecycle.install(
             self.state, self._emitter, self._deliverer, handler_url, update=update
         )
+
+    def edit_install_path(self, url: str) -> None:
+        """Edit the app's "Initial installation path": its ONAPPINSTALL registration moves."""
+        app_lifecycle.edit_install_path(self.state, url)
 
     async def uninstall(self, *, clean: bool = True) -> list[DeliveryRecord]:
         """Remove the app: ONAPPUNINSTALL (no tokens) to its handlers, then forget everything."""

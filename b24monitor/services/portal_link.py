@@ -58,6 +58,7 @@ class PortalLink:
         self._pings: dict[str, asyncio.Future[float]] = {}
         self._state = secrets.token_urlsafe(16)  # ties an OAuth redirect to our request
         self._bound: set[tuple[str, Mode]] = set()
+        self._install_seen: tuple[str | None, str | None] = (None, None)
         self.report = ReconcileReport()
         self.subscriptions: SubscriptionManager | None = None
         if self.profile.kind == "app":
@@ -151,9 +152,12 @@ class PortalLink:
         """Ping from a one-off process: bind ONAPPTEST here only, ping, unbind it again.
 
         A full reconcile would move every binding of a listener that is running right now
-        (same handler path, other port = "stale") to this short-lived process.
+        (our rows at another URL = "stale") to this short-lived process. The row is in the
+        ledger while it exists, so a crash in between leaves it to the next reconcile.
         """
         binding = {"event": PING_EVENT, "handler": handler_url}
+        if self.subscriptions is not None:
+            self.subscriptions.note_bound(PING_EVENT, handler_url)
         try:
             await self.client.call("event.bind", binding)
         except PortalError as exc:
@@ -163,6 +167,8 @@ class PortalLink:
             return await self.ping(within)
         finally:
             await self.client.call("event.unbind", binding)
+            if self.subscriptions is not None:
+                self.subscriptions.note_unbound(PING_EVENT, handler_url)
 
     async def close(self, *, keep_bindings: bool) -> None:
         """On exit: unbind this session's online bindings unless the user keeps them."""
@@ -228,7 +234,19 @@ class PortalLink:
         for row in report.errors:
             self._notify({"type": "error", "where": "event.bind", "code": row.event,
                           "message": row.detail})  # fmt: skip
+        self._notify_install_handler(report)
         self._notify({"type": "subscriptions", "report": report})
+
+    def _notify_install_handler(self, report: ReconcileReport) -> None:
+        """Once per change: where the portal's installation handler points (spec §1.1)."""
+        seen = (report.install_handler, report.handler_url)
+        if seen == self._install_seen or report.install_handler is None:
+            return
+        self._install_seen = seen
+        self._notify({"type": "install_handler", "handler": report.install_handler,
+                      "handler_url": report.handler_url,
+                      "current": report.install_warning is None,
+                      "warning": report.install_warning})  # fmt: skip
 
     def _require_app(self) -> SubscriptionManager:
         if self.subscriptions is None:

@@ -156,6 +156,14 @@ class SubscriptionManager:
         self._store.set(Subscription(event.strip().upper(), mode), wanted)
         return await self.reconcile()
 
+    def note_bound(self, event: str, handler: str) -> None:
+        """Record an online binding made outside reconcile (before the call, like reconcile)."""
+        self._store.record([Made(event, "online", handler, time.time())])
+
+    def note_unbound(self, event: str, handler: str) -> None:
+        """Forget an online binding that was unbound outside reconcile."""
+        self._store.forget([(event, "online", handler)])
+
     async def set_handler_url(self, url: str | None) -> ReconcileReport:
         """A new public URL (tunnel restarted): move our bindings there."""
         self._handler_url = url

@@ -56,6 +56,7 @@ async def test_portal_add_listen_install_bind_capture_refresh_unbind(
         bound = {(await asyncio.to_thread(m.next_of_type, "bound"))["event"] for _ in range(7)}
         assert {"ONCRMDEALADD", "ONTASKADD", "ONAPPTEST"} <= bound
         assert all(b.handler == hello["handler_url"] for b in portal.bindings())
+        assert len(portal.bindings()) == 8  # 7 + the portal's installation handler
 
         # 500 deliveries of mixed shapes (users and robots, tasks, calendar, Cyrillic).
         fired = await TrafficGenerator(portal, seed=3).burst(500, concurrency=50)
@@ -69,13 +70,18 @@ async def test_portal_add_listen_install_bind_capture_refresh_unbind(
         portal.expire_access_tokens()
         listed = await cli_async(data, "bindings", "--portal", "acme", "--json")
         assert listed.returncode == 0, listed.stderr
-        assert len(json.loads(listed.stdout)) >= 7
+        owners = {(r["event"], r["owner"]) for r in json.loads(listed.stdout)}
+        assert ("ONAPPINSTALL", "installation") in owners and len(owners) == 8
+        assert ("ONTASKADD", "b24monitor") in owners
         profiles = json.loads((await cli_async(data, "portal", "list", "--json")).stdout)
         assert profiles[0]["installed"] is True
 
         m.proc.send_signal(signal.SIGTERM)
         assert await asyncio.to_thread(m.proc.wait, 30) == 0
-        assert portal.bindings() == []  # the session's bindings went with it
+        # The session's bindings went with it; the portal's installation handler stayed.
+        assert [(b.event, b.handler) for b in portal.bindings()] == [
+            ("ONAPPINSTALL", hello["handler_url"])
+        ]
 
 
 @pytest.mark.asyncio

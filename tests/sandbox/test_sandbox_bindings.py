@@ -30,7 +30,9 @@ async def test_bind_get_unbind_round_trip(installed: tuple[Rest, dict], receiver
     await rest("event.bind", {"event": "ONCRMLEADADD", "event_type": "offline"})
 
     status, body = await rest("event.get")
+    install = {"event": "ONAPPINSTALL", "handler": receiver.url, "auth_type": "0", "offline": 0}
     assert body["result"] == [
+        install,  # the portal's own row at the installation path (spec §5.2)
         {"event": "ONCRMDEALUPDATE", "handler": receiver.url, "auth_type": "0", "offline": 0},
         {"event": "ONCRMLEADADD", "connector_id": "", "offline": 1},
     ]
@@ -41,7 +43,7 @@ async def test_bind_get_unbind_round_trip(installed: tuple[Rest, dict], receiver
     assert body["result"] == {"count": 0}  # nothing matched is not an error
     status, body = await rest("event.unbind", {"event": "ONCRMLEADADD", "event_type": "offline"})
     assert body["result"] == {"count": 1}
-    assert (await rest("event.get"))[1]["result"] == []
+    assert (await rest("event.get"))[1]["result"] == [install]
 
 
 @pytest.mark.parametrize(
@@ -149,7 +151,7 @@ async def test_token_as_bearer_header_get_and_json_body(installed, http, portal,
     )
     assert status == 200
     status, body = await rest("event.get", get=True)
-    assert status == 200 and body["result"][0]["event"] == "ONTASKADD"
+    assert status == 200 and body["result"][-1]["event"] == "ONTASKADD"
 
 
 async def test_non_admin_rules(installed, portal: SandboxPortal, receiver: Receiver):

@@ -41,7 +41,11 @@ async def test_install_posts_a_php_form_onappinstall(portal: SandboxPortal, rece
     assert b"auth%5Bapplication_token%5D=" in raw  # bracket keys are percent-encoded (spec §1.3)
     body = receiver.bodies[0]
     assert body["event"] == "ONAPPINSTALL"
-    assert "event_handler_id" not in body  # the install callback is not a registration
+    # Delivered through the portal's ONAPPINSTALL registration at the installation path.
+    assert body["event_handler_id"] == str(record.handler_id)
+    assert [(b.id, b.event, b.handler) for b in portal.bindings()] == [
+        (record.handler_id, "ONAPPINSTALL", receiver.url)
+    ]
     assert body["data"] == {"VERSION": "1", "ACTIVE": "Y", "INSTALLED": "Y", "LANGUAGE_ID": "en"}
     assert body["ts"].isdigit()
     auth = body["auth"]
@@ -75,15 +79,34 @@ async def test_update_wipes_bindings_and_sends_onappupdate(
 ):
     rest, _ = installed
     assert (await rest("event.bind", {"event": "ONCRMDEALADD", "handler": receiver.url}))[0] == 200
-    assert len(portal.bindings()) == 1
+    assert len(portal.bindings()) == 2  # with the installation path's row
 
     record = await portal.install(receiver.url, update=True)
 
     assert record.ok
-    assert portal.bindings() == []
+    assert [(b.event, b.handler) for b in portal.bindings()] == [("ONAPPINSTALL", receiver.url)]
     update = receiver.events("ONAPPUPDATE")[0]
     assert update["data"] == {"VERSION": "2", "PREVIOUS_VERSION": "1", "LANGUAGE_ID": "en"}
     assert update["auth"]["refresh_token"]
+
+
+async def test_editing_the_installation_path_moves_its_row_and_the_next_install(
+    portal: SandboxPortal, receiver: Receiver, installed: tuple[Rest, dict]
+):
+    rest, _ = installed
+    first = portal.bindings()[0]
+    moved = receiver.url.replace("/hook/events", "/hook/new-path")
+    async with httpx.AsyncClient() as http:
+        edited = await http.post(f"{portal.base_url}/sandbox/install-path", params={"url": moved})
+    assert edited.status_code == 200
+    rows = (await rest("event.get"))[1]["result"]
+    assert rows == [{"event": "ONAPPINSTALL", "handler": moved, "auth_type": "0", "offline": 0}]
+    assert [(b.id, b.handler) for b in portal.bindings()] == [(first.id, moved)]  # same row
+    # An app that unbinds the row (what issue 16 was about) loses it until the path is saved.
+    await rest("event.unbind", {"event": "ONAPPINSTALL", "handler": moved})
+    assert portal.bindings() == []
+    portal.edit_install_path(moved)
+    assert [(b.event, b.handler) for b in portal.bindings()] == [("ONAPPINSTALL", moved)]
 
 
 async def test_code_flow_redirects_with_a_code_that_works_once(

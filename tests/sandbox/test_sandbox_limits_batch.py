@@ -57,7 +57,7 @@ async def test_batch_mixes_results_and_errors(portal: SandboxPortal, installed, 
     assert status == 200
     result = body["result"]
     assert result["result"]["bind"] is True
-    assert result["result"]["list"][0]["event"] == "ONCRMDEALADD"
+    assert [r["event"] for r in result["result"]["list"]] == ["ONAPPINSTALL", "ONCRMDEALADD"]
     assert result["result"]["user"][0]["ID"] == "1"
     assert result["result_total"] == {"user": 1}
     assert result["result_error"]["again"]["error"] == "ERROR_CORE"

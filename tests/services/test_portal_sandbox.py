@@ -68,6 +68,9 @@ class Handler:
         return await asyncio.wait_for(found(), within)
 
 
+INSTALL_ROW = {"event": "ONAPPINSTALL", "auth_type": "0", "offline": 0}
+
+
 @dataclass
 class Env:
     portal: SandboxPortal
@@ -125,11 +128,14 @@ async def test_bindings_in_one_batch_and_a_stale_url_moved(tmp_path: Path) -> No
         for sub in (Subscription("ONCRMDEALADD"), Subscription("ONTASKADD")):
             desired.set(sub, True)
         report = await manager.reconcile()
-        assert {r.event: r.state for r in report.rows} == {
-            "ONCRMDEALADD": "bound",
-            "ONTASKADD": "bound",
+        assert {(r.event, r.state, r.role) for r in report.rows} == {
+            ("ONAPPINSTALL", "foreign", "install"),
+            ("ONCRMDEALADD", "bound", ""),
+            ("ONTASKADD", "bound", ""),
         }
+        install = ("ONAPPINSTALL", env.handler.url)  # the portal's, at the installation path
         assert sorted((b.event, b.handler) for b in env.portal.bindings()) == [
+            install,
             ("ONCRMDEALADD", env.handler.url),
             ("ONTASKADD", env.handler.url),
         ]
@@ -140,9 +146,14 @@ async def test_bindings_in_one_batch_and_a_stale_url_moved(tmp_path: Path) -> No
         new_url = env.handler.url.replace("127.0.0.1", "localhost")
         report = await manager.set_handler_url(new_url)
         assert report.state_of("ONTASKADD") == "stale-moved"
-        assert {b.handler for b in env.portal.bindings()} == {new_url}
+        assert {(b.event, b.handler) for b in env.portal.bindings()} == {
+            install,
+            ("ONCRMDEALADD", new_url),
+            ("ONTASKADD", new_url),
+        }
+        assert report.install_handler == env.handler.url and report.install_warning
         await manager.unbind_session_bindings()
-        assert env.portal.bindings() == []
+        assert [(b.event, b.handler) for b in env.portal.bindings()] == [install]
         assert desired.load().wanted == {Subscription("ONCRMDEALADD"), Subscription("ONTASKADD")}
 
 
@@ -152,14 +163,14 @@ async def test_refresh_on_expiry_with_rotating_pairs(tmp_path: Path) -> None:
         first = env.store.get("sandbox")
         env.portal.expire_access_tokens()
         results = await asyncio.gather(*(env.client.call("event.get") for _ in range(5)))
-        assert results == [[]] * 5
+        assert results == [[INSTALL_ROW | {"handler": env.handler.url}]] * 5
         assert env.token_requests() == 1
         second = env.store.get("sandbox")
         assert second.refresh_token != first.refresh_token
         assert second.access_token != first.access_token
         # The next expiry uses the rotated refresh token (the first one is spent).
         env.portal.expire_access_tokens()
-        assert await env.client.call("event.get") == []
+        assert len(await env.client.call("event.get")) == 1
         assert env.token_requests() == 2
         assert env.store.get("sandbox").refresh_token not in (
             first.refresh_token,
@@ -184,7 +195,7 @@ async def test_query_limit_storm_loses_no_call(tmp_path: Path) -> None:
             )
         )
         assert results == [True] * 5
-        assert sorted(b.event for b in env.portal.bindings()) == sorted(events)
+        assert sorted(b.event for b in env.portal.bindings()) == sorted(["ONAPPINSTALL", *events])
         ours = env.responses[before:]
         assert any(r.status_code == 503 for r in ours)  # the storm really hit our calls
 
@@ -202,7 +213,7 @@ async def test_dead_refresh_token_needs_reauthorization_until_reinstalled(
         await env.portal.install(env.handler.url, update=True)
         update = await env.handler.next_event("ONAPPUPDATE")
         assert env.store.apply_install("sandbox", update["auth"])
-        assert await env.client.call("event.get") == []
+        assert [r["event"] for r in await env.client.call("event.get")] == ["ONAPPINSTALL"]
         assert not env.client.needs_reauthorization
 
 
