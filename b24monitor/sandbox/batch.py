@@ -2,6 +2,8 @@
 
 Sub-calls run with the outer call's auth, one after another; failures go to `result_error` and,
 with halt=1, stop the batch. The outer request is what the rate limit counts (spec §5.4).
+References are resolved in the decoded parameter values, like the portal does, so they work
+whether a client writes `$result[...]` plainly or percent-encodes it inside the command.
 Simplified: `$result[key][field]` references substitute scalar values only.
 """
 
@@ -11,7 +13,6 @@ import re
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote_plus
 
 from b24monitor.core.phpform import parse_form
 from b24monitor.sandbox.api_errors import ApiError, argument_error
@@ -28,7 +29,7 @@ _REFERENCE = re.compile(r"\$result\[([^\]]+)\]((?:\[[^\]]*\])*)")
 
 
 def _resolve(results: dict[str, Any], match: re.Match[str]) -> str:
-    """The value a `$result[key][a][b]` reference points to, URL-encoded; "" if missing."""
+    """The value a `$result[key][a][b]` reference points to; "" if missing."""
     value: Any = results.get(match.group(1))
     for segment in re.findall(r"\[([^\]]*)\]", match.group(2)):
         if isinstance(value, list) and segment.isdigit() and int(segment) < len(value):
@@ -41,16 +42,26 @@ def _resolve(results: dict[str, Any], match: re.Match[str]) -> str:
         return ""
     if isinstance(value, bool):
         value = int(value)
-    return quote_plus(str(value))
+    return str(value)
+
+
+def _substituted(value: Any, results: dict[str, Any]) -> Any:
+    """`value` with every reference in its strings replaced (nested maps and lists too)."""
+    if isinstance(value, str):
+        return _REFERENCE.sub(lambda m: _resolve(results, m), value)
+    if isinstance(value, dict):
+        return {k: _substituted(v, results) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substituted(v, results) for v in value]
+    return value
 
 
 def _parse_command(command: Any, results: dict[str, Any]) -> tuple[str, Params]:
     """`method?query` → method name and parameters, after substituting references."""
     if not isinstance(command, str) or not command.strip():
         raise argument_error("CMD", "Batch command must be a string 'method?params'")
-    command = _REFERENCE.sub(lambda m: _resolve(results, m), command)
     method, _, query = command.partition("?")
-    params = parse_form(query.encode("utf-8"))
+    params = _substituted(parse_form(query.encode("utf-8")), results)
     params = {k: v for k, v in params.items() if k.lower() not in AUTH_PARAMS}
     return method.strip().lower().removesuffix(".json"), Params(params)
 

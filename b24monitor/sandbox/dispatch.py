@@ -6,8 +6,8 @@ same as an unknown one (404 ERROR_METHOD_NOT_FOUND).
 
 from __future__ import annotations
 
-from b24monitor.sandbox import entity_methods, offline_methods, rest_methods
-from b24monitor.sandbox.api_errors import method_not_found, wrong_auth_type
+from b24monitor.sandbox import common_methods, entity_methods, offline_methods, rest_methods
+from b24monitor.sandbox.api_errors import argument_error, method_not_found, wrong_auth_type
 from b24monitor.sandbox.batch import run_batch
 from b24monitor.sandbox.calls import Caller, MethodSpec, Params, Reply
 from b24monitor.sandbox.state import PortalState
@@ -16,7 +16,26 @@ METHODS: dict[str, MethodSpec] = {
     **rest_methods.METHODS,
     **offline_methods.METHODS,
     **entity_methods.METHODS,
+    **common_methods.METHODS,
 }
+
+
+def method_get(state: PortalState, caller: Caller, p: Params) -> Reply:
+    """method.get: whether a method exists, and whether this caller may call it."""
+    name = p.text("name").lower()
+    if not name:
+        raise argument_error("NAME")
+    spec = METHODS.get(name)
+    existing = spec is not None or name == "batch"
+    available = name == "batch" or (
+        spec is not None
+        and state.app.has_scope(spec.scope)
+        and (caller.via_app or not spec.app_only)
+    )
+    return Reply({"isExisting": existing, "isAvailable": available})
+
+
+METHODS["method.get"] = MethodSpec(method_get)
 
 
 def call(state: PortalState, caller: Caller, name: str, params: Params) -> Reply:
