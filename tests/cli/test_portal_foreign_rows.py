@@ -1,0 +1,125 @@
+"""`listen --portal` moves and unbinds only the rows it made, through restarts and a URL change.
+
+The sandbox portal registers ONAPPINSTALL at the installation path (our handler URL, as the
+README tells users to set it), a colleague's handler sits on our host and a binding made by hand
+points at our own URL: all three must still be in event.get at the end (issue 16).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from b24monitor.sandbox import SandboxPortal
+
+
+def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "b24monitor", "--data-dir", str(data_dir), *args],
+        capture_output=True, text=True, timeout=60, env=os.environ.copy(),
+    )  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def wait_bound(m: Any, events: set[str]) -> tuple[dict[str, str], dict[str, Any]]:
+    """Read lines until every event in `events` was reported bound and the installation
+    handler was reported: (event → handler it was bound at, the install_handler notice)."""
+    bound: dict[str, str] = {}
+    install: dict[str, Any] = {}
+    while not (events <= set(bound) and install):
+        line = await asyncio.to_thread(m.next_json)
+        if line["type"] == "bound":
+            bound[line["event"]] = line["handler"]
+        elif line["type"] == "install_handler":
+            install = line
+    return bound, install
+
+
+async def stop(m: Any) -> None:
+    m.proc.send_signal(signal.SIGTERM)
+    assert await asyncio.to_thread(m.proc.wait, 30) == 0
+
+
+def rows(portal: SandboxPortal) -> set[tuple[str, str]]:
+    return {(b.event, b.handler) for b in portal.bindings()}
+
+
+@pytest.mark.asyncio
+async def test_listen_leaves_rows_it_did_not_make_through_restarts_and_a_new_url(
+    tmp_path: Path, monitor: Any
+) -> None:
+    data, port = tmp_path / "data", free_port()
+    first_url, second_url = f"http://127.0.0.1:{port}", f"http://localhost:{port}"
+    async with SandboxPortal(rate_limit=False, seed=16) as portal:
+        added = await asyncio.to_thread(cli, data, "portal", "add", "acme", "--client-id",
+                                        portal.client_id, "--client-secret",
+                                        portal.client_secret)  # fmt: skip
+        assert added.returncode == 0, added.stderr
+
+        # Run 1: the administrator saves the app with our handler URL as installation path.
+        m = monitor("--portal", "acme", "--port", str(port), "--public-url", first_url,
+                    "--bind", "ONCRMDEALADD,ONTASKADD", "--keep-bindings")  # fmt: skip
+        ours_1 = (await asyncio.to_thread(m.next_json))["handler_url"]
+        await portal.install(ours_1)
+        install = ("ONAPPINSTALL", ours_1)
+        bound, notice = await wait_bound(m, {"ONCRMDEALADD", "ONTASKADD", "ONAPPTEST"})
+        assert set(bound.values()) == {ours_1}
+        assert (notice["handler"], notice["current"], notice["warning"]) == (ours_1, True, None)
+        # A colleague's handler on our host, and a binding made by hand at our very URL.
+        colleague = ("ONCRMDEALADD", f"{first_url}/colleague/bitrix24")
+        by_hand = ("ONCRMLEADADD", ours_1)
+        for event, handler in (colleague, by_hand):
+            portal.state.registry.bind(event, handler=handler)
+        await stop(m)  # --keep-bindings: our rows stay for the next run to move
+        assert {install, colleague, by_hand, ("ONTASKADD", ours_1)} <= rows(portal)
+
+        # Run 2: the tunnel URL changed. Our rows move; the three others stay where they are.
+        m = monitor("--portal", "acme", "--port", str(port), "--public-url", second_url)
+        ours_2 = (await asyncio.to_thread(m.next_json))["handler_url"]
+        assert ours_2 == ours_1.replace(first_url, second_url)
+        bound, notice = await wait_bound(m, {"ONCRMDEALADD", "ONTASKADD", "ONAPPTEST"})
+        assert set(bound.values()) == {ours_2}
+        assert notice["handler"] == ours_1 and notice["current"] is False
+        assert "Initial installation path" in notice["warning"] and ours_2 in notice["warning"]
+        assert rows(portal) == {
+            install,
+            colleague,
+            by_hand,
+            ("ONCRMDEALADD", ours_2),
+            ("ONTASKADD", ours_2),
+            ("ONAPPTEST", ours_2),
+        }
+        listed = await asyncio.to_thread(cli, data, "bindings", "--portal", "acme", "--json")
+        owners = {(r["event"], r["handler"]): r["owner"] for r in json.loads(listed.stdout)}
+        assert owners[install] == "installation" and owners[colleague] == "other"
+        assert owners[by_hand] == "other" and owners[("ONTASKADD", ours_2)] == "b24monitor"
+        text = await asyncio.to_thread(cli, data, "bindings", "--portal", "acme")
+        assert "installation handler" in text.stdout
+        assert "“Initial installation path”" in text.stderr
+        await stop(m)  # unbinds this session's rows, and only those
+        assert rows(portal) == {install, colleague, by_hand}
+
+        # Run 3: back at the first URL, bound again and unbound again on exit.
+        m = monitor("--portal", "acme", "--port", str(port), "--public-url", first_url)
+        await asyncio.to_thread(m.next_json)
+        bound, notice = await wait_bound(m, {"ONCRMDEALADD", "ONTASKADD", "ONAPPTEST"})
+        assert set(bound.values()) == {ours_1}
+        assert notice["current"] is True
+        await stop(m)
+        assert rows(portal) == {install, colleague, by_hand}
+        saved = json.loads((data / "subscriptions.json").read_text())
+        assert saved["profiles"]["acme"]["made"] == []  # nothing of ours is left behind
