@@ -1449,6 +1449,10 @@
         <translation>Выбрать всё в разделе «%1» (одним пакетом)</translation>
     </message>
     <message>
+        <source>the application&apos;s installation handler</source>
+        <translation>обработчик установки приложения</translation>
+    </message>
+    <message>
         <source>online</source>
         <translation>онлайн</translation>
     </message>
@@ -1457,12 +1461,24 @@
         <translation>офлайн</translation>
     </message>
     <message>
+        <source>not made by b24monitor (%1)</source>
+        <translation>подписан не b24monitor (%1)</translation>
+    </message>
+    <message>
+        <source>The portal registered this handler when the app was saved with its “Initial installation path” (%1); installs and reinstalls arrive through it. b24monitor shows it and never touches it.</source>
+        <translation>Портал зарегистрировал этот обработчик, когда приложение сохранили с «Путём для первоначальной установки» (%1); установки и переустановки приходят через него. b24monitor показывает его и никогда не трогает.</translation>
+    </message>
+    <message>
+        <source>%1 → %2 was not bound by b24monitor: it is shown and never touched.</source>
+        <translation>%1 → %2 подписан не b24monitor: показываем, но никогда не трогаем.</translation>
+    </message>
+    <message>
         <source>another handler (%1)</source>
-        <translation>другой обработчик (%1)</translation>
+        <translation type="vanished">другой обработчик (%1)</translation>
     </message>
     <message>
         <source>%1 is also bound elsewhere: %2. b24monitor shows it and never touches it.</source>
-        <translation>%1 подписан ещё и в другом месте: %2. b24monitor показывает эту подписку, но не трогает её.</translation>
+        <translation type="vanished">%1 подписан ещё и в другом месте: %2. b24monitor показывает эту подписку, но не трогает её.</translation>
     </message>
     <message>
         <source>on</source>
@@ -1654,6 +1670,10 @@
     <message>
         <source>%1 foreign (left alone)</source>
         <translation>чужих: %1 (не трогаем)</translation>
+    </message>
+    <message>
+        <source>⚠ Installs go to %1, not to this handler URL: in the portal, edit the application&apos;s “Initial installation path” to %2.</source>
+        <translation>⚠ Установки уходят на %1, а не на этот адрес обработчика: в портале измените у приложения «Путь для первоначальной установки» на %2.</translation>
     </message>
     <message>
         <source>Select all in “%1” — online</source>

@@ -128,14 +128,17 @@ async def test_errors_stale_and_foreign_rows_show_what_the_portal_said(
         link = session.portal
         assert link is not None
         await wait_until(lambda: link.report.state_of("ONCRMDEALUPDATE") == "bound")
-        # An old tunnel URL with our handler path (stale), and someone else's handler.
+        # Our binding at an old tunnel URL (a previous run made it: it is in the ledger), and
+        # someone else's handler; the administrator moved the installation path there too.
         old = "https://old-tunnel.example.com" + session.handler_path
+        assert link.subscriptions is not None
         await link.client.call("event.unbind", {"event": "ONCRMDEALUPDATE",
                                                 "handler": session.handler_url})  # fmt: skip
+        link.subscriptions.note_bound("ONCRMDEALUPDATE", old)
         await link.client.call("event.bind", {"event": "ONCRMDEALUPDATE", "handler": old})
         other = "https://crm-sync.example.org/hook"
         await link.client.call("event.bind", {"event": "ONCRMLEADADD", "handler": other})
-        assert link.subscriptions is not None
+        portal.edit_install_path(old)
         await link.subscriptions.reconcile()
         model = pane.model
 
@@ -144,12 +147,21 @@ async def test_errors_stale_and_foreign_rows_show_what_the_portal_said(
         task = find(model, "ONTASKADD", ONLINE)
         assert task.data() == "✖" and "refused" in task.data(ROLE.ToolTipRole)
         assert "failed ✖" in pane.footer.text()
-        foreign = [(g, i) for g in model.state.groups for i in g.items if i.foreign is not None]
-        assert [i.foreign.handler for _, i in foreign if i.foreign] == [other]
+        foreign = {i.foreign.handler: i.foreign for g in model.state.groups for i in g.items
+                   if i.foreign is not None}  # fmt: skip
+        assert set(foreign) == {other, old}  # the installation handler, and the colleague's
+        install = find(model, "ONAPPINSTALL")
+        label = model.index(install.row() + 1, 2, install.parent()).data()
+        assert label == "↳ the application's installation handler"
+        assert "“Initial installation path” to " + session.handler_url in pane.footer.text()
         lead = find(model, "ONCRMLEADADD")
         row = model.index(lead.row() + 1, ONLINE, lead.parent())
         assert not model.flags(row) & Qt.ItemFlag.ItemIsUserCheckable  # shown, not touchable
         assert other in str(model.index(row.row(), CODE, row.parent()).data())
+        assert "not made by b24monitor" in model.index(row.row(), 2, row.parent()).data()
+        assert [(b.event, b.handler) for b in portal.bindings() if b.event == "ONAPPINSTALL"] == [
+            ("ONAPPINSTALL", old)
+        ]  # shown, warned about, never touched
 
         # "Ticked only": the rows that matter now, across scopes.
         pane.ticked.setChecked(True)

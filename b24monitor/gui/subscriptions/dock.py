@@ -185,7 +185,19 @@ class SubscriptionsPane(QWidget):
             parts.append(f'<span style="{WARN_STYLE}">{html.escape(failed)}</span>')
         if counts["foreign"]:
             parts.append(self.tr("%1 foreign (left alone)").replace("%1", str(counts["foreign"])))
-        self.footer.setText(" · ".join(parts) if self.link is not None else "")
+        text = " · ".join(parts)
+        report = self.state.report
+        if report.install_warning is not None:  # only the administrator can fix it (§1.1)
+            warning = (
+                self.tr(
+                    "⚠ Installs go to %1, not to this handler URL: in the portal, edit the "
+                    "application's “Initial installation path” to %2."
+                )
+                .replace("%1", str(report.install_handler))
+                .replace("%2", str(report.handler_url))
+            )
+            text += f'<br><span style="{WARN_STYLE}">{html.escape(warning)}</span>'
+        self.footer.setText(text if self.link is not None else "")
         self.footer.setStyleSheet("")
 
     # -- intents --------------------------------------------------------------------------------

@@ -227,14 +227,23 @@ class SubscriptionsModel(QAbstractItemModel):
             return f"{row.event} {row.handler}"
         if role == Qt.ItemDataRole.ForegroundRole:
             return QApplication.palette().color(QPalette.ColorRole.PlaceholderText)
-        mode_text = self.tr("online") if row.mode == "online" else self.tr("offline")
+        install = row.role == "install"
         if role == Qt.ItemDataRole.DisplayRole and column == EVENT:
-            return "↳ " + self.tr("another handler (%1)").replace("%1", mode_text)
+            if install:
+                return "↳ " + self.tr("the application's installation handler")
+            mode_text = self.tr("online") if row.mode == "online" else self.tr("offline")
+            return "↳ " + self.tr("not made by b24monitor (%1)").replace("%1", mode_text)
         if role == Qt.ItemDataRole.DisplayRole and column == CODE:
             return row.handler or row.event
+        if role == Qt.ItemDataRole.ToolTipRole and install:
+            return self.tr(
+                "The portal registered this handler when the app was saved with its “Initial "
+                "installation path” (%1); installs and reinstalls arrive through it. "
+                "b24monitor shows it and never touches it."
+            ).replace("%1", row.handler)
         if role == Qt.ItemDataRole.ToolTipRole:
             return (
-                self.tr("%1 is also bound elsewhere: %2. b24monitor shows it and never touches it.")
+                self.tr("%1 → %2 was not bound by b24monitor: it is shown and never touched.")
                 .replace("%1", row.event)
                 .replace("%2", row.handler or row.detail)
             )
