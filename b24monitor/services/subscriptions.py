@@ -225,8 +225,8 @@ class SubscriptionManager:
         gone: set[Key] = set()
         for call, outcome in zip(planned, outcomes, strict=True):
             failed = isinstance(outcome, BaseException)
-            if call.binding is not None and not failed:
-                gone.add(call.binding.key)  # unbound (count 0 = already gone, spec §2.3)
+            if call.binding is not None and not failed and _removed(outcome):
+                gone.add(call.binding.key)
             elif call.binding is None and failed and not is_already_bound(outcome):
                 gone.add(_made(call, 0.0).key)  # the bind never happened
         desired = self._store.forget(gone) if gone else self._store.load()
@@ -240,6 +240,12 @@ class SubscriptionManager:
         if self._on_report is not None:
             self._on_report(report)
         return report
+
+
+def _removed(outcome: Any) -> bool:
+    """Whether event.unbind removed something (`count: 0` is not an error, spec §2.3): a row
+    it did not match stays in the ledger until event.get no longer lists it."""
+    return not (isinstance(outcome, dict) and outcome.get("count") in (0, "0"))
 
 
 def _made(call: subs.Call, at: float) -> Made:

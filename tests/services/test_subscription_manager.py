@@ -277,3 +277,21 @@ async def test_upgrade_adopts_our_secret_path_rows_but_not_the_install_handler(
         ("ONTASKADD", URL),
         ("ONAPPTEST", URL),
     }
+
+
+@pytest.mark.asyncio
+async def test_an_unbind_that_matched_nothing_keeps_the_row_ours_until_it_is_gone(
+    tmp_path: Path,
+) -> None:
+    portal = FakePortal()
+    manager = make_manager(tmp_path, portal, url=OLD, ping=False)
+    await manager.set_wanted("ONTASKADD")
+    unbind = portal.methods["event.unbind"]
+    portal.methods["event.unbind"] = lambda _params: {"count": 0}  # e.g. an auth_type mismatch
+    await manager.set_handler_url(URL)
+    assert online("ONTASKADD", OLD) in portal.bindings
+    assert {m["handler"] for m in ledger(tmp_path)} == {OLD, URL}  # still ours: tried again
+    portal.methods["event.unbind"] = unbind
+    await manager.reconcile()
+    assert portal.bindings == [online("ONTASKADD", URL)]
+    assert [m["handler"] for m in ledger(tmp_path)] == [URL]
