@@ -173,7 +173,7 @@ def _run_bindings(args: argparse.Namespace) -> int:
         if not labelled:
             print("No bindings.", file=sys.stderr)
         for row in labelled:
-            where = "offline" if row["offline"] else row["handler"]
+            where = "offline" if str(row.get("offline", "0")) == "1" else row.get("handler", "")
             print(f"{row['event']:40} {where}  [{_OWNER_WORDS[row['owner']]}]")
         if warning:
             print(f"Warning: {warning}", file=sys.stderr)
@@ -198,9 +198,9 @@ def labelled_bindings(rows: list[Any], ledger: Iterable[Made]) -> list[dict[str,
     online = sorted((m for m in made.values() if m.mode == "online"), key=lambda m: m.at)
     current = online[-1].handler if online else None
     labelled = []
-    for raw, row in zip(_mappings(rows), subs.parse_bindings(_mappings(rows)), strict=True):
-        entry = {**raw, "event": row.event, "offline": row.mode == "offline",
-                 "handler": row.handler}  # fmt: skip
+    listed = [r for r in rows if isinstance(r, dict) and r.get("event")]
+    for raw, row in zip(listed, subs.parse_bindings(listed), strict=True):
+        entry = dict(raw)  # event.get's row as the portal sent it (spec §2.4), plus who made it
         if not row.connector and row.key in made:
             entry |= {"owner": "b24monitor", "made_at": made[row.key].at}
         elif subs.is_install_handler(row):
@@ -210,7 +210,3 @@ def labelled_bindings(rows: list[Any], ledger: Iterable[Made]) -> list[dict[str,
             entry["owner"] = "other"
         labelled.append(entry)
     return labelled
-
-
-def _mappings(rows: list[Any]) -> list[dict[str, Any]]:
-    return [r for r in rows if isinstance(r, dict) and r.get("event")]
