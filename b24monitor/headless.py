@@ -9,7 +9,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -182,7 +182,27 @@ async def tunnel_check(config: SessionConfig, printer: LinePrinter) -> int:
     if not printer.as_json:
         verdict = "reachable" if state.state == "reachable" else f"NOT reachable ({state.reason})"
         printer.text(f"{state.public_url or 'no public URL'}: {verdict}")
+        for line in tunnel_usage_lines(state):
+            printer.text(line)
     return 0 if state.state == "reachable" else 1
+
+
+def tunnel_usage_lines(state: TunnelState) -> list[str]:
+    """`tunnel check`'s footnotes: the agent, this month's tunnel requests, any warning."""
+    usage, lines = state.usage, []
+    if usage is not None and usage.agent_path:
+        lines.append(
+            f"ngrok agent {usage.agent_version or '(version unknown)'} at {usage.agent_path}"
+        )
+    if usage is not None:
+        lines.append(
+            f"requests through the tunnel in {usage.month}: {usage.own_requests} sent by "
+            f"b24monitor itself (probes), {usage.deliveries} deliveries "
+            "(ngrok's free plan allows 20,000 a month in all)"
+        )
+    if state.warning:
+        lines.append(f"warning: {state.warning}")
+    return lines
 
 
 def _print_tunnel(session: Session, state: TunnelState, printer: LinePrinter) -> None:
@@ -195,6 +215,8 @@ def _print_tunnel(session: Session, state: TunnelState, printer: LinePrinter) ->
                 "public_url": state.public_url,
                 "handler_url": handler_url,
                 "reason": state.reason,
+                "warning": state.warning,
+                "usage": asdict(state.usage) if state.usage else None,
             }
         )
         return
@@ -203,6 +225,8 @@ def _print_tunnel(session: Session, state: TunnelState, printer: LinePrinter) ->
         line += f" — handler URL: {handler_url}"
     elif state.reason:
         line += f" — {state.reason}"
+    if state.warning:
+        line += f" (warning: {state.warning})"
     print(line, file=sys.stderr, flush=True)
 
 

@@ -23,8 +23,15 @@ def add_tunnel_flags(p: argparse.ArgumentParser) -> None:
         default=None,
         help="public route (default: ngrok when an ngrok authtoken is configured, else none)",
     )
-    p.add_argument("--ngrok-domain", help="your reserved/static ngrok domain (stable URL)")
-    p.add_argument("--ngrok-region", help="ngrok region, e.g. eu, us, ap")
+    p.add_argument(
+        "--ngrok-domain",
+        help="an ngrok domain of yours (paid plans); the free plan's dev domain is used by "
+        "default and already stays the same across restarts",
+    )
+    p.add_argument(
+        "--ngrok-region",
+        help="deprecated, rarely useful: the ngrok agent picks the nearest region by itself",
+    )
     p.add_argument(
         "--ngrok-path",
         type=Path,
@@ -47,6 +54,11 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
 
 
 NGROK_SECRET_KEY = "@ngrok"  # the secret store's entry for the ngrok authtoken
+REGION_WARNING = (
+    "warning: --ngrok-region is deprecated in b24monitor and rarely useful: the ngrok agent "
+    "picks the nearest region by itself and the endpoint is reachable worldwide either way "
+    "(it is still passed on to the agent for now)"
+)
 
 
 def tunnel_settings(args: argparse.Namespace) -> TunnelSettings:
@@ -61,6 +73,8 @@ def tunnel_settings(args: argparse.Namespace) -> TunnelSettings:
         "authtoken"
     )
     mode: Mode = args.tunnel or ("ngrok" if authtoken and not args.public_url else "none")
+    if args.ngrok_region:
+        print(REGION_WARNING, file=sys.stderr, flush=True)
     return TunnelSettings(
         mode=mode,
         authtoken=authtoken,

@@ -15,6 +15,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 from b24monitor.services.receiver import Receiver, ReceiverSettings
+from b24monitor.services.tunnel_budget import PublicArrivals
 from b24monitor.services.writer import Retention, StoreWriter
 
 
@@ -30,8 +31,10 @@ class CaptureThread:
         on_batch: Callable[[list[int]], None],
         retention: Retention | None = None,
         on_oauth_code: Callable[[dict[str, str]], None] | None = None,
+        arrivals: PublicArrivals | None = None,
     ) -> None:
         self._db_path = db_path
+        self.arrivals = arrivals
         self._handler_path = handler_path
         self._settings = settings
         self._on_batch = on_batch
@@ -95,7 +98,11 @@ class CaptureThread:
             await writer.open()
             self.writer = writer
             self.receiver = Receiver(
-                self._settings, self._handler_path, writer.submit, self._on_oauth_code
+                self._settings,
+                self._handler_path,
+                writer.submit,
+                self._on_oauth_code,
+                arrivals=self.arrivals,
             )
             await self.receiver.start()
         except BaseException as exc:

@@ -1,9 +1,12 @@
-"""The ngrok agent through pyngrok: install, start time-boxed, watch, kill; errors in one sentence.
+"""The ngrok agent through pyngrok: install, keep current, start time-boxed, watch, kill.
 
 pyngrok's calls block, so each runs in a worker thread. Its `startup_timeout` is only checked
-between the agent's output lines, so an agent that prints nothing would hang `connect()` for ever:
+between the agent's output lines, so an agent that prints nothing would hang the start for ever:
 the start is time-boxed from outside and the agent killed on timeout
-(../shared/guide/testing.md, "ngrok without the ngrok service").
+(../shared/guide/testing.md, "ngrok without the ngrok service"). ngrok stops accepting free-plan
+agents some 16 months after their release (ERR_NGROK_121), and agents before 3.30.0 lack the
+/api/endpoints API: an agent b24monitor downloaded is updated in both cases, an agent the user
+chose is updated when ngrok demands it and otherwise only named as too old.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import re
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from pyngrok import conf, installer, ngrok, process
@@ -23,6 +27,8 @@ from pyngrok.exception import PyngrokError, PyngrokNgrokError, PyngrokNgrokHTTPE
 from pyngrok.log import NgrokLog
 
 from b24monitor.core.errors import TunnelError
+from b24monitor.services import ngrok_errors, ngrok_process
+from b24monitor.services.ngrok_process import MIN_ENDPOINTS_VERSION, version_text
 
 log = logging.getLogger(__name__)
 
@@ -30,79 +36,18 @@ log = logging.getLogger(__name__)
 installer._print_progress_enabled = False
 
 ENDPOINT_NAME = "b24monitor"
-AUTHTOKEN_PAGE = "https://dashboard.ngrok.com/get-started/your-authtoken"
 DOWNLOAD_FAILED = (
     "could not download the ngrok agent (no internet?) — pass --ngrok-path or install ngrok"
 )
-# Lines ngrok prints when it cannot reach its service at all.
-_OFFLINE = re.compile(
-    r"failed to dial|no such host|dial tcp|i/o timeout|connection refused|network is unreachable"
-    r"|tls: |x509",
-    re.IGNORECASE,
-)
-
-_SAVE_TOKEN = f"from {AUTHTOKEN_PAGE} and save it in b24monitor or set NGROK_AUTHTOKEN"
-OFFLINE_SENTENCE = (
-    "the ngrok agent cannot reach the ngrok service (no internet or a firewall?) — check the "
-    "connection, or pass --public-url if you have a public URL of your own"
-)
-# (what the error text contains, the sentence); first match wins. {code}/{domain} are filled in.
-_EXPLANATIONS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (
-        re.compile(r"ERR_NGROK_4018"),
-        f"ngrok needs an authtoken (ERR_NGROK_4018) — get one {_SAVE_TOKEN}",
-    ),
-    (
-        re.compile(r"ERR_NGROK_10[57]\b|authentication failed"),
-        f"ngrok rejected the authtoken ({{code}}) — copy it again {_SAVE_TOKEN}",
-    ),
-    (
-        re.compile(r"ERR_NGROK_108\b|simultaneous ngrok agent sessions"),
-        "your ngrok account allows only one agent at a time (ERR_NGROK_108) — stop the other "
-        "ngrok agent (https://dashboard.ngrok.com/agents) and try again",
-    ),
-    (
-        re.compile(r"ERR_NGROK_334\b|is already online"),
-        "the ngrok endpoint{domain} is already online elsewhere (ERR_NGROK_334) — stop the other "
-        "agent using it",
-    ),
-    (
-        re.compile(r"ERR_NGROK_\d+"),
-        "ngrok refused the tunnel ({code}: {summary}) — see https://ngrok.com/docs/errors/{slug}",
-    ),
-    (_OFFLINE, OFFLINE_SENTENCE),
-    (
-        re.compile(r"unable to start"),
-        "the ngrok agent exited during start-up — run it by hand to see why, or pass another "
-        "--ngrok-path",
-    ),
-)
+TOO_OLD = "ERR_NGROK_121"
 
 
-def explain_ngrok_error(text: str, domain: str | None = None) -> str:
-    """One sentence (why + what to do) for an ngrok or pyngrok error text."""
-    return known_ngrok_error(text, domain) or (
-        f"the ngrok agent failed ({_summary(text)}) — run it by hand to see why"
-    )
+class AgentRefused(TunnelError):
+    """The agent or ngrok refused the start; `code` is ngrok's error code when it gave one."""
 
-
-def known_ngrok_error(text: str, domain: str | None = None) -> str | None:
-    """The sentence for an error we recognise, else None."""
-    code_match = re.search(r"ERR_NGROK_\d+", text)
-    code = code_match.group(0) if code_match else "authentication failed"
-    sentence = next((s for pattern, s in _EXPLANATIONS if pattern.search(text)), None)
-    if sentence is None:
-        return None
-    return sentence.format(
-        code=code,
-        slug=code.lower().replace("_", "-"),
-        domain=f" {domain}" if domain else "",
-        summary=_summary(text),
-    )
-
-
-def _summary(text: str) -> str:
-    return text.split("\\n")[0].split("\n")[0][:160]  # ngrok escapes newlines in its log lines
+    def __init__(self, message: str, code: str | None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -127,15 +72,23 @@ class NgrokAgent:
         self._proc: subprocess.Popen[str] | None = None
         self._last_error: str | None = None
         self._redactor = _Redactor(config.authtoken)
+        self._stderr = ngrok_process.StderrTail(self._redactor.redact)
         self._pyngrok = conf.PyngrokConfig(
             ngrok_path=str(config.ngrok_path),
             config_path=str(config.config_path),
-            auth_token=config.authtoken,
             region=config.region,
             # pyngrok's own limit is a fallback only; ours (below) also covers a silent agent.
             startup_timeout=math.ceil(config.start_timeout) + 1,
             log_event_callback=self._on_agent_log,
         )
+        # The token lives in our 0600 config file only; pyngrok would fall back to
+        # $NGROK_AUTHTOKEN and put it on the agent's command line.
+        self._pyngrok.auth_token = None
+        self.version: tuple[int, ...] | None = None
+
+    @property
+    def path(self) -> Path:
+        return self._config.ngrok_path
 
     def exit_code(self) -> int | None:
         """None while the agent runs (or was never started); its exit code once it died."""
@@ -144,29 +97,15 @@ class NgrokAgent:
     async def start(self, local_port: int) -> str:
         """Start the agent and an endpoint to 127.0.0.1:`local_port`; return the public URL."""
         await self._ensure_installed()
-        self._last_error = None
-        self._redactor.install()
-        loop = asyncio.get_running_loop()
-        work = loop.run_in_executor(None, self._connect, local_port)
-        timeout = self._config.start_timeout
+        ngrok_process.write_agent_config(self._config.config_path, self._config.authtoken)
+        await self._ensure_current()
         try:
-            # shield: on timeout the worker thread keeps running until the agent is killed.
-            url, proc = await asyncio.wait_for(asyncio.shield(work), timeout)
-        except (TimeoutError, asyncio.CancelledError) as exc:
-            self._kill_starting_agent()
-            await asyncio.wait({work}, timeout=5)  # let pyngrok reap it and clear its state
-            if work.done() and not work.cancelled():
-                work.exception()  # pyngrok's "unable to start": expected, and now retrieved
-            if isinstance(exc, asyncio.CancelledError):
+            return await self._start_once(local_port)
+        except AgentRefused as exc:
+            if exc.code != TOO_OLD:
                 raise
-            raise TunnelError(self._timeout_sentence()) from None
-        except PermissionError:
-            raise TunnelError(self._not_executable()) from None
-        except (PyngrokError, OSError) as exc:
-            raise TunnelError(self._explain(exc)) from None
-        self._proc = proc
-        log.info("ngrok agent (pid %s) serves %s", proc.pid, url)
-        return url
+            await self._update(str(exc), refused=exc)
+        return await self._start_once(local_port)
 
     async def stop(self) -> None:
         """Kill the agent (if any) and wait until it is gone."""
@@ -195,9 +134,76 @@ class NgrokAgent:
             raise TunnelError(DOWNLOAD_FAILED) from None
         self._on_progress("downloaded the ngrok agent")
 
+    async def _ensure_current(self) -> None:
+        """Read the agent's version; update an old one we downloaded, name one the user chose."""
+        self.version = await asyncio.to_thread(ngrok_process.agent_version, self.path)
+        if self.version is None:
+            return
+        old = version_text(self.version)
+        ending = ngrok_process.end_of_life_warning(self.version, date.today().isoformat())
+        if self.version >= MIN_ENDPOINTS_VERSION and ending is None:
+            return
+        if self._config.download:
+            why = ending or f"version {old} lacks the /api/endpoints API"
+            await self._update(why.split(":", 1)[-1].strip())
+        elif self.version < MIN_ENDPOINTS_VERSION:
+            raise TunnelError(
+                f"the ngrok agent at {self.path} is version {old}, older than 3.30.0, and lacks "
+                "the /api/endpoints API b24monitor needs — update it with `ngrok update` or "
+                "drop --ngrok-path so b24monitor downloads a current agent"
+            )
+
+    def age_warning(self) -> str | None:
+        """A sentence when this agent is at or near its end of life for free accounts."""
+        return ngrok_process.end_of_life_warning(self.version, date.today().isoformat())
+
+    async def _update(self, why: str, refused: AgentRefused | None = None) -> None:
+        """Run the agent's own `ngrok update` (via pyngrok) and say so; raise if it did not help."""
+        old = version_text(self.version)
+        self._on_progress(f"updating the ngrok agent at {self.path} ({why})")
+        try:
+            await asyncio.to_thread(ngrok.update, self._pyngrok)
+        except (PyngrokError, OSError, subprocess.SubprocessError) as exc:
+            failure = self._redactor.redact(str(exc)).splitlines()[0][:160]
+            log.warning("ngrok update failed: %s", failure)
+            first = str(refused) if refused else f"the ngrok agent at {self.path} is too old"
+            raise TunnelError(f"{first}; `ngrok update` failed there ({failure})") from None
+        self.version = await asyncio.to_thread(ngrok_process.agent_version, self.path)
+        message = (
+            f"updated the ngrok agent at {self.path} from {old} to {version_text(self.version)}"
+        )
+        log.warning("%s (%s)", message, why)
+        self._on_progress(message)
+
+    async def _start_once(self, local_port: int) -> str:
+        self._last_error = None
+        self._redactor.install()
+        loop = asyncio.get_running_loop()
+        work = loop.run_in_executor(None, self._connect, local_port)
+        timeout = self._config.start_timeout
+        try:
+            # shield: on timeout the worker thread keeps running until the agent is killed.
+            url, proc = await asyncio.wait_for(asyncio.shield(work), timeout)
+        except (TimeoutError, asyncio.CancelledError) as exc:
+            self._kill_starting_agent()
+            await asyncio.wait({work}, timeout=5)  # let the start reap it and clear its state
+            if work.done() and not work.cancelled():
+                work.exception()  # "unable to start": expected, and now retrieved
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            raise AgentRefused(self._timeout_sentence(), None) from None
+        except PermissionError:
+            raise TunnelError(self._not_executable()) from None
+        except (PyngrokError, OSError) as exc:
+            raise self._explain(exc) from None
+        self._proc = proc
+        log.info("ngrok agent (pid %s) serves %s", proc.pid, url)
+        return url
+
     def _connect(self, local_port: int) -> tuple[str, subprocess.Popen[str]]:
-        """Runs in a worker thread: start the agent and the endpoint (pyngrok blocks)."""
+        """Runs in a worker thread: start the agent and the endpoint (both block)."""
         ngrok.kill(self._pyngrok)  # an agent left over from an earlier start of ours
+        agent = ngrok_process.start_agent(self._pyngrok, self._stderr)
         options: dict[str, str] = {}
         if self._config.domain:
             domain = self._config.domain
@@ -208,14 +214,13 @@ class NgrokAgent:
             pyngrok_config=self._pyngrok,
             **options,
         )
-        agent = ngrok.get_ngrok_process(self._pyngrok)
         if tunnel.public_url is None:  # pyngrok raises first; this keeps the types honest
             raise PyngrokError("the agent reported no public URL")
         return tunnel.public_url, agent.proc
 
     def _kill_starting_agent(self) -> None:
-        # pyngrok holds its process lock for the whole start, so kill_process() would wait for
-        # the very start we are abandoning; SIGKILL the child directly and let pyngrok clean up.
+        # The start holds pyngrok's process lock, so kill_process() would wait for the very
+        # start we are abandoning; SIGKILL the child directly and let the start clean up.
         starting = process._current_processes.get(str(self._config.ngrok_path))
         if starting is not None and starting.proc.poll() is None:
             log.info("killing the ngrok agent (pid %s)", starting.proc.pid)
@@ -223,12 +228,12 @@ class NgrokAgent:
 
     def _on_agent_log(self, line: NgrokLog) -> None:
         if line.lvl in ("ERROR", "CRITICAL"):
-            self._last_error = line.err or line.msg
+            self._last_error = self._redactor.redact(line.err or line.msg or "")
 
     def _timeout_sentence(self) -> str:
         # An agent that keeps retrying (offline, say) never exits: its last error says why.
-        last = self._redactor.redact(self._last_error or "")
-        known = known_ngrok_error(last, self._config.domain) if last else None
+        last = self._last_error or self._stderr.text()
+        known = ngrok_errors.explain(last, domain=self._config.domain) if last else None
         return known or (
             f"the ngrok agent did not start in {self._config.start_timeout:g} s — check the "
             "internet connection, or pass --ngrok-path with a working ngrok agent"
@@ -240,22 +245,34 @@ class NgrokAgent:
             "`chmod +x` on it or pass another --ngrok-path"
         )
 
-    def _explain(self, exc: BaseException) -> str:
+    def _explain(self, exc: BaseException) -> AgentRefused:
         parts = [str(exc)]
         if isinstance(exc, PyngrokNgrokError) and exc.ngrok_error:
             parts.append(exc.ngrok_error)
         if isinstance(exc, PyngrokNgrokHTTPError):
             parts.append(exc.body)
-        text = self._redactor.redact(" ".join(parts))
+        parts.append(self._stderr.text())
+        text = self._redactor.redact("\n".join(parts))
         log.info("ngrok agent failed: %s", text)
-        return explain_ngrok_error(text, self._config.domain)
+        error = ngrok_errors.NgrokError.parse(text)
+        sentence = ngrok_errors.explain(text, domain=self._config.domain)
+        if sentence is None and "unable to start" in text:
+            sentence = (
+                "the ngrok agent exited during start-up — run it by hand to see why, or pass "
+                "another --ngrok-path"
+            )
+        summary = text.split("\\n")[0].split("\n")[0][:160]
+        fallback = f"the ngrok agent failed ({summary}) — run it by hand to see why"
+        return AgentRefused(sentence or fallback, error.code)
 
 
 class _Redactor(logging.Filter):
-    """Hides the authtoken in pyngrok's log records (ngrok echoes it in ERR_NGROK_105)."""
+    """Hides the authtoken in pyngrok's log records and in texts (ngrok echoes it in 105/107)."""
 
     # A logger's filters do not apply to records propagated from its children: name each one.
     LOGGERS = ("pyngrok.process", "pyngrok.process.ngrok", "pyngrok.ngrok", "pyngrok.installer")
+    # ngrok prints the token it was given after "Your authtoken: ", even one we never saw.
+    ECHOED = re.compile(r"(Your authtoken: )[^\s\\\"]+")
 
     def __init__(self, secret: str | None) -> None:
         super().__init__()
@@ -270,9 +287,11 @@ class _Redactor(logging.Filter):
             logging.getLogger(name).removeFilter(self)
 
     def redact(self, text: str) -> str:
-        return text.replace(self._secret, "[authtoken]") if self._secret else text
+        if self._secret:
+            text = text.replace(self._secret, "[authtoken]")
+        return self.ECHOED.sub(r"\1[authtoken]", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self._secret and isinstance(record.msg, str):
+        if isinstance(record.msg, str):
             record.msg = self.redact(record.msg)
         return True

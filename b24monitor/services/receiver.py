@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from b24monitor.core.model import Delivery
+from b24monitor.services.tunnel_budget import PublicArrivals
 from b24monitor.services.writer import Outcome
 
 HANDLER_PATH_PREFIX = "/b24/"
@@ -47,8 +48,10 @@ class Receiver:
         handler_path: str,
         submit: Callable[[Delivery], Awaitable[Outcome]],
         on_oauth_code: Callable[[dict[str, str]], None] | None = None,
+        arrivals: PublicArrivals | None = None,
     ) -> None:
         self.settings = settings
+        self.arrivals = arrivals  # handler requests through the public URL prove the tunnel
         self.handler_path = handler_path
         self._submit = submit
         self.on_oauth_code = on_oauth_code
@@ -88,6 +91,8 @@ class Receiver:
     async def _on_handler(self, request: web.Request) -> web.Response:
         if request.method == "GET" and "code" in request.query and self.on_oauth_code:
             return self._on_oauth_redirect(request)
+        if self.arrivals is not None:
+            self.arrivals.note(request.host, request.headers.get("X-Forwarded-Host"))
         if request.method != "POST":
             return web.Response(status=405, text="use POST\n", headers={"Allow": "POST"})
         limit = self.settings.body_limit

@@ -24,6 +24,7 @@ from b24monitor.services.portal_link import LIFECYCLE_EVENTS, Notice, PortalLink
 from b24monitor.services.receiver import ReceiverSettings, new_handler_path
 from b24monitor.services.store import EventStore
 from b24monitor.services.tunnel import Tunnel, TunnelSettings, TunnelState
+from b24monitor.services.tunnel_budget import PublicArrivals
 from b24monitor.services.writer import Retention
 
 DB_NAME = "events.sqlite3"
@@ -67,6 +68,8 @@ class SessionConfig:
             settings = replace(settings, mode="url", public_url=self.public_url)
         if settings.mode == "ngrok" and settings.config_path is None:
             settings = replace(settings, config_path=self.data_dir / "ngrok" / "ngrok.yml")
+        if settings.ledger_path is None:
+            settings = replace(settings, ledger_path=self.data_dir / "tunnel-traffic.json")
         return settings
 
 
@@ -91,6 +94,8 @@ class Session:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.tunnel: Tunnel | None = None
         self.tunnel_state = TunnelState("stopped")
+        # Deliveries through the public URL, seen by the receiver: proof of the tunnel (issue 17).
+        self.arrivals = PublicArrivals()
         self.portal: PortalLink | None = None
         self._notice_listeners: list[NoticeListener] = []
         self._http: httpx.AsyncClient | None = None
@@ -138,6 +143,7 @@ class Session:
             on_batch=self._on_capture_batch,
             retention=self.config.retention,
             on_oauth_code=self._on_oauth_code,
+            arrivals=self.arrivals,
         )
         try:
             await asyncio.to_thread(self.capture.start)
@@ -219,6 +225,7 @@ class Session:
             local_port=self.capture.port,
             register_probe=self.capture.register_probe,
             on_state=self._on_tunnel_state,
+            arrivals=self.arrivals,
         )
         return await self.tunnel.start()
 

@@ -1,11 +1,13 @@
-"""The public route to the local receiver: ngrok or the user's own URL, proven by probes, kept up.
+"""The public route to the local receiver: ngrok or the user's own URL, proven, kept up, frugal.
 
 Bitrix24 only delivers to a public URL, and the worst failure of a webhook tool is a listener that
-looks alive and receives nothing. So "reachable" is only ever reported after a one-time probe went
-out through the public URL and came back from this receiver; probes repeat every
-`probe_interval` and after the machine wakes from sleep. A dead agent, or one that keeps failing
-probes, is restarted with backoff and the new public URL is published through `on_state`.
-A tunnel that cannot start is reported as "failed" and never takes the receiver down.
+looks alive and receives nothing. So "reachable" is only ever reported after the public URL was
+proven: a one-time probe went out through it and came back from this receiver, or a delivery
+arrived through it. Probes cost tunnel requests (ngrok's free plan has 20,000 a month), so they
+follow `tunnel_budget.ProbeSchedule`: at start, after a wake or a URL change, and otherwise only
+when nothing proved the path for `probe_interval`. A dead agent, or one that keeps failing probes
+that ngrok did not answer itself, is restarted with backoff and the new URL published through
+`on_state`. A tunnel that cannot start is reported as "failed" and never takes the receiver down.
 """
 
 from __future__ import annotations
@@ -24,7 +26,15 @@ from pyngrok import installer
 from b24monitor.core.errors import TunnelError
 from b24monitor.core.tasks import spawn
 from b24monitor.services.ngrok_agent import AgentConfig, NgrokAgent
-from b24monitor.services.tunnel_probe import WakeDetector, probe
+from b24monitor.services.ngrok_process import version_text
+from b24monitor.services.tunnel_budget import (
+    IDLE_PROBE_INTERVAL,
+    Clock,
+    ProbeSchedule,
+    PublicArrivals,
+)
+from b24monitor.services.tunnel_ledger import TrafficLedger
+from b24monitor.services.tunnel_probe import ProbeResult, WakeDetector, probe
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +43,7 @@ State = Literal["starting", "reachable", "unreachable", "failed", "stopped"]
 
 NGROK_PATH_ENV = "B24MONITOR_NGROK_PATH"
 AUTHTOKEN_ENV = "NGROK_AUTHTOKEN"
-TICK = 1.0  # how often the agent's liveness and a sleep/resume are checked, in seconds
-RETRY_PROBE = 5.0  # a failed probe is repeated this soon rather than after probe_interval
+TICK = 1.0  # how often the agent's liveness, arrivals and a sleep/resume are checked, in seconds
 MAX_BACKOFF = 60.0
 
 
@@ -45,7 +54,7 @@ class TunnelSettings:
     mode: Mode = "none"
     authtoken: str | None = field(default=None, repr=False)  # a secret: never in logs or repr
     domain: str | None = None  # a reserved/static ngrok domain
-    region: str | None = None
+    region: str | None = None  # rarely useful: the agent picks the nearest point of presence
     # The agent executable. Never looked up on PATH: inside a venv, `ngrok` there is pyngrok's
     # downloader script, not the agent (../shared/guide/testing.md).
     ngrok_path: Path | None = None
@@ -53,19 +62,37 @@ class TunnelSettings:
     # a downloaded agent is kept next to it. Required in mode "ngrok".
     config_path: Path | None = None
     public_url: str | None = None  # mode "url"
-    probe_interval: float = 60.0
+    probe_interval: float = IDLE_PROBE_INTERVAL  # probe after this long without any proof
+    ledger_path: Path | None = None  # this month's tunnel requests (tunnel_ledger); None: memory
     start_timeout: float = 20.0
     probe_timeout: float = 10.0
     restart_after: int = 3  # failed probes in a row before the agent is restarted
 
 
 @dataclass(frozen=True)
+class TunnelUsage:
+    """For tooltips and `tunnel check`: this month's tunnel requests, the last proof, the agent."""
+
+    month: str
+    own_requests: int  # sent by b24monitor itself (probes, canaries)
+    deliveries: int  # arrived through the public URL
+    last_proof: float | None  # wall time the public path last proved to work
+    agent_version: str | None = None
+    agent_path: str | None = None
+
+
+@dataclass(frozen=True)
 class TunnelState:
-    """What the user sees: the state, the public URL if any, and why (one sentence) if not fine."""
+    """What the user sees: the state, the public URL if any, and why (one sentence) if not fine.
+
+    `warning` is a sentence worth showing even while all is fine (quota nearing, agent ageing).
+    """
 
     state: State
     public_url: str | None = None
     reason: str | None = None
+    warning: str | None = None
+    usage: TunnelUsage | None = field(default=None, compare=False)
 
 
 def agent_config(settings: TunnelSettings) -> AgentConfig:
@@ -99,6 +126,8 @@ class Tunnel:
         register_probe: Callable[[str], None],
         on_state: Callable[[TunnelState], None],
         http: httpx.AsyncClient | None = None,
+        arrivals: PublicArrivals | None = None,
+        clock: Clock | None = None,
     ) -> None:
         if settings.mode == "url" and not settings.public_url:
             raise ValueError("TunnelSettings.public_url is required in mode 'url'")
@@ -113,8 +142,12 @@ class Tunnel:
         self._state = TunnelState("stopped")
         self._agent: NgrokAgent | None = None
         self._watcher: asyncio.Task[None] | None = None
-        self._failures = 0  # failed probes in a row
         self._backoff = 1.0
+        self._clock = clock or Clock()
+        self._schedule = ProbeSchedule(settings.probe_interval, self._clock)
+        self._arrivals = arrivals or PublicArrivals()
+        self._seen_arrivals = self._arrivals.count
+        self.ledger = TrafficLedger(settings.ledger_path, self._clock.wall)
 
     @property
     def state(self) -> TunnelState:
@@ -123,6 +156,30 @@ class Tunnel:
     @property
     def public_url(self) -> str | None:
         return self._state.public_url
+
+    @property
+    def last_proof(self) -> float | None:
+        """Wall time the public path last proved to work (a probe or a delivery through it).
+
+        A canary or any other proof-based check can read this and skip its own request while a
+        recent proof exists; one it does send should be counted with `count_own_request()`.
+        """
+        return self._schedule.last_proof
+
+    def count_own_request(self) -> None:
+        """Count a request b24monitor itself sent through the tunnel (e.g. a canary)."""
+        self.ledger.count_own()
+
+    def usage(self) -> TunnelUsage:
+        agent = self._agent
+        return TunnelUsage(
+            month=self.ledger.month,
+            own_requests=self.ledger.own,
+            deliveries=self.ledger.deliveries,
+            last_proof=self._schedule.last_proof,
+            agent_version=version_text(agent.version) if agent and agent.version else None,
+            agent_path=str(agent.path) if agent else None,
+        )
 
     async def start(self) -> TunnelState:
         """Bring the tunnel up and probe it once; never raises for tunnel failures."""
@@ -153,6 +210,7 @@ class Tunnel:
         if self._own_http and self._http is not None:
             await self._http.aclose()
             self._http = None
+        self.ledger.save()
         self._publish("stopped")
 
     async def _start_agent(self) -> bool:
@@ -171,46 +229,65 @@ class Tunnel:
         self._publish("starting", url)
         return True
 
-    async def _probe(self) -> bool:
+    async def _probe(self) -> ProbeResult:
         url = self._state.public_url
         assert url is not None and self._http is not None
-        why = await probe(
+        self.ledger.count_own()
+        result = await probe(
             self._http,
             url,
             self._register_probe,
             local_port=self._port,
             within=self._settings.probe_timeout,
         )
-        if why is None:
-            self._failures = 0
+        if result.reason is None:
+            self._schedule.proved()
             self._backoff = 1.0
             self._publish("reachable", url)
-            return True
-        self._failures += 1
-        self._publish("unreachable", url, why)
-        return False
+        else:
+            self._schedule.failed()
+            self._publish("unreachable", url, result.reason)
+        return result
 
     async def _watch(self) -> None:
-        """Every tick: restart a dead agent; probe when due or after a sleep/resume."""
-        loop = asyncio.get_running_loop()
-        interval = self._settings.probe_interval
-        tick = min(TICK, interval)
-        wake = WakeDetector(tick)
-        due = loop.time() + interval
+        """Every tick: note arrivals, restart a dead agent, probe when the schedule says so."""
+        tick = min(TICK, self._settings.probe_interval)
+        wake = WakeDetector(tick, wall=self._clock.wall, mono=self._clock.mono)
         while True:
-            await asyncio.sleep(tick)
+            await self._clock.sleep(tick)
+            self._take_arrivals()
             code = self._agent.exit_code() if self._agent is not None else None
             if code is not None:
                 await self._restart(f"the ngrok agent exited (code {code})")
-            elif wake.woke() or loop.time() >= due:
-                fine = await self._probe()
-                if not fine and self._agent and self._failures >= self._settings.restart_after:
-                    await self._restart(f"the tunnel failed {self._failures} probes in a row")
             else:
-                continue
-            fine = self._state.state == "reachable"
-            due = loop.time() + (interval if fine else min(RETRY_PROBE, interval))
+                if wake.woke():
+                    self._schedule.now()
+                if not self._schedule.due():
+                    continue
+                result = await self._probe()
+                # ngrok answering itself (offline, quota) is not cured by a new agent.
+                failing = result.reason is not None and result.ngrok_code is None
+                if failing and self._agent and self._schedule.failures >= self._restart_after:
+                    await self._restart(
+                        f"the tunnel failed {self._schedule.failures} probes in a row"
+                    )
             wake.reset()  # a slow probe or restart is not a sleep
+
+    @property
+    def _restart_after(self) -> int:
+        return self._settings.restart_after
+
+    def _take_arrivals(self) -> None:
+        """Deliveries that came through the public URL since the last tick prove the path."""
+        count = self._arrivals.count
+        new, self._seen_arrivals = count - self._seen_arrivals, count
+        if new <= 0:
+            return
+        self.ledger.count_deliveries(new)
+        self._schedule.proved()
+        url = self._state.public_url
+        if url is not None and self._state.state in ("reachable", "unreachable"):
+            self._publish("reachable", url)
 
     async def _restart(self, why: str) -> None:
         """Replace the agent, with growing pauses while it will not start; publish the new URL."""
@@ -219,7 +296,7 @@ class Tunnel:
         self._publish("unreachable", reason=f"{why}; restarting it")
         while True:
             await agent.stop()
-            await asyncio.sleep(self._backoff)
+            await self._clock.sleep(self._backoff)
             self._backoff = min(self._backoff * 2, MAX_BACKOFF)
             try:
                 url = await agent.start(self._port)
@@ -229,10 +306,15 @@ class Tunnel:
                     "unreachable", reason=f"the ngrok agent did not restart: {exc} ({retry})"
                 )
                 continue
-            self._failures = 0
             self._publish("starting", url)
-            await self._probe()
+            await self._probe()  # a new URL is proven at once
             return
+
+    def _warning(self) -> str | None:
+        if self._settings.mode != "ngrok":
+            return None
+        aged = self._agent.age_warning() if self._agent is not None else None
+        return self.ledger.warning() or aged
 
     def _on_watch_failed(self, name: str, exc: BaseException) -> None:
         self._publish("failed", reason=f"the tunnel monitor stopped ({exc}) — restart b24monitor")
@@ -240,7 +322,9 @@ class Tunnel:
     def _publish(
         self, state: State, public_url: str | None = None, reason: str | None = None
     ) -> None:
-        new = TunnelState(state, public_url, reason)
+        if public_url is not None and public_url != self._state.public_url:
+            self._arrivals.watch(public_url)
+        new = TunnelState(state, public_url, reason, self._warning(), self.usage())
         if new == self._state:
             return
         self._state = new

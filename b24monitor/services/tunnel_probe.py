@@ -1,7 +1,9 @@
 """Proof that a public URL reaches this b24monitor: a one-time probe, and a clock that sees sleep.
 
 A tunnel whose agent runs is not proof of anything: only a request that went out through the
-public URL and came back with a token that just this receiver knows is.
+public URL and came back with a token that just this receiver knows is. An answer that ngrok gave
+itself (offline endpoint, quota, rate limit) carries an `ngrok-error-code` header: that is
+ngrok's side, said as such, never blamed on the local forwarding.
 """
 
 from __future__ import annotations
@@ -9,12 +11,23 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import httpx
+
+from b24monitor.services.ngrok_errors import explain_edge
 
 PROBE_PATH = "/probe/"
 # ngrok's free plan puts an HTML warning page in front of browser-like clients; skip it.
 _PROBE_HEADERS = {"ngrok-skip-browser-warning": "1", "User-Agent": "b24monitor-probe"}
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """`reason` is None when the probe came back; `ngrok_code` when ngrok answered it itself."""
+
+    reason: str | None
+    ngrok_code: str | None = None
 
 
 async def probe(
@@ -24,8 +37,8 @@ async def probe(
     *,
     local_port: int,
     within: float,
-) -> str | None:
-    """GET <public_url>/probe/<new token>; None if it reached us, else why not (one sentence)."""
+) -> ProbeResult:
+    """GET <public_url>/probe/<new token> once and say what became of it."""
     token = secrets.token_urlsafe(16)
     register_probe(token)
     url = public_url.rstrip("/") + PROBE_PATH + token
@@ -34,15 +47,19 @@ async def probe(
             url, headers=_PROBE_HEADERS, timeout=within, follow_redirects=False
         )
     except httpx.TimeoutException:
-        return (
+        return ProbeResult(
             f"{public_url} did not answer within {within:g} s — it accepts connections but does "
             f"not forward them to this b24monitor (127.0.0.1:{local_port})"
         )
     except httpx.HTTPError as exc:
-        return f"{public_url} cannot be reached ({_describe(exc)}) — check the tunnel or the URL"
+        why = f"{public_url} cannot be reached ({_describe(exc)}) — check the tunnel or the URL"
+        return ProbeResult(why)
     if response.status_code == 200 and response.text == f"b24monitor-probe {token}":
-        return None
-    return (
+        return ProbeResult(None)
+    code = response.headers.get("ngrok-error-code", "").strip().upper()
+    if code:
+        return ProbeResult(explain_edge(code, public_url), code)
+    return ProbeResult(
         f"{public_url} answered HTTP {response.status_code} but the probe never reached this "
         f"b24monitor — make it forward to 127.0.0.1:{local_port}"
     )

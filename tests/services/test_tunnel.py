@@ -8,110 +8,32 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import shutil
 import socket
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
-import pytest_asyncio
+from fake_ngrok_support import (
+    FAKE_NGROK,
+    FORM,
+    TOKEN,
+    Recorder,
+    agent_pids,
+    alive,
+    make_tunnel,
+    ngrok_settings,
+)
 from pyngrok import process
 
 from b24monitor.core.tasks import spawn
-from b24monitor.services.ngrok_agent import DOWNLOAD_FAILED, OFFLINE_SENTENCE, explain_ngrok_error
-from b24monitor.services.session import Session, SessionConfig
-from b24monitor.services.tunnel import Tunnel, TunnelSettings, TunnelState
+from b24monitor.services.ngrok_agent import DOWNLOAD_FAILED
+from b24monitor.services.ngrok_errors import OFFLINE_SENTENCE, explain
+from b24monitor.services.session import Session
+from b24monitor.services.tunnel import TunnelSettings, TunnelState
 from b24monitor.services.tunnel_probe import WakeDetector
-
-FAKE_NGROK = Path(__file__).resolve().parents[1] / "fake_ngrok" / "ngrok"
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-TOKEN = "2abcSECRETauthtoken_0123456789"
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)  # a zombie still answers: only a reaped process counts as gone
-    except ProcessLookupError:
-        return False
-    return True
-
-
-@pytest.fixture
-def fake_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The fake agent's state dir; fails the test if any agent it started is still alive."""
-    state = tmp_path / "fake-ngrok"
-    state.mkdir()
-    monkeypatch.setenv("FAKE_NGROK_STATE_DIR", str(state))
-    monkeypatch.delenv("FAKE_NGROK_MODE", raising=False)
-    monkeypatch.delenv("B24MONITOR_NGROK_PATH", raising=False)
-    monkeypatch.delenv("NGROK_AUTHTOKEN", raising=False)
-    yield state
-    survivors = [pid for pid in agent_pids(state) if alive(pid)]
-    for pid in survivors:
-        os.kill(pid, 9)
-    assert survivors == [], "ngrok agent processes were left running"
-
-
-def agent_pids(state: Path) -> list[int]:
-    pids = state / "pids"
-    return [int(line) for line in pids.read_text().split()] if pids.exists() else []
-
-
-@pytest_asyncio.fixture
-async def session(tmp_path: Path) -> AsyncIterator[Session]:
-    s = Session(SessionConfig(data_dir=tmp_path / "data"))
-    await s.start()
-    try:
-        yield s
-    finally:
-        await s.stop()
-
-
-class Recorder:
-    """Collects published states and waits for one that matches."""
-
-    def __init__(self) -> None:
-        self.states: list[TunnelState] = []
-
-    def __call__(self, state: TunnelState) -> None:
-        self.states.append(state)
-
-    async def wait_for(self, match: Callable[[TunnelState], bool], within: float) -> TunnelState:
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            found = [s for s in self.states if match(s)]
-            if found:
-                return found[0]
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"no matching state within {within} s; saw {self.states}")
-
-
-def ngrok_settings(tmp_path: Path, **overrides: object) -> TunnelSettings:
-    settings = TunnelSettings(
-        mode="ngrok",
-        authtoken=TOKEN,
-        ngrok_path=FAKE_NGROK,
-        config_path=tmp_path / "data" / "ngrok" / "ngrok.yml",
-        probe_interval=1.0,
-        probe_timeout=1.0,
-        start_timeout=10.0,
-    )
-    for key, value in overrides.items():
-        setattr(settings, key, value)
-    return settings
-
-
-def make_tunnel(session: Session, settings: TunnelSettings, recorder: Recorder) -> Tunnel:
-    assert session.capture is not None
-    return Tunnel(
-        settings,
-        local_port=session.capture.port,
-        register_probe=session.capture.register_probe,
-        on_state=recorder,
-    )
 
 
 @pytest.mark.asyncio
@@ -142,11 +64,16 @@ async def test_ngrok_tunnel_is_reachable_and_forwards_deliveries(
     finally:
         await tunnel.stop()
     assert [s.state for s in recorder.states][-2:] == ["reachable", "stopped"]
-    # Started with our own config, token and region; the user's ngrok.yml is never touched.
+    # Started with our own config and region; the user's ngrok.yml is never touched, and the
+    # token is in our 0600 config file, not on the command line anyone can list.
     argv = json.loads((fake_state / "starts.jsonl").read_text().splitlines()[0])
-    assert argv[argv.index("--config") + 1] == str(tmp_path / "data" / "ngrok" / "ngrok.yml")
-    assert argv[argv.index("--authtoken") + 1] == TOKEN
+    config = tmp_path / "data" / "ngrok" / "ngrok.yml"
+    assert argv[argv.index("--config") + 1] == str(config)
     assert argv[argv.index("--region") + 1] == "eu"
+    assert TOKEN not in " ".join(argv)
+    assert config.stat().st_mode & 0o777 == 0o600
+    [read] = [json.loads(x) for x in (fake_state / "configs.jsonl").read_text().splitlines()]
+    assert read["agent"] == {"authtoken": TOKEN, "inspect_db_size": -1}
     assert TOKEN not in caplog.text
     assert all(not alive(pid) for pid in agent_pids(fake_state))
     assert not process.is_process_running(str(FAKE_NGROK))
@@ -381,7 +308,8 @@ async def test_reserved_domain_is_requested_from_the_agent(
     ],
 )  # fmt: skip
 def test_ngrok_errors_become_one_sentence(text: str, start: str) -> None:
-    sentence = explain_ngrok_error(text)
+    sentence = explain(text)
+    assert sentence is not None
     assert sentence.startswith(start)
     assert " — " in sentence and "\n" not in sentence
 
