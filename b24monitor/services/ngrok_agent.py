@@ -294,4 +294,9 @@ class _Redactor(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
             record.msg = self.redact(record.msg)
+        if record.name == "pyngrok.process.ngrok" and record.levelno > logging.INFO:
+            # The agent's own error lines are reported as one sentence by the tunnel; keep
+            # them for --debug logs only instead of dumping them raw on the terminal.
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            return logging.getLogger("pyngrok").isEnabledFor(logging.INFO)
         return True

@@ -106,6 +106,11 @@ class Session:
         """`listener(ids)` runs on the front end's loop once per committed batch."""
         self._listeners.append(listener)
 
+    @property
+    def last_public_proof(self) -> float | None:
+        """Wall time the public URL last proved to work (a probe, or a delivery through it)."""
+        return self.tunnel.last_proof if self.tunnel is not None else None
+
     def add_tunnel_listener(self, listener: TunnelListener) -> None:
         """`listener(state)` runs on the front end's loop on every tunnel state change."""
         self._tunnel_listeners.append(listener)

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -80,14 +81,43 @@ def test_tunnel_failure_is_one_sentence_and_the_receiver_keeps_serving(
     assert m.proc.wait(timeout=15) == 0
 
 
-def test_tunnel_check_reports_reachable_url(fake_agent_env: Path, tmp_path: Path) -> None:
-    result = subprocess.run(
+def tunnel_check(tmp_path: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "-m", "b24monitor", "--data-dir", str(tmp_path / "d"), "tunnel", "check",
-         "--tunnel", "ngrok", "--ngrok-path", str(FAKE_NGROK)],
+         "--tunnel", "ngrok", "--ngrok-path", str(FAKE_NGROK), *flags],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
+
+
+def test_tunnel_check_reports_reachable_url_agent_and_month(
+    fake_agent_env: Path, tmp_path: Path
+) -> None:
+    first = tunnel_check(tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "reachable" in first.stdout and "http://127.0.0.1:" in first.stdout
+    assert f"ngrok agent 3.39.8 at {FAKE_NGROK}" in first.stdout
+    month = time.strftime("%Y-%m")
+    assert f"requests through the tunnel in {month}: 1 sent by b24monitor itself" in first.stdout
+    second = tunnel_check(tmp_path)  # the month's count is kept in the data dir
+    assert f"in {month}: 2 sent by b24monitor itself (probes), 0 deliveries" in second.stdout
+
+
+def test_tunnel_check_says_the_region_is_deprecated(fake_agent_env: Path, tmp_path: Path) -> None:
+    result = tunnel_check(tmp_path, "--ngrok-region", "eu")
     assert result.returncode == 0, result.stderr
-    assert "reachable" in result.stdout and "http://127.0.0.1:" in result.stdout
+    assert "warning: --ngrok-region is deprecated" in result.stderr
+
+
+def test_refused_agent_never_shows_the_authtoken(
+    fake_agent_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_NGROK_MODE", "start_error=107")  # ngrok echoes the token here
+    result = tunnel_check(tmp_path)
+    assert result.returncode == 1
+    assert "(ERR_NGROK_107)" in result.stdout
+    assert "SECRET" not in result.stdout + result.stderr
+    argv = (fake_agent_env / "starts.jsonl").read_text()
+    assert "SECRET" not in argv  # nor on the agent's command line
 
 
 def _alive(pid: int) -> bool:
