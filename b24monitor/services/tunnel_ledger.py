@@ -4,7 +4,9 @@ ngrok's free plan allows 20,000 HTTP requests a month and then blocks every requ
 deliveries included (ERR_NGROK_727). The ledger counts what b24monitor itself sent through the
 tunnel (probes, canaries) apart from the deliveries that arrived through it, so `tunnel check`
 and the GUI can show both, and warns before the month's total nears the quota. It only sees what
-passed while b24monitor ran: other agents of the same ngrok account are not in it.
+passed while b24monitor ran: other agents of the same ngrok account are not in it, and ngrok
+resets its quota per billing cycle while the ledger counts calendar months — the dashboard's
+Usage page is the authority, the ledger an early warning.
 """
 
 from __future__ import annotations
