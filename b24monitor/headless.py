@@ -189,17 +189,7 @@ async def tunnel_check(config: SessionConfig, printer: LinePrinter) -> int:
 
 def tunnel_usage_lines(state: TunnelState) -> list[str]:
     """`tunnel check`'s footnotes: the agent, this month's tunnel requests, any warning."""
-    usage, lines = state.usage, []
-    if usage is not None and usage.agent_path:
-        lines.append(
-            f"ngrok agent {usage.agent_version or '(version unknown)'} at {usage.agent_path}"
-        )
-    if usage is not None:
-        lines.append(
-            f"requests through the tunnel in {usage.month}: {usage.own_requests} sent by "
-            f"b24monitor itself (probes), {usage.deliveries} deliveries "
-            "(ngrok's free plan allows 20,000 a month in all)"
-        )
+    lines = state.usage.describe() if state.usage is not None else []
     if state.warning:
         lines.append(f"warning: {state.warning}")
     return lines

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,7 @@ from b24monitor.services.tunnel_budget import (
     ProbeSchedule,
     PublicArrivals,
 )
-from b24monitor.services.tunnel_ledger import TrafficLedger
+from b24monitor.services.tunnel_ledger import FREE_MONTHLY_REQUESTS, TrafficLedger
 from b24monitor.services.tunnel_probe import ProbeResult, WakeDetector, probe
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,23 @@ class TunnelUsage:
     last_proof: float | None  # wall time the public path last proved to work
     agent_version: str | None = None
     agent_path: str | None = None
+
+    def describe(self) -> list[str]:
+        """Lines for a tooltip or `tunnel check`: the agent, the month's requests, the proof."""
+        lines = []
+        if self.agent_path:
+            lines.append(
+                f"ngrok agent {self.agent_version or '(version unknown)'} at {self.agent_path}"
+            )
+        lines.append(
+            f"requests through the tunnel in {self.month}: {self.own_requests} sent by b24monitor "
+            f"itself (probes), {self.deliveries} deliveries (ngrok's free plan allows "
+            f"{FREE_MONTHLY_REQUESTS:,} a month in all)"
+        )
+        if self.last_proof is not None:
+            when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.last_proof))
+            lines.append(f"the public URL last proved to work at {when}")
+        return lines
 
 
 @dataclass(frozen=True)

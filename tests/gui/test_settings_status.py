@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,11 +18,12 @@ from b24monitor.gui.notifier import Notifier
 from b24monitor.gui.session_signals import SessionSignals
 from b24monitor.gui.settings_dialog import SAVED_FILTERS_KEY, SettingsDialog
 from b24monitor.gui.settings_store import GuiSettings
-from b24monitor.gui.status.portal_status import PortalStatus
+from b24monitor.gui.status.portal_status import PortalStatus, TunnelItem
 from b24monitor.sandbox import SandboxPortal
 from b24monitor.services.profiles import Profile, ProfileStore
 from b24monitor.services.secrets import open_secret_store
 from b24monitor.services.session import Session
+from b24monitor.services.tunnel import TunnelState, TunnelUsage
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -123,6 +125,11 @@ async def test_status_items_show_the_proven_url_the_token_and_where_bindings_poi
             await wait_until(lambda: "✔" in status.tunnel.label.text())
             assert status.tunnel.label.text() == f"tunnel http://127.0.0.1:{port} ✔"
             assert not status.tunnel.copy.isHidden()
+            month = time.strftime("%Y-%m")
+            assert (  # the month's requests through the tunnel (issue 17)
+                f"requests through the tunnel in {month}: 1 sent by b24monitor itself (probes)"
+                in status.tunnel.label.toolTip()
+            )
 
             ProfileStore(data, open_secret_store()).add(
                 Profile("acme", "app", portal.client_id, portal.client_secret)
@@ -135,3 +142,15 @@ async def test_status_items_show_the_proven_url_the_token_and_where_bindings_poi
             await wait_until(lambda: status.bindings.text() == "bindings point here ✔")
         finally:
             await session.stop()
+
+
+def test_tunnel_item_shows_the_quota_warning(qtbot) -> None:
+    item = TunnelItem()
+    qtbot.addWidget(item)
+    usage = TunnelUsage("2026-12", own_requests=40, deliveries=16_500, last_proof=None)
+    warning = "16,540 requests went through the ngrok tunnel this month"
+    item.show_state(TunnelState("reachable", "https://x.ngrok-free.app", None, warning, usage))
+    tip = item.label.toolTip()
+    assert "40 sent by b24monitor itself (probes), 16500 deliveries" in tip
+    assert f"⚠ {warning}" in tip
+    assert item.label.styleSheet() != ""  # shown as a warning although reachable

@@ -59,9 +59,14 @@ class TunnelItem(QWidget):
         url = self._url if len(self._url) <= 48 else self._url[:46] + "…"
         reason = state.reason or ""
         if state.state == "reachable":
-            text, tip, warn = self.tr("tunnel %1 ✔"), self.tr(
-                "Bitrix24 can reach b24monitor here: a probe went out through this URL and "
-                "came back."), False  # fmt: skip
+            text, tip, warn = (
+                self.tr("tunnel %1 ✔"),
+                self.tr(
+                    "Bitrix24 can reach b24monitor here: a probe went out through this URL and "
+                    "came back."
+                ),
+                False,
+            )  # fmt: skip  (or a delivery came through it: same proof)
         elif state.state == "starting":
             text, tip, warn = self.tr("tunnel starting…"), self.tr("Opening the public URL…"), False
         elif state.state == "unreachable":
@@ -76,9 +81,13 @@ class TunnelItem(QWidget):
             text, tip, warn = self.tr("no public URL ⚠"), self.tr(
                 "Bitrix24 cannot reach a local address: set an ngrok authtoken or your own "
                 "public URL in Settings → Tunnel."), True  # fmt: skip
+        # The month's tunnel requests and any warning (quota nearing, agent ageing): services'
+        # sentences, like the reason (issue 17).
+        notes = state.usage.describe() if state.usage is not None and self._url else []
+        notes += [f"⚠ {state.warning}"] if state.warning else []
         self.label.setText(text.replace("%1", url))
-        self.label.setToolTip((self._url + "\n" if self._url else "") + tip)
-        _style(self.label, warn)
+        self.label.setToolTip("\n".join([*([self._url] if self._url else []), tip, *notes]))
+        _style(self.label, warn or bool(state.warning))
 
     def _on_copy_clicked(self) -> None:
         QGuiApplication.clipboard().setText(self._url)
