@@ -69,8 +69,8 @@ class TrafficLedger:
         )
 
     def save(self) -> None:
-        if self._path is None:
-            return
+        if self._path is None or (self.total == 0 and not self._path.exists()):
+            return  # nothing went through the tunnel: leave no file behind
         self._saved_at = self._wall()
         data = {"month": self.month, "own_requests": self.own, "deliveries": self.deliveries}
         with locked(self._path):

@@ -29,6 +29,7 @@ from fake_ngrok_support import (
 from pyngrok import installer
 
 from b24monitor.services.ngrok_errors import explain
+from b24monitor.services.ngrok_process import end_of_life_warning
 from b24monitor.services.session import Session
 from b24monitor.services.tunnel import TunnelSettings, TunnelState
 
@@ -140,6 +141,38 @@ async def test_quota_exhausted_tells_the_user_deliveries_are_blocked(
         "with a route of your own until the quota resets"
     )
     assert len(agent_pids(fake_state)) == 1
+
+
+@pytest.mark.asyncio
+async def test_rate_limit_says_deliveries_are_blocked_for_a_minute(
+    tmp_path: Path, fake_state: Path, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_NGROK_MODE", "edge_error=734")
+    state = await _start_and_stop(session, ngrok_settings(tmp_path))
+    assert state.reason == (
+        "ngrok is rate-limiting your account (ERR_NGROK_734: requests over the limit are blocked, "
+        "Bitrix24's deliveries included, and Bitrix24 never resends them) — the limit resets "
+        "within a minute; lower the request rate or upgrade at https://dashboard.ngrok.com/billing"
+    )
+
+
+@pytest.mark.parametrize(
+    ("version", "today", "warning"),
+    [
+        ((3, 39, 8), "2026-12-03", None),  # newer than ngrok's support chart
+        ((3, 34, 1), "2026-12-03", None),
+        ((3, 28, 0), "2027-10-01", "the ngrok agent is version 3.28.0: ngrok stops accepting it "
+                                   "on 2027-11-11 for free accounts — update it with `ngrok "
+                                   "update`"),
+        ((3, 22, 1), "2026-12-03", "the ngrok agent is version 3.22.1: ngrok stopped accepting "
+                                   "it on 2026-05-20 for free accounts — update it with `ngrok "
+                                   "update`"),
+    ],
+)  # fmt: skip
+def test_agent_nearing_its_end_of_life_is_named(
+    version: tuple[int, ...], today: str, warning: str | None
+) -> None:
+    assert end_of_life_warning(version, today) == warning
 
 
 @pytest.mark.asyncio
