@@ -15,7 +15,6 @@ import asyncio
 import logging
 import math
 import os
-import re
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from pyngrok.log import NgrokLog
 
 from b24monitor.core.errors import TunnelError
 from b24monitor.services import ngrok_errors, ngrok_process
-from b24monitor.services.ngrok_process import MIN_ENDPOINTS_VERSION, version_text
+from b24monitor.services.ngrok_process import MIN_ENDPOINTS_VERSION, Redactor, version_text
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +70,7 @@ class NgrokAgent:
         self._on_progress = on_progress
         self._proc: subprocess.Popen[str] | None = None
         self._last_error: str | None = None
-        self._redactor = _Redactor(config.authtoken)
+        self._redactor = Redactor(config.authtoken)
         self._stderr = ngrok_process.StderrTail(self._redactor.redact)
         self._pyngrok = conf.PyngrokConfig(
             ngrok_path=str(config.ngrok_path),
@@ -264,39 +263,3 @@ class NgrokAgent:
         summary = text.split("\\n")[0].split("\n")[0][:160]
         fallback = f"the ngrok agent failed ({summary}) — run it by hand to see why"
         return AgentRefused(sentence or fallback, error.code)
-
-
-class _Redactor(logging.Filter):
-    """Hides the authtoken in pyngrok's log records and in texts (ngrok echoes it in 105/107)."""
-
-    # A logger's filters do not apply to records propagated from its children: name each one.
-    LOGGERS = ("pyngrok.process", "pyngrok.process.ngrok", "pyngrok.ngrok", "pyngrok.installer")
-    # ngrok prints the token it was given after "Your authtoken: ", even one we never saw.
-    ECHOED = re.compile(r"(Your authtoken: )[^\s\\\"]+")
-
-    def __init__(self, secret: str | None) -> None:
-        super().__init__()
-        self._secret = secret
-
-    def install(self) -> None:
-        for name in self.LOGGERS:
-            logging.getLogger(name).addFilter(self)
-
-    def uninstall(self) -> None:
-        for name in self.LOGGERS:
-            logging.getLogger(name).removeFilter(self)
-
-    def redact(self, text: str) -> str:
-        if self._secret:
-            text = text.replace(self._secret, "[authtoken]")
-        return self.ECHOED.sub(r"\1[authtoken]", text)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = self.redact(record.msg)
-        if record.name == "pyngrok.process.ngrok" and record.levelno > logging.INFO:
-            # The agent's own error lines are reported as one sentence by the tunnel; keep
-            # them for --debug logs only instead of dumping them raw on the terminal.
-            record.levelno, record.levelname = logging.INFO, "INFO"
-            return logging.getLogger("pyngrok").isEnabledFor(logging.INFO)
-        return True

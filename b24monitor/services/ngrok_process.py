@@ -7,7 +7,8 @@ authtoken included — go straight to our terminal. So the agent is started here
 table so `ngrok.connect` uses it), but with the authtoken in our own 0600 config file and stderr
 captured, redacted and logged. The config also turns request inspection off (`inspect_db_size:
 -1`, agent config v3): otherwise the agent keeps every request — ONAPPINSTALL bodies with their
-tokens — readable without authentication on its local web port.
+tokens — readable without authentication on its local web port. `Redactor` hides the authtoken
+in whatever the agent says (ngrok echoes it in ERR_NGROK_105/107).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import datetime as dt
 import logging
 import re
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -101,8 +103,15 @@ def start_agent(config: conf.PyngrokConfig, stderr: StderrTail) -> process.Ngrok
     with process._current_processes_lock:
         if process.is_process_running(path):
             return process._current_processes[path]
+        # As pyngrok does: no console window for the agent under a windowed Windows build.
+        no_window = sys.platform == "win32" and not process._has_console()
         proc = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+            creationflags=subprocess.CREATE_NO_WINDOW if no_window else 0,  # type: ignore[attr-defined,unused-ignore]
         )
         atexit.register(process._terminate_process, proc)
         stderr.follow(proc)
@@ -156,3 +165,39 @@ def end_of_life_warning(version: tuple[int, ...] | None, today: str) -> str | No
         f"the ngrok agent is version {version_text(version)}: ngrok {when} {eol} for free "
         "accounts — update it with `ngrok update`"
     )
+
+
+class Redactor(logging.Filter):
+    """Hides the authtoken in pyngrok's log records and in texts (ngrok echoes it in 105/107)."""
+
+    # A logger's filters do not apply to records propagated from its children: name each one.
+    LOGGERS = ("pyngrok.process", "pyngrok.process.ngrok", "pyngrok.ngrok", "pyngrok.installer")
+    # ngrok prints the token it was given after "Your authtoken: ", even one we never saw.
+    ECHOED = re.compile(r"(Your authtoken: )[^\s\\\"]+")
+
+    def __init__(self, secret: str | None) -> None:
+        super().__init__()
+        self._secret = secret
+
+    def install(self) -> None:
+        for name in self.LOGGERS:
+            logging.getLogger(name).addFilter(self)
+
+    def uninstall(self) -> None:
+        for name in self.LOGGERS:
+            logging.getLogger(name).removeFilter(self)
+
+    def redact(self, text: str) -> str:
+        if self._secret:
+            text = text.replace(self._secret, "[authtoken]")
+        return self.ECHOED.sub(r"\1[authtoken]", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = self.redact(record.msg)
+        if record.name == "pyngrok.process.ngrok" and record.levelno > logging.INFO:
+            # The agent's own error lines are reported as one sentence by the tunnel; keep
+            # them for --debug logs only instead of dumping them raw on the terminal.
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            return logging.getLogger("pyngrok").isEnabledFor(logging.INFO)
+        return True
