@@ -142,9 +142,13 @@ class NgrokAgent:
         ending = ngrok_process.end_of_life_warning(self.version, date.today().isoformat())
         if self.version >= MIN_ENDPOINTS_VERSION and ending is None:
             return
-        if self._config.download:
-            why = ending or f"version {old} lacks the /api/endpoints API"
-            await self._update(why.split(":", 1)[-1].strip())
+        if self._config.download and self.version < MIN_ENDPOINTS_VERSION:
+            await self._update(f"version {old} lacks the /api/endpoints API")
+        elif self._config.download and ending is not None:
+            try:  # best effort: the agent still works until ngrok refuses it (then: 121)
+                await self._update(f"version {old} is at the end of ngrok's support")
+            except TunnelError as exc:
+                log.warning("%s", exc)
         elif self.version < MIN_ENDPOINTS_VERSION:
             raise TunnelError(
                 f"the ngrok agent at {self.path} is version {old}, older than 3.30.0, and lacks "
