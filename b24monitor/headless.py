@@ -167,6 +167,8 @@ def _notice_text(n: Notice) -> str:
             return "the app was uninstalled from the portal"
         case "install_handler":
             return n.get("warning") or f"installation handler: {n.get('handler')} (this URL)"
+        case "portal_moved" | "app_settings_stale":
+            return str(n.get("message"))
     return json.dumps(n, ensure_ascii=False)
 
 
@@ -197,6 +199,8 @@ def tunnel_usage_lines(state: TunnelState) -> list[str]:
 
 def _print_tunnel(session: Session, state: TunnelState, printer: LinePrinter) -> None:
     handler_url = state.public_url + session.handler_path if state.public_url else None
+    # The app's saved URL in the portal does not follow the tunnel (spec §1.1).
+    stale = session.portal is not None and session.portal.app_settings_stale(handler_url)
     if printer.as_json:
         printer.json(
             {
@@ -207,6 +211,7 @@ def _print_tunnel(session: Session, state: TunnelState, printer: LinePrinter) ->
                 "reason": state.reason,
                 "warning": state.warning,
                 "usage": asdict(state.usage) if state.usage else None,
+                "app_settings_stale": stale,
             }
         )
         return

@@ -3,6 +3,8 @@
 The offline queue is read without destroying it: `list` uses event.offline.list, `consume`
 reserves rows with clear=0 and clears them after printing (spec §2.6–2.9); only `clear` and a
 consume on a plan without rest_offline_extended delete rows outright, and both need --yes.
+`consume --to URL` hands each row to the developer's handler (services/offline_sender.py): a 2xx
+answer clears the row, anything else flags it (spec §2.9), and the handler's answer is printed.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from b24monitor.cli.common import Subcommands, data_dir
-from b24monitor.cli.portal import run_with_client
+from b24monitor.cli.portal import profile_store, run_with_client
 from b24monitor.cli.tunnel import add_tunnel_flags, tunnel_settings
+from b24monitor.core.errors import UsageError
 
 if TYPE_CHECKING:
     from b24monitor.services.offline_queue import OfflineRecord
+    from b24monitor.services.offline_sender import SendOutcome
     from b24monitor.services.portal_client import PortalClient
 
 
@@ -38,6 +42,12 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
             a.add_argument("--limit", type=int, default=50, help="rows per round (≤ 1000)")
             a.add_argument("--errors", action="store_true", help="rows flagged as failed")
             a.add_argument("--yes", action="store_true", help="confirm deleting rows outright")
+        if name == "consume":
+            a.add_argument(
+                "--to", metavar="URL",
+                help="POST each row to your handler (form body like an event delivery); 2xx "
+                "clears the row, any other answer flags it; exit code 1 if any row failed",
+            )  # fmt: skip
         a.set_defaults(func=_run_offline)
 
     ping = commands.add_parser("ping", help="event.test round trip: time until ONAPPTEST arrives")
@@ -66,6 +76,10 @@ def _print_rows(rows: Sequence[OfflineRecord], as_json: bool) -> None:
 def _run_offline(args: argparse.Namespace) -> int:
     from b24monitor.services.offline_queue import OfflineQueue
 
+    target = getattr(args, "to", None)
+    if target is not None and not target.startswith(("http://", "https://")):
+        raise UsageError(f"--to {target!r} must be your handler's http:// or https:// URL")
+
     async def work(client: PortalClient) -> int:
         queue = OfflineQueue(client)
         if args.offline_command == "list":
@@ -74,6 +88,8 @@ def _run_offline(args: argparse.Namespace) -> int:
             if not args.json:
                 print(f"{len(rows)} rows queued", file=sys.stderr)
             return 0
+        if target is not None:
+            return await _send_to_handler(queue, client, args, target)
         return await _drain(queue, args)
 
     return run_with_client(args, work)
@@ -99,6 +115,50 @@ async def _drain(queue: Any, args: argparse.Namespace) -> int:
     verb = "consumed" if printing else "cleared"
     print(f"{total} rows {verb}", file=sys.stderr)
     return 0
+
+
+async def _send_to_handler(
+    queue: Any, client: PortalClient, args: argparse.Namespace, target: str
+) -> int:
+    """consume --to: every row goes to the handler; 2xx → cleared, else flagged (spec §2.9)."""
+    from b24monitor.services.offline_sender import OfflineSender
+
+    outcomes: list[SendOutcome] = []
+
+    def show(outcome: SendOutcome) -> None:
+        outcomes.append(outcome)
+        _print_outcome(outcome, args)
+
+    profile = profile_store(args).get(args.portal)
+    sender = OfflineSender(client.http, target, profile=profile, on_outcome=show)
+    while True:
+        result = await queue.consume_safely(
+            sender.handler(), confirm_destructive=args.yes, limit=args.limit, errors=args.errors
+        )
+        if len(result.records) < args.limit:
+            break
+    failed = sum(1 for o in outcomes if not o.ok)
+    print(f"{len(outcomes)} rows sent to {target}: {len(outcomes) - failed} cleared, "
+          f"{failed} failed and flagged", file=sys.stderr)  # fmt: skip
+    return 1 if failed else 0
+
+
+def _print_outcome(outcome: SendOutcome, args: argparse.Namespace) -> None:
+    r = outcome.record
+    if args.json:
+        line = {"type": "offline_sent", "message_id": r.message_id, "event": r.event,
+                "status": outcome.status, "reason": outcome.reason or None, "ok": outcome.ok,
+                "cleared": outcome.ok}  # fmt: skip
+        print(json.dumps(line, ensure_ascii=False), flush=True)
+        return
+    if outcome.ok:
+        verdict = "cleared"
+    elif args.errors:  # flagged already: it stays reserved and flagged (spec §2.9 errata)
+        verdict = "failed again, stays in the queue flagged"
+    else:
+        verdict = "failed, flagged (retry with --errors)"
+    mark = "✔" if outcome.ok else "✖"
+    print(f"{mark} {outcome.answer:10} {r.event:32} msg {r.message_id}  {verdict}", flush=True)
 
 
 def _run_ping(args: argparse.Namespace) -> int:

@@ -33,6 +33,11 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
     add.add_argument(
         "--webhook-token", help="an outgoing webhook's application token (passive profile)"
     )
+    add.add_argument(
+        "--rate", choices=("standard", "enterprise", "none"), default="standard",
+        help="REST pacing: standard cloud plan 2/s burst 50, enterprise 5/s burst 250, "
+        "none for a self-hosted portal (paced only once it answers QUERY_LIMIT_EXCEEDED)",
+    )  # fmt: skip
     add.set_defaults(func=_run_add)
     lst = sub.add_parser("list", help="list profiles")
     lst.add_argument("--json", action="store_true")
@@ -69,7 +74,7 @@ def _run_add(args: argparse.Namespace) -> int:
         )
     if app:
         profile = Profile(args.name, "app", client_id=args.client_id or "",
-                          client_secret=args.client_secret or "")  # fmt: skip
+                          client_secret=args.client_secret or "", rate=args.rate)  # fmt: skip
     else:
         profile = Profile(args.name, "webhook", application_token=args.webhook_token)
     profile_store(args).add(profile)
@@ -94,7 +99,8 @@ def _run_list(args: argparse.Namespace) -> int:
         state = "installed" if row["installed"] else "waiting for install"
         if row["kind"] == "webhook":
             state = "webhook (verify only)"
-        print(f"{row['name']:20} {row['kind']:8} {row['domain'] or '-':30} {state}")
+        rate = f"rate {row['rate']}" if row["kind"] == "app" else ""
+        print(f"{row['name']:20} {row['kind']:8} {row['domain'] or '-':30} {state:20} {rate}")
     return 0
 
 
@@ -102,7 +108,7 @@ def _public(p: Profile) -> dict[str, Any]:
     return {"name": p.name, "kind": p.kind, "domain": p.domain or None,
             "member_id": p.member_id or None, "installed": p.installed,
             "client_endpoint": p.client_endpoint or None, "scope": p.scope or None,
-            "expires": p.expires or None}  # fmt: skip
+            "expires": p.expires or None, "rate": p.rate, "app_url": p.app_url or None}  # fmt: skip
 
 
 def _run_remove(args: argparse.Namespace) -> int:
@@ -132,9 +138,14 @@ def run_with_client(
             f"{profile.name}` and install the app in the portal."
         )
 
+    def moved(name: str, _old: str, new: str) -> None:
+        from b24monitor.services.portal_link import moved_sentence
+
+        print(f"b24monitor: {moved_sentence(name, new)}.", file=sys.stderr, flush=True)
+
     async def main() -> int:
         async with httpx.AsyncClient(timeout=30.0) as http:
-            return await work(PortalClient(profile.name, store, http))
+            return await work(PortalClient(profile.name, store, http, on_moved=moved))
 
     return asyncio.run(main())
 

@@ -23,6 +23,14 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
     p.add_argument("--client-secret", help="fixed client_secret (default: generated)")
     p.add_argument("--seed", type=int, default=None, help="make the generated traffic repeatable")
     p.add_argument("--no-rate-limit", action="store_true", help="turn off the 2 req/s limit")
+    p.add_argument(
+        "--self-hosted", metavar="LANG", default="",
+        help="act as a self-hosted portal: feature.get says LANG_selfhosted, no rate limit",
+    )  # fmt: skip
+    p.add_argument(
+        "--check-handler-host", action="store_true",
+        help="event.bind refuses handlers on another host than the app's saved URL",
+    )  # fmt: skip
     p.set_defaults(func=_run_sandbox)
 
 
@@ -45,5 +53,7 @@ def _run_sandbox(args: argparse.Namespace) -> int:
             rate_limit=not args.no_rate_limit,
             install_url=args.install,
             out=out,
+            self_hosted=args.self_hosted,
+            check_handler_host=args.check_handler_host,
         )
     )

@@ -17,6 +17,7 @@ B24MonitorError
 │   │   ├── OperationTimeLimit OPERATION_TIME_LIMIT: the method is blocked for a while
 │   │   └── OAuthError         the OAuth server refused a token refresh (not invalid_grant)
 │   ├── PortalUnavailable      network failure, timeout or 5xx after bounded retries
+│   ├── PortalRedirected       a redirect that is not a rename (same host, or a second one)
 │   ├── ReauthorizationNeeded  the refresh token is dead: re-install the app or re-authorize
 │   ├── BatchCommandSkipped    a batch command not run because an earlier one failed (halt)
 │   ├── ProfileError           a portal profile is missing, of the wrong kind or not installed
@@ -142,6 +143,14 @@ class PortalUnavailable(PortalError):
         )
         self.method = method
         self.reason = reason
+
+
+class PortalRedirected(PortalError):
+    """The portal redirected a REST call in a way that is not a rename (spec §5.1)."""
+
+    def __init__(self, method: str, reason: str) -> None:
+        super().__init__(f"{method} was redirected {reason}")
+        self.method = method
 
 
 class ReauthorizationNeeded(PortalError):

@@ -73,7 +73,20 @@ def _quoted(desc: str, action: str) -> str:
     return f"the portal said “{desc}”; {action}" if desc else action
 
 
+_HANDLER_URL_ADVICE = {
+    # HandlerHelper::checkCallback in the portal's rest module (spec §2.2, §1.1).
+    "ERROR_WRONG_HANDLER_URL": "the portal refused the handler URL: it must be a public http(s) "
+    "address whose host has a dot, not localhost or a LAN address; start a tunnel "
+    "(--tunnel ngrok) or pass --public-url",
+    "ERROR_UNSUPPORTED_PROTOCOL": "the handler URL must start with http:// or https://; "
+    "give a public URL of that form",
+    "ERROR_HANDLER_URL_MATCH": "the handler URL's host is not the host of the app's handler path "
+    "or installation path in the portal; set both to the current handler URL in the app's "
+    "settings (a reserved ngrok domain keeps it from changing)",
+}
+
 _TABLE: dict[str, tuple[type[PortalCallError], Advice]] = {
+    **{code: (PortalCallError, _fixed(text)) for code, text in _HANDLER_URL_ADVICE.items()},
     "WRONG_AUTH_TYPE": (WrongAuthType, _wrong_auth),
     "ACCESS_DENIED": (PortalAccessDenied, _access_denied),
     "ERROR_EVENT_NOT_FOUND": (EventNotFound, _event_not_found),

@@ -10,6 +10,11 @@ install the app, fire an event, expire tokens, and read what was delivered.
     POST /sandbox/expire-tokens         every access token expires
     POST /sandbox/revoke-refresh-tokens every refresh token stops working
     GET  /sandbox/deliveries            the delivery log as JSON (last 1000)
+    POST /sandbox/self-hosted?language=ru   become a self-hosted portal (edition.py)
+    POST /sandbox/rename?to=HOST:PORT   REST moves to a new host name; old one answers 302
+    POST /sandbox/licence?expired=1     REST answers 302 to the licence page (0: renewed)
+    POST /sandbox/app-url?url=URL       the administrator edits the app's saved handler URL
+    POST /sandbox/check-handler-host?on=1   event.bind checks the handler's host (edition.py)
 """
 
 from __future__ import annotations
@@ -50,6 +55,11 @@ class Control:
             web.post("/sandbox/expire-tokens", self.expire),
             web.post("/sandbox/revoke-refresh-tokens", self.revoke),
             web.get("/sandbox/deliveries", self.deliveries),
+            web.post("/sandbox/self-hosted", self.self_hosted),
+            web.post("/sandbox/rename", self.rename),
+            web.post("/sandbox/licence", self.licence),
+            web.post("/sandbox/app-url", self.app_url),
+            web.post("/sandbox/check-handler-host", self.check_handler_host),
         ]
 
     async def info(self, request: web.Request) -> web.Response:
@@ -109,6 +119,40 @@ class Control:
     async def revoke(self, request: web.Request) -> web.Response:
         """Revoke every refresh token."""
         self._portal.revoke_refresh_tokens()
+        return web.json_response({"result": True})
+
+    async def self_hosted(self, request: web.Request) -> web.Response:
+        """Switch to self-hosted mode in the given language."""
+        language = request.query.get("language", "ru")
+        if not language.isalpha() or len(language) > 5:
+            return _problem("Pass language=<two-letter portal language>, e.g. ru")
+        self._portal.set_self_hosted(language)
+        return web.json_response({"result": True})
+
+    async def rename(self, request: web.Request) -> web.Response:
+        """Rename the portal; the answer holds the new client_endpoint."""
+        target = request.query.get("to") or None
+        if target is not None and ("/" in target or not target.strip()):
+            return _problem("Pass to=<host:port> (a name of this machine, e.g. localhost:8090)")
+        return web.json_response({"client_endpoint": self._portal.rename(target)})
+
+    async def licence(self, request: web.Request) -> web.Response:
+        """Let the licence expire (expired=1) or renew it (expired=0)."""
+        self._portal.expire_licence(request.query.get("expired", "1") not in ("", "0"))
+        return web.json_response({"result": True})
+
+    async def app_url(self, request: web.Request) -> web.Response:
+        """Save a new handler/installation URL in the app's settings."""
+        url = request.query.get("url", "")
+        if not url.startswith(("http://", "https://")):
+            return _problem("Pass url=<http(s) URL of your handler>")
+        self._portal.set_app_url(url)
+        return web.json_response({"result": True})
+
+    async def check_handler_host(self, request: web.Request) -> web.Response:
+        """Switch event.bind's handler-host check on (on=1) or off (on=0)."""
+        on = request.query.get("on", "1") not in ("", "0")
+        self._portal.state.edition.check_handler_host = on
         return web.json_response({"result": True})
 
     async def deliveries(self, request: web.Request) -> web.Response:

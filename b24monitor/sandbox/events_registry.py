@@ -64,7 +64,7 @@ def validate_handler_url(url: str) -> None:
     except ValueError:
         raise ApiError(400, "ERROR_WRONG_HANDLER_URL", "Wrong handler URL") from None
     if parts.scheme.lower() not in ("http", "https"):
-        raise ApiError(400, "ERROR_UNSUPPORTED_PROTOCOL", "Unsupported event handler protocol")
+        raise ApiError(400, "ERROR_UNSUPPORTED_PROTOCOL", "Unsupported handler protocol")
     if not host or ("." not in host and host not in _LOOPBACK_HOSTS):
         raise ApiError(400, "ERROR_WRONG_HANDLER_URL", "Wrong handler URL")
 

@@ -120,7 +120,10 @@ def offline_clear(state: PortalState, caller: Caller, p: Params) -> Reply:
 
 
 def offline_error(state: PortalState, caller: Caller, p: Params) -> Reply:
-    """Flag reserved rows as failed and release them (spec §2.9); an empty list does nothing."""
+    """Flag reserved rows as failed and release them (spec §2.9); an empty list does nothing.
+
+    Only un-flagged rows change (the core's `ERROR=0` condition): re-failed rows stay reserved.
+    """
     _admin_only(state, caller)
     process_id = _process_id(p)
     message_ids = _message_ids(p, required=True) or []

@@ -118,7 +118,13 @@ class OfflineQueue:
         )
 
     def mark_error(self, rows: list[OfflineRow]) -> None:
-        """Flag rows failed and release them; other unflagged copies of their messages go (§2.9)."""
+        """Flag rows failed and release them; other unflagged copies of their messages go (§2.9).
+
+        Like the core's markError (`WHERE … AND ERROR=0`), rows already flagged are left as they
+        are: still reserved under the process_id of the `get?error=1` that fetched them (§2.9
+        errata), so a bare clear of that reservation would delete them.
+        """
+        rows = [row for row in rows if not row.error]
         flagged = {row.id for row in rows}
         for row in rows:
             row.error, row.process_id = True, ""

@@ -5,7 +5,8 @@ the sandbox's own control endpoints (`control`); a second port plays the OAuth s
 (`server_endpoint`, token URL), because on Bitrix24 that is a different host (spec §1.4, §5.2).
 The app is a local "uses only API" app; `install()` plays the administrator adding it (§5.2).
 Simplified: `domain` defaults to `host:port`, so `https://<domain>/` is not the portal address
-— clients must use `client_endpoint`, as the spec advises anyway.
+— clients must use `client_endpoint`, as the spec advises anyway. Self-hosted mode, renames, an
+expired licence and the handler-host check are switches described in `edition`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -56,6 +58,8 @@ class SandboxPortal:
         scopes: tuple[str, ...] = DEFAULT_SCOPES,
         delivery_timeout: float = 10.0,
         delivery_delay: tuple[float, float] = (0.0, 0.0),
+        self_hosted: str = "",
+        check_handler_host: bool = False,
     ) -> None:
         ids = IdSource(seed)
         app = AppInfo(client_id or ids.client_id(), client_secret or ids.client_secret(), scopes)
@@ -84,6 +88,9 @@ class SandboxPortal:
         self._runners: list[web.AppRunner] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._base_url = self._oauth_base_url = ""
+        self.state.edition.check_handler_host = check_handler_host
+        if self_hosted:
+            self.set_self_hosted(self_hosted)
 
     async def start(self) -> None:
         """Bind both ports and start serving; endpoints are known from here on.
@@ -235,6 +242,36 @@ class SandboxPortal:
     def revoke_refresh_tokens(self) -> None:
         """Every refresh token stops working (refresh: invalid_grant)."""
         self.state.tokens.revoke_refresh_tokens()
+
+    def set_self_hosted(self, language: str = "ru") -> None:
+        """Become an on-premise portal: `<language>_selfhosted` features, no rate limit (§2.10)."""
+        self.state.edition.self_hosted = language
+        self.state.app.features = {code: True for code in self.state.app.features}
+        self.state.bucket = None
+
+    def rename(self, new_host: str | None = None) -> str:
+        """From now on the portal lives at `new_host` (default `localhost:PORT`); REST calls to
+        the old name get 302 there (spec §5.1). Returns the new client_endpoint."""
+        identity = self.state.identity
+        old = urlsplit(identity.client_endpoint)
+        host = new_host or f"localhost:{old.port}"
+        self.state.edition.old_hosts.add(old.netloc.lower())
+        self.state.edition.old_hosts.discard(host.lower())
+        if identity.domain == old.netloc:
+            identity.domain = host
+        else:
+            identity.domain = host.partition(":")[0]
+        identity.client_endpoint = f"{old.scheme}://{host}{old.path}"
+        self._base_url = f"{old.scheme}://{host}"
+        return identity.client_endpoint
+
+    def expire_licence(self, expired: bool = True) -> None:
+        """A self-hosted portal whose licence ran out: REST answers 302 to its own page (§5.1)."""
+        self.state.edition.licence_expired = expired
+
+    def set_app_url(self, url: str) -> None:
+        """The administrator saves the app's handler/installation URL in its settings (§1.1)."""
+        self.state.install_url = url
 
     async def fire(
         self, event_code: str, data: Any, *, user_id: int | None = 1

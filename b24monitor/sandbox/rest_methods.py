@@ -16,6 +16,7 @@ from b24monitor.sandbox.api_errors import (
 )
 from b24monitor.sandbox.calls import Caller, MethodSpec, Params, Reply
 from b24monitor.sandbox.catalog import GLOBAL_SCOPE
+from b24monitor.sandbox.edition import check_handler_host
 from b24monitor.sandbox.events_registry import DEFAULT_MIN_TIMEOUT, validate_handler_url
 from b24monitor.sandbox.state import PortalState
 
@@ -75,6 +76,7 @@ def event_bind(state: PortalState, caller: Caller, p: Params) -> Reply:
         if not handler:
             raise argument_error("HANDLER")
         validate_handler_url(handler)
+        check_handler_host(state.edition, handler, state.install_url)
         auth_type = p.integer("auth_type", 0)
         if not caller.admin:
             if auth_type not in (0, caller.user_id):
@@ -149,11 +151,14 @@ def event_test(state: PortalState, caller: Caller, p: Params) -> Reply:
 
 
 def feature_get(state: PortalState, caller: Caller, p: Params) -> Reply:
-    """Whether a plan feature is on: rest_offline_extended, rest_auth_connector (spec §2.10)."""
+    """Whether a plan feature is on: rest_offline_extended, rest_auth_connector (spec §2.10).
+
+    Y/N on the cloud; `<lang>_selfhosted` on a self-hosted portal (sandbox/edition.py).
+    """
     code = p.text("code")
     if not code:
         raise argument_error("CODE")
-    return Reply({"value": "Y" if state.app.features.get(code) else "N"})
+    return Reply({"value": state.edition.feature_value(bool(state.app.features.get(code)))})
 
 
 def app_info(state: PortalState, caller: Caller, p: Params) -> Reply:

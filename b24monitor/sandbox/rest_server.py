@@ -15,7 +15,7 @@ import logging
 import time
 from functools import partial
 from typing import Any
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, urlsplit
 
 from aiohttp import web
 
@@ -132,6 +132,10 @@ class RestServer:
         started = time.time()
         if request.method not in ("GET", "POST"):
             return error_response(ApiError(405, "INVALID_REQUEST", "Use GET or POST"))
+        current = urlsplit(self._state.identity.client_endpoint).netloc
+        moved_to = self._state.edition.redirect_for(request.host, request.path_qs, current)
+        if moved_to is not None:  # a renamed portal, or an expired licence (spec §5.1)
+            return web.Response(status=302, headers={"Location": moved_to})
         bucket = self._state.bucket
         if bucket is not None and not bucket.admit():
             return error_response(query_limit_exceeded())

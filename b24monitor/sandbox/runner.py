@@ -24,6 +24,8 @@ async def run_sandbox(
     rate_limit: bool = True,
     install_url: str | None = None,
     out: Callable[[str], None] = print,
+    self_hosted: str = "",
+    check_handler_host: bool = False,
     ready: Callable[[SandboxPortal], None] | None = None,
 ) -> None:
     """Start a portal, print how to connect, then serve (and generate traffic) until cancelled.
@@ -31,6 +33,8 @@ async def run_sandbox(
     Args:
         traffic_rate: events per second to generate once something is bound; None: no traffic.
         install_url: install the app right away, delivering ONAPPINSTALL to this handler URL.
+        self_hosted: the language of a self-hosted portal ("ru"); "" for a cloud portal.
+        check_handler_host: event.bind checks handler hosts against the app's saved URL.
         out: where the connection details and status lines go.
         ready: called with the started portal (for callers that want to drive it).
     """
@@ -43,6 +47,8 @@ async def run_sandbox(
         seed=seed,
         rate_limit=rate_limit,
         delivery_delay=(0.05, 0.4),  # the queue hop's small variable lag (spec §1.1)
+        self_hosted=self_hosted,
+        check_handler_host=check_handler_host,
     )
     async with portal:
         out(portal.describe())

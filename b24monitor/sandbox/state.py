@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from b24monitor.sandbox.catalog import EventCatalog
+from b24monitor.sandbox.edition import Edition
 from b24monitor.sandbox.entities import EntityStore
 from b24monitor.sandbox.events_registry import EventRegistry
 from b24monitor.sandbox.ids import IdSource
@@ -63,5 +64,6 @@ class PortalState:
     entities: EntityStore = field(default_factory=EntityStore)
     bucket: LeakyBucket | None = None
     webhook_code: str = ""
-    install_url: str | None = None  # where the last install was delivered
+    install_url: str | None = None  # where the last install was delivered: the app's saved URL
+    edition: Edition = field(default_factory=Edition)  # self-hosted, renamed, … (edition.py)
     oauth_host: str = ""

@@ -3,8 +3,13 @@
 `list_all` is read-only (event.offline.list shows normal, reserved and errored rows). The safe
 consumer reserves rows (`clear=0` → process_id), hands them to the caller, then clears the
 processed ones and flags the failed ones with event.offline.error — which needs the plan feature
-rest_offline_extended. Without it the only way is the destructive default `clear=1`, which this
-module runs only when the caller confirmed it.
+rest_offline_extended (on self-hosted portals feature.get answers `<lang>_selfhosted` for it,
+which means available, spec §2.10). Without it the only way is the destructive default `clear=1`,
+which this module runs only when the caller confirmed it.
+
+Processed rows are cleared by `message_id[]`, never by a bare process_id: event.offline.error
+leaves rows that were already flagged reserved under the reservation (spec §2.9 errata), so a
+bare clear after reprocessing flagged rows would delete the ones that failed again.
 """
 
 from __future__ import annotations
@@ -69,7 +74,7 @@ class OfflineQueue:
     async def extended_available(self) -> bool:
         """Whether `clear=0` reservations are available (feature.get, spec §2.10)."""
         answer = await self._client.call("feature.get", {"CODE": EXTENDED_FEATURE})
-        return isinstance(answer, Mapping) and str(answer.get("value", "")).upper() == "Y"
+        return isinstance(answer, Mapping) and feature_available(answer.get("value"))
 
     async def consume_safely(
         self,
@@ -102,13 +107,22 @@ class OfflineQueue:
             raise
         # Flag failures first: if that call fails, nothing is cleared and nothing is lost.
         await self.mark_error(process_id, failed)
-        # Flagged rows left the reservation (spec §2.9), so this clears only the processed ones.
-        await self._client.call("event.offline.clear", {"process_id": process_id})
         cleared = tuple(r.message_id for r in records if r.message_id not in failed)
+        await self.clear(process_id, cleared)
         return ConsumeResult(records, process_id, False, cleared, tuple(failed))
 
+    async def clear(self, process_id: str, message_ids: Sequence[str]) -> None:
+        """Delete exactly these rows of a reservation (§2.8; §2.9 errata: never a bare clear)."""
+        if message_ids:
+            params = {"process_id": process_id, "message_id": list(message_ids)}
+            await self._client.call("event.offline.clear", params)
+
     async def mark_error(self, process_id: str, message_ids: Sequence[str]) -> None:
-        """Flag reserved rows as failed (ERROR=1); they leave the reservation (spec §2.9)."""
+        """Flag reserved rows as failed (ERROR=1); un-flagged ones leave the reservation (§2.9).
+
+        Rows that were flagged already stay as they are, reserved under `process_id`: they
+        come back after the reservation lifetime (spec §2.9 errata, §3.2).
+        """
         if message_ids:
             params = {"process_id": process_id, "message_id": list(message_ids)}
             await self._client.call("event.offline.error", params)
@@ -123,6 +137,12 @@ class OfflineQueue:
         failed = _known(records, await handle(records))
         cleared = tuple(r.message_id for r in records if r.message_id not in failed)
         return ConsumeResult(records, None, True, cleared, tuple(failed))
+
+
+def feature_available(value: Any) -> bool:
+    """A feature.get value: "N", empty or missing is off; "Y" or `ru_selfhosted` is on (§2.10)."""
+    text = str(value or "").strip()
+    return bool(text) and text.upper() != "N"
 
 
 def _reservation(answer: Any) -> tuple[str | None, tuple[OfflineRecord, ...]]:

@@ -4,7 +4,12 @@ Calls go to `<client_endpoint><method>` as a JSON body with `auth=<access token>
 Error envelopes become typed exceptions (core/portal_errors.py, spec §5.3). expired_token or
 invalid_token triggers one refresh, serialized so concurrent callers share it (spec §5.2; the
 CRest race in crest#13); the store is re-read first because another process may already have
-refreshed. Requests are paced by a leaky bucket (spec §5.4).
+refreshed. Requests are paced by a leaky bucket sized by the profile's rate plan (spec §5.4).
+
+A renamed portal answers 302 to its new host (spec §5.1): the call is repeated there once, the
+profile's domain and endpoint switch for good, and `on_moved` tells the front end. A redirect to
+the same host (a self-hosted portal whose licence expired) or a second redirect ends the call
+with one sentence instead of a loop.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 import httpx
 
@@ -22,6 +28,7 @@ from b24monitor.core import batch as rest_batch
 from b24monitor.core.errors import (
     BatchCommandSkipped,
     PortalError,
+    PortalRedirected,
     PortalUnavailable,
     ProfileError,
     ReauthorizationNeeded,
@@ -39,6 +46,9 @@ from b24monitor.services.profiles import Profile, ProfileStore
 from b24monitor.services.rate_limit import LeakyBucket
 
 log = logging.getLogger(__name__)
+
+MovedListener = Callable[[str, str, str], None]
+"""(profile name, old domain, new domain) after a rename was followed (spec §5.1)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,12 +76,15 @@ class PortalClient:
         retries: int = 3,
         paced_retries: int = 60,
         backoff: float = 0.5,
+        on_moved: MovedListener | None = None,
     ) -> None:
         self.profile_name = profile_name
         self._store = store
         self._http = http
+        self._clock = clock
         self._sleep = sleep
-        self._bucket = bucket or LeakyBucket(clock=clock, sleep=sleep)
+        self._bucket = bucket  # None: sized from the profile's rate plan on first use
+        self.on_moved = on_moved
         self._retries = retries
         self._paced_retries = paced_retries
         self._backoff = backoff
@@ -158,19 +171,25 @@ class PortalClient:
         """POST once the bucket allows; QUERY_LIMIT_EXCEEDED is paced, 5xx/timeouts retried."""
         url = profile.client_endpoint.rstrip("/") + "/" + method
         payload = {**params, "auth": profile.access_token}
+        bucket = self._bucket_for(profile)
         failures = paced = 0
+        moved = False
         while True:
-            await self._bucket.acquire()
+            await bucket.acquire()
             try:
                 response = await self._http.post(url, json=payload)
             except httpx.TransportError as exc:
                 status, body, reason = 0, {}, type(exc).__name__
             else:
+                if response.is_redirect:
+                    url = self._follow_move(method, url, response, again=moved)
+                    moved = True
+                    continue
                 status, body, reason = response.status_code, _json(response), ""
             code = error_code(body)
             if code == QUERY_LIMIT and paced < self._paced_retries:
                 paced += 1
-                self._bucket.fill()  # the next slot is 1/rate away: the portal drains too
+                bucket.fill()  # the next slot is 1/rate away: the portal drains too
                 continue
             if (status and status < 500) or (code and code not in RETRY_CODES):
                 return status, body
@@ -180,6 +199,39 @@ class PortalClient:
                     return status, body
                 raise PortalUnavailable(method, reason or f"HTTP {status}")
             await self._sleep(self._backoff * 2 ** (failures - 1))
+
+    def _bucket_for(self, profile: Profile) -> LeakyBucket:
+        if self._bucket is None:
+            self._bucket = LeakyBucket.for_plan(profile.rate, clock=self._clock, sleep=self._sleep)
+        return self._bucket
+
+    def _follow_move(self, method: str, url: str, response: httpx.Response, *, again: bool) -> str:
+        """A rename (302 to another host, spec §5.1): switch the profile, return the new URL."""
+        old = urlsplit(url)
+        target = urlsplit(urljoin(url, response.headers.get("location", "")))
+        if again:
+            raise PortalRedirected(
+                method, f"a second time (to {target.netloc}) after following a rename: open "
+                "the portal in a browser and add its current address as a new profile."
+            )  # fmt: skip
+        if target.scheme not in ("http", "https") or not _is_move(old, target):
+            raise PortalRedirected(
+                method, f"by {old.netloc} to its own address ({target.path or '/'}): on a "
+                "self-hosted portal this is the licence-expired page; renew the licence or "
+                "open the portal in a browser to see why."
+            )  # fmt: skip
+        profile = self._store.get(self.profile_name)
+        endpoint = urlsplit(profile.client_endpoint)
+        new_endpoint = f"{target.scheme}://{target.netloc}{endpoint.path or '/rest/'}"
+        old_domain = profile.domain
+        # A domain with a port (a portal on a non-standard port, the sandbox) keeps one.
+        new_domain = target.netloc if ":" in old_domain else (target.hostname or target.netloc)
+        if self._store.move(self.profile_name, new_domain, new_endpoint):
+            log.warning("portal of profile %s moved to %s", self.profile_name, new_domain)
+            if self.on_moved is not None:
+                self.on_moved(self.profile_name, old_domain, new_domain)
+        self._profile = self._store.get(self.profile_name)
+        return new_endpoint.rstrip("/") + "/" + method
 
     async def _refreshed(self, failed_access_token: str) -> tuple[Profile, bool]:
         """A newer pair: from the store if someone already refreshed (False), else via OAuth."""
@@ -223,6 +275,17 @@ class PortalClient:
         self._dead_refresh_token = used.refresh_token
         log.warning("refresh token of profile %s rejected (invalid_grant)", self.profile_name)
         raise ReauthorizationNeeded(self.profile_name)
+
+
+def _is_move(old: SplitResult, new: SplitResult) -> bool:
+    """Another host (a rename), or the same call upgraded from http to https on the same host.
+
+    Anything else on the same host — the licence-expired page of a self-hosted portal, a login
+    page — is not a new address for REST (spec §5.1).
+    """
+    if (old.hostname or "").lower() != (new.hostname or "").lower() or old.port != new.port:
+        return True
+    return old.scheme == "http" and new.scheme == "https" and old.path == new.path
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:

@@ -3,8 +3,14 @@
 The session hands it every committed lifecycle delivery (ONAPPINSTALL, ONAPPUPDATE,
 ONAPPUNINSTALL, ONAPPTEST, ONOFFLINEEVENT) and every change of the handler URL; it keeps the
 profile's tokens and the portal's bindings in step and tells the front end what happened as
-plain dicts ({"type": "installed" | "bound" | "unbound" | "error" | "offline", …}), which the
-headless front end prints as JSON lines and the GUI turns into widget updates.
+plain dicts ({"type": "installed" | "bound" | "unbound" | "error" | "offline" |
+"portal_moved" | "app_settings_stale", …}), which the headless front end prints as JSON lines and
+the GUI turns into widget updates.
+
+The app's settings in the portal keep the handler and installation URL they were saved with
+(spec §1.1): the profile remembers the handler URL current when ONAPPINSTALL arrived (`app_url`),
+and when the session's URL differs, bindings still move but the user is told once per URL that
+the app's settings are stale.
 """
 
 from __future__ import annotations
@@ -51,7 +57,8 @@ class PortalLink:
         self.profile_name = profile_name
         self._profiles = profiles
         self._notify = notify
-        self.client = PortalClient(profile_name, profiles, http)
+        self.client = PortalClient(profile_name, profiles, http, on_moved=self._on_moved)
+        self._stale_told: str | None = None
         self.offline = OfflineQueue(self.client)
         self._handler_url: str | None = None
         self._public = False
@@ -74,8 +81,29 @@ class PortalLink:
     async def attach(self, handler_url: str, *, public: bool) -> None:
         """Follow `handler_url`; binds what is wanted once installed and reachable."""
         self._handler_url, self._public = handler_url, public
+        if self._can_bind():
+            self._tell_if_stale(handler_url)
         if self.subscriptions is not None and self._can_bind():
             await self._reconcile(handler_url)
+
+    def app_settings_stale(self, handler_url: str | None) -> bool:
+        """True when the app's saved URL in the portal is not `handler_url` (spec §1.1)."""
+        saved = self.profile.app_url
+        return bool(saved and handler_url and saved != handler_url)
+
+    def _tell_if_stale(self, handler_url: str) -> None:
+        if not self.app_settings_stale(handler_url) or self._stale_told == handler_url:
+            return
+        self._stale_told = handler_url
+        message = stale_sentence(handler_url)
+        self._notify({"type": "app_settings_stale", "app_url": self.profile.app_url,
+                      "handler_url": handler_url, "message": message})  # fmt: skip
+
+    def _on_moved(self, name: str, old_domain: str, new_domain: str) -> None:
+        """The portal was renamed and the profile follows it (spec §5.1): say so once."""
+        self._notify({"type": "portal_moved", "portal": name, "from": old_domain,
+                      "to": new_domain, "client_endpoint": self.profile.client_endpoint,
+                      "message": moved_sentence(name, new_domain)})  # fmt: skip
 
     def _can_bind(self) -> bool:
         """Installed, and Bitrix24 can reach the URL: public, or a portal on this machine."""
@@ -187,6 +215,9 @@ class PortalLink:
             return
         if not applied:
             return
+        if self._handler_url is not None:  # the URL the administrator saved in the app (§1.1)
+            self._profiles.set_app_url(self.profile_name, self._handler_url)
+            self._stale_told = None
         self._notify({"type": "installed", "member_id": ev.member_id, "domain": ev.domain})
         if self._handler_url is not None and self._can_bind():
             # ONAPPUPDATE wipes the app's bindings (spec §2.0): bind everything again.
@@ -256,3 +287,20 @@ class PortalLink:
                 "--client-id/--client-secret"
             )
         return self.subscriptions
+
+
+def moved_sentence(profile_name: str, new_domain: str) -> str:
+    """What the user reads once a rename was followed (spec §5.1)."""
+    return (
+        f"portal {profile_name} moved to {new_domain}; the profile now uses the new address "
+        "and bindings carry on"
+    )
+
+
+def stale_sentence(handler_url: str) -> str:
+    """The persistent warning when the app's saved URL is not the current one (spec §1.1)."""
+    return (
+        f"the app's handler path and installation path in the portal still hold the old URL: "
+        f"set both to {handler_url} in the app's settings (a reserved ngrok domain keeps the "
+        "URL from changing)"
+    )

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from b24monitor.core.errors import ProfileError
 from b24monitor.services.filelock import locked, read_json, write_json
+from b24monitor.services.rate_limit import RATE_PLANS
 from b24monitor.services.secrets import SECRET_FIELDS, SecretStore
 
 Kind = Literal["app", "webhook"]
@@ -45,6 +46,8 @@ class Profile:
     application_token: str = field(default="", repr=False)
     access_token: str = field(default="", repr=False)
     refresh_token: str = field(default="", repr=False)
+    rate: str = "standard"  # REST pacing plan (services/rate_limit.py RATE_PLANS, spec §5.4)
+    app_url: str = ""  # the handler URL when the app was installed: what its settings hold (§1.1)
 
     @property
     def installed(self) -> bool:
@@ -183,6 +186,25 @@ class ProfileStore:
             )
             self._write(public, updated)
 
+    def move(self, profile_name: str, domain: str, client_endpoint: str) -> bool:
+        """The portal was renamed (spec §5.1): new domain and endpoint; False if already moved."""
+        with locked(self._path):
+            public = self._read()
+            current = self._load(public, profile_name)
+            if current.client_endpoint == client_endpoint:
+                return False
+            moved = dataclasses.replace(current, domain=domain, client_endpoint=client_endpoint)
+            self._write(public, moved)
+        return True
+
+    def set_app_url(self, profile_name: str, url: str) -> None:
+        """Remember the handler URL the app's settings in the portal were saved with (§1.1)."""
+        with locked(self._path):
+            public = self._read()
+            current = self._load(public, profile_name)
+            if current.app_url != url:
+                self._write(public, dataclasses.replace(current, app_url=url))
+
     def reset_install(self, profile_name: str) -> None:
         """Forget the installation (after ONAPPUNINSTALL) so the next ONAPPINSTALL is accepted."""
         with locked(self._path):
@@ -231,6 +253,10 @@ def _validate(profile: Profile) -> None:
         raise ProfileError(
             f"profile “{name}” needs the local application's client_id and client_secret: "
             "copy both from the app's page in the portal."
+        )
+    if profile.rate not in RATE_PLANS:
+        raise ProfileError(
+            f"rate “{profile.rate}” is not a pacing plan: use one of {', '.join(RATE_PLANS)}."
         )
     if profile.kind == "webhook" and not profile.application_token:
         raise ProfileError(

@@ -119,3 +119,18 @@ def test_already_bound_and_oauth_errors() -> None:
     assert str(oauth_error(400, envelope("PAYMENT_REQUIRED"))).startswith(
         "oauth/token failed with PAYMENT_REQUIRED: the app's trial"
     )
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("ERROR_WRONG_HANDLER_URL", "public http(s) address"),
+        ("ERROR_UNSUPPORTED_PROTOCOL", "must start with http:// or https://"),
+        ("ERROR_HANDLER_URL_MATCH", "set both to the current handler URL"),
+    ],
+)
+def test_handler_url_errors_get_their_own_sentence(code: str, words: str) -> None:
+    error = from_envelope("event.bind", 400, envelope(code, "x"), "ONCRMDEALADD")
+    text = str(error)
+    assert text.startswith(f"event.bind failed with {code}: ") and words in text
+    assert text.count(". ") == 0 and text.endswith(".")

@@ -107,7 +107,11 @@ async def test_safe_consume_reserves_processes_and_clears(tmp_path: Path) -> Non
     assert [r.id for r in seen[0]] == [58, 61]
     assert calls_of(portal) == [
         ("event.offline.get", {"clear": 0, "limit": 10, "error": 0}),
-        ("event.offline.clear", {"process_id": PROCESS_ID}),
+        # Exactly the processed rows: a bare clear would also delete re-failed rows (§2.9).
+        (
+            "event.offline.clear",
+            {"process_id": PROCESS_ID, "message_id": [r["MESSAGE_ID"] for r in RESERVED]},
+        ),
     ]
     assert (result.process_id, result.destructive, result.failed) == (PROCESS_ID, False, ())
     assert result.cleared == (RESERVED[0]["MESSAGE_ID"], RESERVED[1]["MESSAGE_ID"])
@@ -130,6 +134,7 @@ async def test_failed_rows_are_flagged_before_the_rest_is_cleared(tmp_path: Path
     ]
     assert calls_of(portal)[1][1] == {"process_id": PROCESS_ID, "message_id": [failed_id]}
     assert result.failed == (failed_id,)
+    assert failed_id not in calls_of(portal)[2][1]["message_id"]
     assert result.cleared == (RESERVED[0]["MESSAGE_ID"],)
 
 
@@ -209,3 +214,14 @@ async def test_mark_error_sends_an_array(tmp_path: Path) -> None:
             {"process_id": PROCESS_ID, "message_id": ["5f0c2d6b9a1e4c7d8b3a2f1e0d9c8b7a"]},
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "available"),
+    [("Y", True), ("ru_selfhosted", True), ("en_selfhosted", True), ("N", False), ("", False),
+     (None, False), ("n", False)],
+)  # fmt: skip
+def test_feature_values_of_cloud_and_self_hosted_portals(value: Any, available: bool) -> None:
+    from b24monitor.services.offline_queue import feature_available
+
+    assert feature_available(value) is available
