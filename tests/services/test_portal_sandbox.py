@@ -90,7 +90,9 @@ class Env:
 
 
 @contextlib.asynccontextmanager
-async def installed(tmp_path: Path, *, rate_limit: bool = False) -> AsyncIterator[Env]:
+async def installed(
+    tmp_path: Path, *, rate_limit: bool = False, rate: str = "standard", **portal_options: Any
+) -> AsyncIterator[Env]:
     """A sandbox portal with the app installed into a fresh profile via its ONAPPINSTALL."""
     handler = Handler()
     app = web.Application()
@@ -106,11 +108,11 @@ async def installed(tmp_path: Path, *, rate_limit: bool = False) -> AsyncIterato
 
     try:
         async with (
-            SandboxPortal(seed=11, rate_limit=rate_limit) as portal,
+            SandboxPortal(seed=11, rate_limit=rate_limit, **portal_options) as portal,
             httpx.AsyncClient(timeout=10, event_hooks={"response": [record]}) as http,
         ):
             store = ProfileStore(tmp_path / "data", FileSecrets(tmp_path / "secrets.json"))
-            store.add(Profile("sandbox", "app", portal.client_id, portal.client_secret))
+            store.add(Profile("sandbox", "app", portal.client_id, portal.client_secret, rate=rate))
             await portal.install(handler.url)
             install = await handler.next_event("ONAPPINSTALL")
             assert store.apply_install("sandbox", install["auth"])

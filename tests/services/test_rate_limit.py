@@ -41,3 +41,20 @@ async def test_acquire_sleeps_only_when_needed() -> None:
     for _ in range(4):
         await bucket.acquire()
     assert clock.sleeps == [0.5, 0.5]  # sequential: the clock moved during the first sleep
+
+
+def test_enterprise_plan_bursts_250_then_five_per_second() -> None:
+    clock = FakeClock()
+    bucket = LeakyBucket.for_plan("enterprise", clock=clock, sleep=clock.sleep)
+    waits = [bucket.reserve() for _ in range(252)]
+    assert waits[:250] == [0.0] * 250
+    assert waits[250:] == [0.2, 0.4]
+
+
+def test_plan_none_is_unpaced_until_the_portal_says_query_limit_exceeded() -> None:
+    clock = FakeClock()
+    bucket = LeakyBucket.for_plan("none", clock=clock, sleep=clock.sleep)
+    assert [bucket.reserve() for _ in range(500)] == [0.0] * 500
+    bucket.fill()  # a self-hosted portal with a limit configured answered 503 (spec §5.4)
+    assert bucket.paced
+    assert bucket.reserve() == 0.5
