@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from b24monitor.core.phpform import parse_form
-from b24monitor.core.phpform import build_form
+from b24monitor.core.phpform import build_form, parse_form
 from b24monitor.core.portal_links import (
     ascii_host,
     display_url,
