@@ -98,23 +98,38 @@ def _run_offline(args: argparse.Namespace) -> int:
 async def _drain(queue: Any, args: argparse.Namespace) -> int:
     """Consume (print) or clear rows round after round until the queue is empty."""
     printing = args.offline_command == "consume"
-    total = 0
 
     async def handle(rows: Sequence[OfflineRecord]) -> list[str]:
         if printing:
             _print_rows(rows, args.json)
         return []
 
-    while True:
-        result = await queue.consume_safely(
-            handle, confirm_destructive=args.yes, limit=args.limit, errors=args.errors
-        )
-        total += len(result.records)
-        if len(result.records) < args.limit:
-            break
+    total = await _rounds(queue, args, handle)
     verb = "consumed" if printing else "cleared"
     print(f"{total} rows {verb}", file=sys.stderr)
     return 0
+
+
+async def _rounds(queue: Any, args: argparse.Namespace, handle: Any) -> int:
+    """Run consume rounds until the queue is drained; returns how many rows were handled.
+
+    --errors also retries flagged rows that failed again and are still reserved (spec §2.9
+    errata; services/offline_reprocess.py).
+    """
+    if args.errors:
+        from b24monitor.services.offline_reprocess import HeldReservations, reprocess_flagged
+
+        held = HeldReservations(data_dir(args), args.portal)
+        results = await reprocess_flagged(
+            queue, held, handle, limit=args.limit, confirm_destructive=args.yes
+        )
+        return sum(len(r.records) for r in results)
+    total = 0
+    while True:
+        result = await queue.consume_safely(handle, confirm_destructive=args.yes, limit=args.limit)
+        total += len(result.records)
+        if len(result.records) < args.limit:
+            return total
 
 
 async def _send_to_handler(
@@ -131,12 +146,7 @@ async def _send_to_handler(
 
     profile = profile_store(args).get(args.portal)
     sender = OfflineSender(client.http, target, profile=profile, on_outcome=show)
-    while True:
-        result = await queue.consume_safely(
-            sender.handler(), confirm_destructive=args.yes, limit=args.limit, errors=args.errors
-        )
-        if len(result.records) < args.limit:
-            break
+    await _rounds(queue, args, sender.handler())
     failed = sum(1 for o in outcomes if not o.ok)
     print(f"{len(outcomes)} rows sent to {target}: {len(outcomes) - failed} cleared, "
           f"{failed} failed and flagged", file=sys.stderr)  # fmt: skip
@@ -154,7 +164,7 @@ def _print_outcome(outcome: SendOutcome, args: argparse.Namespace) -> None:
     if outcome.ok:
         verdict = "cleared"
     elif args.errors:  # flagged already: it stays reserved and flagged (spec §2.9 errata)
-        verdict = "failed again, stays in the queue flagged"
+        verdict = "failed again, stays in the queue flagged (the next --errors retries it)"
     else:
         verdict = "failed, flagged (retry with --errors)"
     mark = "✔" if outcome.ok else "✖"

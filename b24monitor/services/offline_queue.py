@@ -97,7 +97,26 @@ class OfflineQueue:
             return await self._consume_destructively(handle, limit, errors)
         get_params = {"clear": 0, "limit": limit, "error": 1 if errors else 0}
         answer = await self._client.call("event.offline.get", get_params)
-        process_id, records = _reservation(answer)
+        return await self._process(*_reservation(answer), handle)
+
+    async def reprocess_reserved(
+        self, process_id: str, handle: Handler, *, limit: int = 50
+    ) -> ConsumeResult:
+        """Process again the flagged rows still reserved under `process_id` (spec §2.9 errata).
+
+        A flagged row that fails again is not released by event.offline.error; re-reading its
+        reservation (`process_id=`, spec §2.6) is the only way to retry it before the
+        reservation lapses.
+        """
+        params = {"clear": 0, "limit": limit, "error": 1, "process_id": process_id}
+        answer = await self._client.call("event.offline.get", params)
+        _, records = _reservation(answer)
+        return await self._process(process_id, records, handle)
+
+    async def _process(
+        self, process_id: str | None, records: tuple[OfflineRecord, ...], handle: Handler
+    ) -> ConsumeResult:
+        """Hand a reservation to `handle`, flag what failed, clear exactly what succeeded."""
         if not records or process_id is None:
             return ConsumeResult(records, process_id)
         try:

@@ -208,3 +208,29 @@ async def test_rows_sent_to_a_handler_clear_on_2xx_and_stay_flagged_otherwise(
         assert [deal_of(r) for r in retried.records] == ["2"]
         assert outcomes[-1].status is None and outcomes[-1].answer == "ConnectError"
         assert [(deal_of(r), r.error) for r in await queue.list_all()] == [("2", True)]
+
+
+@pytest.mark.asyncio
+async def test_a_row_that_failed_twice_is_retried_once_the_handler_works(tmp_path: Path) -> None:
+    from b24monitor.services.offline_reprocess import HeldReservations, reprocess_flagged
+
+    async with installed(tmp_path) as env:
+        queue = await offline_rows(env, "1", "2", "3")
+        held = HeldReservations(env.data_dir, "sandbox")
+        broken = {"2", "3"}
+
+        async def handler(records: Sequence[OfflineRecord]) -> list[str]:
+            return [r.message_id for r in records if deal_of(r) in broken]
+
+        await queue.consume_safely(handler)  # 2 and 3 flagged
+        broken = {"2"}
+        await reprocess_flagged(queue, held, handler)  # 3 done; 2 fails again, held
+        assert [(deal_of(r), r.error) for r in await queue.list_all()] == [("2", True)]
+        assert len(held.load()) == 1
+        # A plain get?error=1 no longer sees the re-failed row (still reserved) …
+        assert (await queue.consume_safely(handler, errors=True)).records == ()
+        broken = set()
+        # … but the held reservation is re-read first, so the fixed handler gets it now.
+        results = await reprocess_flagged(queue, held, handler)
+        assert [deal_of(r) for r in results[0].records] == ["2"]
+        assert await queue.list_all() == [] and held.load() == []
