@@ -164,3 +164,65 @@ async def test_without_reservations_consume_safely_explains_and_fetch_still_work
         QTest.mouseClick(pane.consume_button, LEFT)
         await wait_until(lambda: "cannot reserve rows" in pane.status.text())
         assert not pane.bar.deciding and pane.model.rowCount() == 1
+
+
+@asynccontextmanager
+async def developer_handler(statuses: dict[str, int]) -> AsyncIterator[tuple[str, list[str]]]:
+    """The developer's own handler on loopback: answers by deal ID, records the row headers."""
+    from aiohttp import web
+
+    from b24monitor.core.phpform import parse_form
+
+    seen: list[str] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        form = parse_form(await request.read())
+        seen.append(request.headers.get("X-B24Monitor-Offline-Row", ""))
+        return web.Response(status=statuses.get(form["data"]["FIELDS"]["ID"], 200))
+
+    app = web.Application()
+    app.router.add_post("/mine", handle)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}/mine", seen
+    finally:
+        await runner.cleanup()
+
+
+@pytest.mark.asyncio
+async def test_send_to_handler_clears_answered_rows_and_keeps_failing_ones(
+    tmp_path: Path, qtbot, wait_until
+) -> None:
+    statuses = {"402": 500}
+    async with (
+        queue_pane(tmp_path, qtbot, wait_until) as (portal, link, pane),
+        developer_handler(statuses) as (url, seen),
+    ):
+        await fire_deals(portal, 401, 402)
+        pane.timer.timeout.emit()
+        await wait_until(lambda: pane.model.rowCount() == 2)
+        QTest.mouseClick(pane.send_button, LEFT)
+        await wait_until(lambda: "handler's http://" in pane.status.text())  # no URL yet
+        assert seen == []
+        QTest.keyClicks(pane.handler_url, url)
+        QTest.mouseClick(pane.send_button, LEFT)
+        await wait_until(lambda: "Sent 2 rows" in pane.status.text())
+        assert "1 cleared, 1 flagged (ONCRMDEALADD: HTTP 500)" in pane.status.text()
+        assert len(seen) == 2 and all(len(message_id) == 32 for message_id in seen)
+        await wait_until(lambda: pane.rows.kind == "queue" and pane.rows.errored_count == 1)
+
+        # Reprocess the flagged row while the handler still fails: it stays in the queue.
+        pane.errored.setChecked(True)
+        QTest.mouseClick(pane.send_button, LEFT)
+        await wait_until(lambda: "Sent 1 rows" in pane.status.text() and len(seen) == 3)
+        await wait_until(lambda: len(pane.rows.records) == 1 and pane.rows.errored_count == 1)
+        assert pane.rows.records[0].data["FIELDS"]["ID"] == "402"
+
+        # The handler is fixed: the row that failed twice is sent again and cleared.
+        statuses.clear()
+        QTest.mouseClick(pane.send_button, LEFT)
+        await wait_until(lambda: "Sent 1 rows" in pane.status.text() and len(seen) == 4)
+        await wait_until(lambda: "0 flagged" in pane.status.text())
+        assert await link.offline.list_all() == []

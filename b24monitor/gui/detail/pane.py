@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from b24monitor.core.masking import is_secret_key, mask_body, mask_headers, mask_secrets
 from b24monitor.core.model import CapturedEvent
-from b24monitor.core.portal_links import record_url
+from b24monitor.core.portal_links import display_url, event_record_url
 from b24monitor.gui.detail.payload_tree import PayloadTree
 from b24monitor.gui.formats import format_delay
 
@@ -203,11 +203,10 @@ class DetailPane(QWidget):
         self.auth.resizeColumnToContents(0)
 
     def _show_link(self, ev: CapturedEvent | None) -> None:
-        self._link = None if ev is None else record_url(
-            ev.domain, ev.event, ev.entity_id, ev.entity_type_id, ev.user_id
-        )  # fmt: skip
+        self._link = None if ev is None else event_record_url(ev)
         self.open_link.setVisible(self._link is not None)
-        self.open_link.setToolTip(self._link or "")
+        # The browser gets punycode; people read an IDN portal's name in its own letters.
+        self.open_link.setToolTip(display_url(self._link) if self._link else "")
 
     def _on_open_link_clicked(self) -> None:
         if self._link is not None:

@@ -3,7 +3,9 @@
 The list is event.offline.list, which never changes the queue (spec §2.7, §3.2). It refreshes
 on the ONOFFLINEEVENT notice and, because the portal drops notices inside minTimeout (§3.4),
 every POLL_MS as well. "Consume safely" reserves rows and lets the user decide (ConsumeBar);
-"Fetch and clear" deletes as it reads and asks first. The tab title carries the row count.
+"Fetch and clear" deletes as it reads and asks first; "Send to handler" POSTs rows to the
+developer's handler and clears or flags each by its answer (send.py). The tab title carries the
+row count.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
     QTableView,
@@ -26,6 +29,7 @@ from b24monitor.core.errors import B24MonitorError
 from b24monitor.core.tasks import spawn
 from b24monitor.gui.offline.consume import ConsumeBar, confirm_fetch
 from b24monitor.gui.offline.model import OfflineModel, OfflineRows
+from b24monitor.gui.offline.send import send_to_handler, valid_handler_url
 from b24monitor.gui.session_signals import SessionSignals
 from b24monitor.services.portal_link import Notice, PortalLink
 
@@ -60,8 +64,16 @@ class OfflinePane(QWidget):
              self.tr("Read up to 50 rows and delete them from the portal at once")),
             (self.tr("Mark as error"), "offlineMark",
              self.tr("Flag the selected reserved rows (with a PROCESS_ID) as failed")),
+            (self.tr("Send to handler"), "offlineSend",
+             self.tr("POST each row to your handler: 2xx clears it, anything else flags it "
+                     "(with Errored only: reprocess flagged rows)")),
         )]  # fmt: skip
-        self.refresh_button, self.consume_button, self.fetch_button, self.mark_button = buttons
+        (self.refresh_button, self.consume_button, self.fetch_button, self.mark_button,
+         self.send_button) = buttons  # fmt: skip
+        self.handler_url = QLineEdit(self)
+        self.handler_url.setObjectName("offlineHandlerUrl")
+        self.handler_url.setPlaceholderText(self.tr("your handler URL, https://…"))
+        self.handler_url.setClearButtonEnabled(True)
         self.errored = QCheckBox(self.tr("Errored only"), self)
         self.errored.setObjectName("offlineErrored")
         self.summary = QLabel(self)
@@ -101,7 +113,8 @@ class OfflinePane(QWidget):
             self.table.setColumnWidth(column, width)
         buttons = QHBoxLayout()
         for widget in (self.refresh_button, self.consume_button, self.fetch_button,
-                       self.mark_button, self.errored):  # fmt: skip
+                       self.mark_button, self.errored, self.handler_url,
+                       self.send_button):  # fmt: skip
             buttons.addWidget(widget)
         buttons.addStretch(1)
         buttons.addWidget(self.summary)
@@ -119,6 +132,7 @@ class OfflinePane(QWidget):
         self.consume_button.clicked.connect(self._on_consume_button_clicked)
         self.fetch_button.clicked.connect(self._on_fetch_button_clicked)
         self.mark_button.clicked.connect(self._on_mark_button_clicked)
+        self.send_button.clicked.connect(self._on_send_button_clicked)
         self.errored.toggled.connect(self._on_errored_toggled)
         self.timer.timeout.connect(self._on_timer_timeout)
         self.trailing.timeout.connect(self._on_timer_timeout)
@@ -145,7 +159,8 @@ class OfflinePane(QWidget):
         elif not link.profile.installed:
             reason = self.tr("Waiting for the application to be installed on the portal.")
         ready = reason is None
-        for button in (self.refresh_button, self.consume_button, self.fetch_button):
+        for button in (self.refresh_button, self.consume_button, self.fetch_button,
+                       self.send_button):  # fmt: skip
             button.setEnabled(ready)
         self.mark_button.setEnabled(False)
         self.summary.clear()
@@ -209,8 +224,26 @@ class OfflinePane(QWidget):
         rows = {index.row() for index in self.table.selectionModel().selectedRows()}
         return [self.model.record(row).message_id for row in sorted(rows)]
 
+    async def send(self) -> None:
+        """POST every row (or every flagged row) to the handler URL; refresh afterwards."""
+        link, url = self.link, self.handler_url.text().strip()
+        if link is None:
+            return
+        if not valid_handler_url(url):
+            self._say(self.tr("Type your handler's http:// or https:// URL first."), warn=True)
+            return
+        self._set_controls(False)
+        try:
+            data_dir = self.session.config.data_dir
+            text, warn = await send_to_handler(link, data_dir, url, errors=self.errored.isChecked())
+        finally:
+            self._set_controls(True)
+        self._say(text, warn=warn)
+        self.refresh()
+
     def _set_controls(self, enabled: bool) -> None:
-        for button in (self.refresh_button, self.consume_button, self.fetch_button):
+        for button in (self.refresh_button, self.consume_button, self.fetch_button,
+                       self.send_button):  # fmt: skip
             button.setEnabled(enabled)
         self.errored.setEnabled(enabled)
 
@@ -254,6 +287,9 @@ class OfflinePane(QWidget):
         if result == QMessageBox.StandardButton.Yes.value:
             spawn(self.consume(destructive=True), name="offline-fetch",
                   on_error=self._on_task_failed)  # fmt: skip
+
+    def _on_send_button_clicked(self) -> None:
+        spawn(self.send(), name="offline-send", on_error=self._on_task_failed)
 
     def _on_mark_button_clicked(self) -> None:
         spawn(self._mark_selected(), name="offline-mark", on_error=self._on_task_failed)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from b24monitor.core.model import CapturedEvent, Status, Verified
-from b24monitor.core.portal_links import record_url
+from b24monitor.core.portal_links import event_record_url
 from b24monitor.gui.table.columns import COLUMNS
 
 
@@ -27,7 +27,7 @@ class Row:
     @classmethod
     def of(cls, ev: CapturedEvent) -> Row:
         texts = tuple(column.text(ev) for column in COLUMNS)
-        link = record_url(ev.domain, ev.event, ev.entity_id, ev.entity_type_id, ev.user_id)
+        link = event_record_url(ev)  # the scheme of the delivery's own client_endpoint
         return cls(texts, ev.received_at, ev.verified, ev.status, ev.error, ev.pinned, link=link)
 
 
