@@ -206,6 +206,7 @@ class MainWindow(QMainWindow):
         self.table.link_requested.connect(self._on_link_requested)
         self.detail.link_requested.connect(self._on_link_requested)
         self.portal_status.local_portal_changed.connect(self.status.set_local_portal)
+        self.portal_status.message.connect(self.status.showMessage)
         self.about_action.triggered.connect(self._on_about_action_triggered)
 
     # -- life cycle -----------------------------------------------------------------------------

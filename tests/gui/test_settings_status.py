@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QGuiApplication, QIcon
 
 from b24monitor.gui import settings_store as keys
 from b24monitor.gui.notifier import Notifier
@@ -140,6 +140,19 @@ async def test_status_items_show_the_proven_url_the_token_and_where_bindings_poi
             await wait_until(lambda: "token" in status.portal.text())
             assert status.portal.text().startswith(f"portal {portal.domain} · token 5")
             await wait_until(lambda: status.bindings.text() == "bindings point here ✔")
+            assert status.app_settings.isHidden()  # installed with the URL in use now
+
+            # The app's settings were saved with a URL of an earlier tunnel (spec §1.1).
+            old = "https://old-tunnel.ngrok-free.app" + session.handler_path
+            ProfileStore(data, open_secret_store()).set_app_url("acme", old)
+            messages: list[str] = []
+            signals.notice.connect(lambda n: messages.append(n.get("type", "")))
+            await session.attach_portal()
+            await wait_until(lambda: not status.app_settings.isHidden())
+            assert "app_settings_stale" in messages
+            assert old in status.app_settings.label.toolTip()
+            status.app_settings.copy.click()
+            assert QGuiApplication.clipboard().text() == session.handler_url
         finally:
             await session.stop()
 

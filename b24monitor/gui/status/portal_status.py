@@ -2,7 +2,9 @@
 
 The tunnel item says "✔" only after a probe went out through the public URL and came back
 (services/tunnel.py); the bindings item compares the last ReconcileReport with the session's
-handler URL. Every warning's tooltip says what to do.
+handler URL; the app-settings item warns while the app's saved URL in the portal is an old one
+(app_settings.py, spec §1.1). A followed rename (spec §5.1) is told once through `message`.
+Every warning's tooltip says what to do.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 from b24monitor.core.portal_links import is_loopback_host
 from b24monitor.core.subscriptions import ReconcileReport
 from b24monitor.gui.session_signals import SessionSignals
+from b24monitor.gui.status.app_settings import AppSettingsItem
 from b24monitor.services.portal_link import Notice
 from b24monitor.services.tunnel import TunnelState
 
@@ -97,6 +100,7 @@ class PortalStatus(QObject):
     """The tunnel, portal and bindings items; add `widgets()` to the status bar."""
 
     local_portal_changed = Signal(bool)  # the followed portal runs on this machine (sandbox)
+    message = Signal(str, int)  # a one-off sentence for the status bar (text, milliseconds)
 
     def __init__(self, signals: SessionSignals, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -106,6 +110,7 @@ class PortalStatus(QObject):
         self.portal.setObjectName("portalStatus")
         self.bindings = QLabel(parent)
         self.bindings.setObjectName("bindingsStatus")
+        self.app_settings = AppSettingsItem(parent)
         self.timer = QTimer(self)
         self.timer.setInterval(TOKEN_TICK_MS)
         self.timer.timeout.connect(self._on_timer_timeout)
@@ -117,11 +122,12 @@ class PortalStatus(QObject):
         self.refresh()
 
     def widgets(self) -> list[QWidget]:
-        return [self.tunnel, self.portal, self.bindings]
+        return [self.tunnel, self.portal, self.app_settings, self.bindings]
 
     def refresh(self) -> None:
         self._show_portal()
         self._show_bindings()
+        self._show_app_settings()
         self.local_portal_changed.emit(self.portal_is_local())
 
     def portal_is_local(self) -> bool:
@@ -165,6 +171,14 @@ class PortalStatus(QObject):
             label.setToolTip(self.tr("The access token lasts an hour; b24monitor refreshes it "
                                      "by itself when the portal says it expired."))  # fmt: skip
             _style(label, False)
+
+    def _show_app_settings(self) -> None:
+        link = self.session.portal
+        handler_url = self.session.handler_url
+        reachable = self.session.public_url is not None or self.portal_is_local()
+        stale = link is not None and reachable and link.app_settings_stale(handler_url)
+        saved = link.profile.app_url if link is not None and stale else ""
+        self.app_settings.show_stale(saved, handler_url)
 
     def _show_bindings(self, report: ReconcileReport | None = None) -> None:
         link = self.session.portal
@@ -210,10 +224,13 @@ class PortalStatus(QObject):
             self._show_bindings(notice["report"])
         else:
             self.refresh()
+        if kind == "portal_moved":
+            self.message.emit("⚠ " + str(notice.get("message")), 30_000)
 
     def _on_signals_tunnel_changed(self, state: TunnelState) -> None:
         self.tunnel.show_state(state)
         self._show_bindings()
+        self._show_app_settings()
 
     def _on_signals_portal_switched(self, name: str) -> None:
         self.refresh()
