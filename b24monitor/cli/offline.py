@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from b24monitor.cli.common import Subcommands, data_dir
 from b24monitor.cli.portal import profile_store, run_with_client
 from b24monitor.cli.tunnel import add_tunnel_flags, tunnel_settings
-from b24monitor.core.errors import UsageError
+from b24monitor.core.errors import DestructiveReadRefused, UsageError
 
 if TYPE_CHECKING:
     from b24monitor.services.offline_queue import OfflineRecord
@@ -146,7 +146,16 @@ async def _send_to_handler(
 
     profile = profile_store(args).get(args.portal)
     sender = OfflineSender(client.http, target, profile=profile, on_outcome=show)
-    await _rounds(queue, args, sender.handler())
+    # A refused row must stay in the queue, so --to never reads destructively (--yes ignored).
+    args.yes = False
+    try:
+        await _rounds(queue, args, sender.handler())
+    except DestructiveReadRefused:
+        raise DestructiveReadRefused(
+            "this plan cannot reserve offline rows (no rest_offline_extended), so a row your "
+            "handler refuses could not be kept: --to needs reservations; run `offline consume` "
+            "without --to to read rows and delete them."
+        ) from None
     failed = sum(1 for o in outcomes if not o.ok)
     print(f"{len(outcomes)} rows sent to {target}: {len(outcomes) - failed} cleared, "
           f"{failed} failed and flagged", file=sys.stderr)  # fmt: skip

@@ -182,10 +182,11 @@ class ProfileError(PortalError):
 class DestructiveReadRefused(PortalError):
     """event.offline.get would delete the rows it returns, and nobody confirmed that (spec §2.6)."""
 
-    def __init__(self) -> None:
+    def __init__(self, message: str = "") -> None:
         super().__init__(
-            "event.offline.get cannot reserve rows because feature rest_offline_extended is off "
-            "on this plan: confirm a destructive read (rows are deleted as they are fetched) "
+            message
+            or "event.offline.get cannot reserve rows because feature rest_offline_extended is "
+            "off on this plan: confirm a destructive read (rows are deleted as they are fetched) "
             "or use the read-only queue view."
         )
 

@@ -142,6 +142,14 @@ async def test_offline_consume_to_a_handler_clears_2xx_and_keeps_what_fails_twic
         wrong = await cli_async(data, "offline", "consume", "--portal", "acme", "--to", "x")
         assert wrong.returncode == 2 and "must be your handler's http" in wrong.stderr
 
+        # Without reservations a refused row could not be kept: --to refuses, even with --yes.
+        portal.state.app.features["rest_offline_extended"] = False
+        await portal.fire("ONCRMDEALADD", {"FIELDS": {"ID": "103"}})
+        refused = await cli_async(data, "offline", "consume", "--portal", "acme", "--to", url,
+                                  "--yes")  # fmt: skip
+        assert refused.returncode == 1 and "--to needs reservations" in refused.stderr
+        assert [r["data"]["FIELDS"]["ID"] for r in await queued(data)] == ["103"]
+
 
 @pytest.mark.asyncio
 async def test_a_renamed_portal_is_followed_and_told_once(tmp_path: Path, monitor: Any) -> None:
