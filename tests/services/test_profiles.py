@@ -165,3 +165,30 @@ def test_two_processes_writing_at_once_keep_the_files_whole(tmp_path: Path) -> N
     assert profile.expires == 2_000_000_000 + 39 * 2 + 1
     assert (profile.access_token, profile.refresh_token) == ("a-b-39", "r-b-39")
     assert profile.member_id == MEMBER_ID
+
+
+def test_rate_plan_and_app_url_are_public_and_a_move_keeps_the_installation(
+    tmp_path: Path,
+) -> None:
+    store = installed_store(tmp_path, FakePortal())
+    path = tmp_path / "data" / "profiles.json"
+    document = json.loads(path.read_text())
+    del document["profiles"]["acme"]["rate"], document["profiles"]["acme"]["app_url"]
+    path.write_text(json.dumps(document))  # a profile written before the fields existed
+    assert store.get("acme").rate == "standard" and store.get("acme").app_url == ""
+    with pytest.raises(ProfileError, match="rate “fast” is not a pacing plan"):
+        store.add(Profile("x", "app", client_id="a", client_secret="b", rate="fast"))
+    store.set_app_url("acme", "https://old.ngrok-free.app/b24/x/events")
+    before = store.get("acme")
+    assert store.move("acme", "acme-new.bitrix24.ru", "https://acme-new.bitrix24.ru/rest/")
+    assert not store.move("acme", "acme-new.bitrix24.ru", "https://acme-new.bitrix24.ru/rest/")
+    after = store.get("acme")
+    assert (after.domain, after.client_endpoint) == (
+        "acme-new.bitrix24.ru", "https://acme-new.bitrix24.ru/rest/",
+    )  # fmt: skip
+    # member_id stays the same across a rename (spec §5.1); tokens and the saved URL are kept.
+    assert (after.member_id, after.access_token, after.app_url) == (
+        before.member_id, before.access_token, "https://old.ngrok-free.app/b24/x/events",
+    )  # fmt: skip
+    public = json.loads((tmp_path / "data" / "profiles.json").read_text())["profiles"]["acme"]
+    assert public["rate"] == "standard" and public["app_url"].startswith("https://old.")
