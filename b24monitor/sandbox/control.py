@@ -13,7 +13,6 @@ install the app, fire an event, expire tokens, and read what was delivered.
     POST /sandbox/self-hosted?language=ru   become a self-hosted portal (edition.py)
     POST /sandbox/rename?to=HOST:PORT   REST moves to a new host name; old one answers 302
     POST /sandbox/licence?expired=1     REST answers 302 to the licence page (0: renewed)
-    POST /sandbox/app-url?url=URL       the administrator edits the app's saved handler URL
     POST /sandbox/check-handler-host?on=1   event.bind checks the handler's host (edition.py)
 """
 
@@ -58,7 +57,6 @@ class Control:
             web.post("/sandbox/self-hosted", self.self_hosted),
             web.post("/sandbox/rename", self.rename),
             web.post("/sandbox/licence", self.licence),
-            web.post("/sandbox/app-url", self.app_url),
             web.post("/sandbox/check-handler-host", self.check_handler_host),
         ]
 
@@ -139,14 +137,6 @@ class Control:
     async def licence(self, request: web.Request) -> web.Response:
         """Let the licence expire (expired=1) or renew it (expired=0)."""
         self._portal.expire_licence(request.query.get("expired", "1") not in ("", "0"))
-        return web.json_response({"result": True})
-
-    async def app_url(self, request: web.Request) -> web.Response:
-        """Save a new handler/installation URL in the app's settings."""
-        url = request.query.get("url", "")
-        if not url.startswith(("http://", "https://")):
-            return _problem("Pass url=<http(s) URL of your handler>")
-        self._portal.set_app_url(url)
         return web.json_response({"result": True})
 
     async def check_handler_host(self, request: web.Request) -> web.Response:

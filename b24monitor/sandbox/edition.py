@@ -15,7 +15,7 @@ behaviour it needs:
 * `licence_expired`: every REST call gets 302 to the portal's own licence page — the same host,
   which a client must not take for a rename (spec §5.1).
 * `check_handler_host`: event.bind refuses a handler whose host is not the host of the app's
-  saved handler/installation URL (the one it was installed with, or set by the administrator),
+  installation path (the one it was installed with, or edited by the administrator),
   with ERROR_HANDLER_URL_MATCH, as the core's HandlerHelper::checkCallback does when the app has
   a URL; a saved URL on `localhost` allows every host, as in the core. Off by default because the
   sandbox's own tests move handlers between loopback names.

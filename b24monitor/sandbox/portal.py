@@ -269,10 +269,6 @@ class SandboxPortal:
         """A self-hosted portal whose licence ran out: REST answers 302 to its own page (§5.1)."""
         self.state.edition.licence_expired = expired
 
-    def set_app_url(self, url: str) -> None:
-        """The administrator saves the app's handler/installation URL in its settings (§1.1)."""
-        self.state.install_url = url
-
     async def fire(
         self, event_code: str, data: Any, *, user_id: int | None = 1
     ) -> list[DeliveryRecord]:

@@ -8,9 +8,10 @@ plain dicts ({"type": "installed" | "bound" | "unbound" | "error" | "offline" |
 the GUI turns into widget updates.
 
 The app's settings in the portal keep the handler and installation URL they were saved with
-(spec §1.1): the profile remembers the handler URL current when ONAPPINSTALL arrived (`app_url`),
-and when the session's URL differs, bindings still move but the user is told once per URL that
-the app's settings are stale.
+(spec §1.1): the profile remembers the handler URL current when ONAPPINSTALL arrived, or the
+installation path the portal's own ONAPPINSTALL row shows in event.get (`app_url`); when the
+session's URL differs, bindings still move but the user is told once per URL that the app's
+settings are stale.
 """
 
 from __future__ import annotations
@@ -274,6 +275,11 @@ class PortalLink:
         if seen == self._install_seen or report.install_handler is None:
             return
         self._install_seen = seen
+        # The portal's own ONAPPINSTALL row is the truth about the app's saved installation path:
+        # remember it, so staleness is judged from what the portal says (spec §1.1).
+        self._profiles.set_app_url(self.profile_name, report.install_handler)
+        if report.handler_url is not None:
+            self._tell_if_stale(report.handler_url)
         self._notify({"type": "install_handler", "handler": report.install_handler,
                       "handler_url": report.handler_url,
                       "current": report.install_warning is None,

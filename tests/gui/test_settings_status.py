@@ -142,9 +142,9 @@ async def test_status_items_show_the_proven_url_the_token_and_where_bindings_poi
             await wait_until(lambda: status.bindings.text() == "bindings point here ✔")
             assert status.app_settings.isHidden()  # installed with the URL in use now
 
-            # The app's settings were saved with a URL of an earlier tunnel (spec §1.1).
+            # The app's installation path points at an earlier tunnel's URL (spec §1.1).
             old = "https://old-tunnel.ngrok-free.app" + session.handler_path
-            ProfileStore(data, open_secret_store()).set_app_url("acme", old)
+            portal.edit_install_path(old)
             messages: list[str] = []
             signals.notice.connect(lambda n: messages.append(n.get("type", "")))
             await session.attach_portal()
@@ -153,6 +153,10 @@ async def test_status_items_show_the_proven_url_the_token_and_where_bindings_poi
             assert old in status.app_settings.label.toolTip()
             status.app_settings.copy.click()
             assert QGuiApplication.clipboard().text() == session.handler_url
+            # The administrator pastes it into the app's settings: the warning goes.
+            portal.edit_install_path(QGuiApplication.clipboard().text())
+            await session.attach_portal()
+            await wait_until(lambda: status.app_settings.isHidden())
         finally:
             await session.stop()
 
