@@ -25,6 +25,25 @@
     </message>
 </context>
 <context>
+    <name>AppSettingsItem</name>
+    <message>
+        <source>app settings stale ⚠</source>
+        <translation>настройки приложения устарели ⚠</translation>
+    </message>
+    <message>
+        <source>copy</source>
+        <translation>копировать</translation>
+    </message>
+    <message>
+        <source>Copy the new handler URL for the app&apos;s settings</source>
+        <translation>Скопировать новый адрес обработчика для настроек приложения</translation>
+    </message>
+    <message>
+        <source>The app&apos;s handler path and installation path in the portal still hold %1. Open the app&apos;s settings in Bitrix24 and set both to %2 (Copy puts it on the clipboard). A reserved ngrok domain keeps the URL from changing.</source>
+        <translation>В настройках приложения на портале путь обработчика и путь для первоначальной установки всё ещё %1. Откройте настройки приложения в Битрикс24 и укажите в обоих полях %2 («копировать» кладёт его в буфер обмена). Зарезервированный домен ngrok не даёт адресу меняться.</translation>
+    </message>
+</context>
+<context>
     <name>AppStepsPage</name>
     <message>
         <source>Create a local application in Bitrix24</source>
@@ -1017,6 +1036,18 @@
         <translation>Пометить выбранные зарезервированные записи (с PROCESS_ID) как ошибочные</translation>
     </message>
     <message>
+        <source>Send to handler</source>
+        <translation>Отправить обработчику</translation>
+    </message>
+    <message>
+        <source>POST each row to your handler: 2xx clears it, anything else flags it (with Errored only: reprocess flagged rows)</source>
+        <translation>Отправить каждую запись POST-запросом вашему обработчику: ответ 2xx удаляет её, любой другой помечает как ошибку (с «Только ошибки» — повторная обработка ошибочных)</translation>
+    </message>
+    <message>
+        <source>your handler URL, https://…</source>
+        <translation>адрес вашего обработчика, https://…</translation>
+    </message>
+    <message>
         <source>Errored only</source>
         <translation>Только ошибки</translation>
     </message>
@@ -1039,6 +1070,22 @@
     <message>
         <source>Rows: %1 · errored: %2</source>
         <translation>Записей: %1 · с ошибкой: %2</translation>
+    </message>
+    <message>
+        <source>Type your handler&apos;s http:// or https:// URL first.</source>
+        <translation>Сначала введите адрес вашего обработчика, http:// или https://.</translation>
+    </message>
+    <message>
+        <source>This plan cannot reserve rows (no rest_offline_extended), so rows cannot be sent and kept on failure: use Fetch and clear instead.</source>
+        <translation>На этом тарифе резервировать записи нельзя (нет rest_offline_extended), поэтому отправить их с сохранением при ошибке не получится: используйте «Забрать и удалить».</translation>
+    </message>
+    <message>
+        <source>Nothing to send: no rows are waiting.</source>
+        <translation>Отправлять нечего: записей в очереди нет.</translation>
+    </message>
+    <message>
+        <source>Sent %1 rows to %2: %3 cleared, %4 flagged.</source>
+        <translation>Отправлено записей: %1 на %2; удалено: %3, помечено как ошибка: %4.</translation>
     </message>
 </context>
 <context>

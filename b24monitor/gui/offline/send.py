@@ -21,10 +21,6 @@ MAX_LISTED = 3  # failures named in the status line; the rest are counted
 ROUND = 50  # rows reserved per round (event.offline.get's default limit, spec §2.6)
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("OfflinePane", text)
-
-
 def valid_handler_url(url: str) -> bool:
     """Only http(s) URLs are sent to."""
     return url.startswith(("http://", "https://")) and len(url) > len("https://x")
@@ -46,8 +42,9 @@ async def send_to_handler(
                 if len(result.records) < ROUND:
                     break
     except DestructiveReadRefused:
-        text = _tr("This plan cannot reserve rows (no rest_offline_extended), so rows cannot be "
-                   "sent and kept on failure: use Fetch and clear instead.")  # fmt: skip
+        text = QCoreApplication.translate(
+            "OfflinePane", "This plan cannot reserve rows (no rest_offline_extended), so rows "
+            "cannot be sent and kept on failure: use Fetch and clear instead.")  # fmt: skip
         return text, True
     except B24MonitorError as exc:
         return str(exc), True
@@ -57,9 +54,9 @@ async def send_to_handler(
 def summary(outcomes: list[SendOutcome], url: str) -> str:
     """`Sent 3 rows to URL: 2 cleared, 1 flagged (ONCRMDEALADD: HTTP 500).`"""
     if not outcomes:
-        return _tr("Nothing to send: no rows are waiting.")
+        return QCoreApplication.translate("OfflinePane", "Nothing to send: no rows are waiting.")
     failed = [o for o in outcomes if not o.ok]
-    text = _tr("Sent %1 rows to %2: %3 cleared, %4 flagged.")
+    text = QCoreApplication.translate("OfflinePane", "Sent %1 rows to %2: %3 cleared, %4 flagged.")
     text = text.replace("%1", str(len(outcomes))).replace("%2", url)
     text = text.replace("%3", str(len(outcomes) - len(failed))).replace("%4", str(len(failed)))
     if failed:
