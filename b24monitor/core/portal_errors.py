@@ -82,7 +82,7 @@ _HANDLER_URL_ADVICE = {
     "give a public URL of that form",
     "ERROR_HANDLER_URL_MATCH": "the handler URL's host is not the host of the app's handler path "
     "or installation path in the portal; set both to the current handler URL in the app's "
-    "settings (a reserved ngrok domain keeps it from changing)",
+    "settings (a stable ngrok domain keeps it from changing)",
 }
 
 _TABLE: dict[str, tuple[type[PortalCallError], Advice]] = {

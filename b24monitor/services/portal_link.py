@@ -307,6 +307,6 @@ def stale_sentence(handler_url: str) -> str:
     """The persistent warning when the app's saved URL is not the current one (spec §1.1)."""
     return (
         f"the app's handler path and installation path in the portal still hold the old URL: "
-        f"set both to {handler_url} in the app's settings (a reserved ngrok domain keeps the "
+        f"set both to {handler_url} in the app's settings (a stable ngrok domain keeps the "
         "URL from changing)"
     )

@@ -39,8 +39,8 @@
         <translation>Скопировать новый адрес обработчика для настроек приложения</translation>
     </message>
     <message>
-        <source>The app&apos;s handler path and installation path in the portal still hold %1. Open the app&apos;s settings in Bitrix24 and set both to %2 (Copy puts it on the clipboard). A reserved ngrok domain keeps the URL from changing.</source>
-        <translation>В настройках приложения на портале путь обработчика и путь для первоначальной установки всё ещё %1. Откройте настройки приложения в Битрикс24 и укажите в обоих полях %2 («копировать» кладёт его в буфер обмена). Зарезервированный домен ngrok не даёт адресу меняться.</translation>
+        <source>The app&apos;s handler path and installation path in the portal still hold %1. Open the app&apos;s settings in Bitrix24 and set both to %2 (Copy puts it on the clipboard). A stable ngrok domain keeps the URL from changing.</source>
+        <translation>В настройках приложения на портале путь обработчика и путь для первоначальной установки всё ещё %1. Откройте настройки приложения в Битрикс24 и укажите в обоих полях %2 («копировать» кладёт его в буфер обмена). Постоянный домен ngrok не даёт адресу меняться.</translation>
     </message>
 </context>
 <context>

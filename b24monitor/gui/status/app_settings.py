@@ -45,7 +45,7 @@ class AppSettingsItem(QWidget):
             self.tr(
                 "The app's handler path and installation path in the portal still hold %1. "
                 "Open the app's settings in Bitrix24 and set both to %2 (Copy puts it on the "
-                "clipboard). A reserved ngrok domain keeps the URL from changing."
+                "clipboard). A stable ngrok domain keeps the URL from changing."
             )
             .replace("%1", saved_url)
             .replace("%2", handler_url)
