@@ -26,23 +26,9 @@ class OutgoingWebhook:
     application_token: str
 
 
-def new_app(
-    state: PortalState,
-    *,
-    client_id: str | None = None,
-    client_secret: str | None = None,
-    handler_url: str = "",
-    install_url: str = "",
-) -> AppInfo:
+def new_app(state: PortalState) -> AppInfo:
     """A new local app with its own credentials and application_token (not installed yet)."""
-    ids = state.ids
-    app = AppInfo(
-        client_id or ids.client_id(),
-        client_secret or ids.client_secret(),
-        state.app.scopes,
-        handler_url=handler_url,
-        install_url=install_url,
-    )
+    app = AppInfo(state.ids.client_id(), state.ids.client_secret(), state.app.scopes)
     app.application_token = application_token_for(
         state.identity.member_id, app.client_id, app.client_secret
     )

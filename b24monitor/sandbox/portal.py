@@ -242,22 +242,13 @@ class SandboxPortal:
         return await self.install(handler_url, app=app)
 
     async def save_app(
-        self,
-        install_url: str,
-        *,
-        handler_url: str = "",
-        client_id: str | None = None,
-        client_secret: str | None = None,
+        self, install_url: str, *, handler_url: str = "", app: AppInfo | None = None
     ) -> tuple[AppInfo, DeliveryRecord | None]:
-        """The administrator saves a new local app with these paths; with `install_on_save`
-        its ONAPPINSTALL is POSTed at once (spec §1.1). Returns the app and that delivery."""
-        app = app_admin.new_app(
-            self.state,
-            client_id=client_id,
-            client_secret=client_secret,
-            handler_url=handler_url or install_url,
-            install_url=install_url,
-        )
+        """The administrator saves a local app (default: a new one) with these paths; with
+        `install_on_save` its ONAPPINSTALL is POSTed at once (spec §1.1)."""
+        if app is None:
+            app = app_admin.new_app(self.state)
+        app.install_url, app.handler_url = install_url, handler_url or install_url
         if not self.install_on_save:
             return app, None
         return app, await self.install(install_url, app=app)

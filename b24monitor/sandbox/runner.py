@@ -23,6 +23,7 @@ async def run_sandbox(
     seed: int | None = None,
     rate_limit: bool = True,
     install_url: str | None = None,
+    save_app_url: str | None = None,
     out: Callable[[str], None] = print,
     ready: Callable[[SandboxPortal], None] | None = None,
 ) -> None:
@@ -31,6 +32,8 @@ async def run_sandbox(
     Args:
         traffic_rate: events per second to generate once something is bound; None: no traffic.
         install_url: install the app right away, delivering ONAPPINSTALL to this handler URL.
+        save_app_url: play the administrator saving the app with this installation path: the
+            portal POSTs ONAPPINSTALL there at once, before its profile exists (spec §1.1).
         out: where the connection details and status lines go.
         ready: called with the started portal (for callers that want to drive it).
     """
@@ -51,6 +54,11 @@ async def run_sandbox(
         if install_url:
             record = await portal.install(install_url)
             out(f"ONAPPINSTALL → {install_url}: {record.status or record.error}")
+        if save_app_url:
+            _, saved = await portal.save_app(save_app_url, app=portal.state.app)
+            answer = (saved.status or saved.error) if saved else "not sent"
+            out(f"App saved with installation path {save_app_url}; ONAPPINSTALL → {answer}")
+            out(f"  client_id      {portal.client_id}\n  client_secret  {portal.client_secret}")
         if traffic_rate:
             out(f"Generating about {traffic_rate:g} events/s once events are bound.")
             await TrafficGenerator(portal, rate=traffic_rate, seed=seed).run()

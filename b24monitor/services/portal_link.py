@@ -193,7 +193,9 @@ class PortalLink:
             return  # no tokens in it, or another process took it already
         # Proved by the writer for some profile: that one takes it; else try ours (a refresh).
         taken = await self._adopt(entry.profile or self.profile_name)
-        if taken is None:
+        if taken is None and self._pending is not None:
+            if await asyncio.to_thread(self._pending.get, ev.id) is None:
+                return  # taken meanwhile (attach adopts too, and so may `portal add`)
             self._notify({"type": "pending_install", "member_id": ev.member_id,
                           "domain": ev.domain, "message": pending_sentence(entry)})  # fmt: skip
         elif taken.profile == self.profile_name and self._handler_url and self._can_bind():

@@ -18,9 +18,9 @@ import httpx
 from b24monitor.core.errors import UsageError
 from b24monitor.core.replay import Attempt, Routes
 from b24monitor.core.tasks import spawn
+from b24monitor.services.adoption import adopt
 from b24monitor.services.capture import CaptureThread
 from b24monitor.services.forwarder import Forwarder
-from b24monitor.services.adoption import adopt
 from b24monitor.services.install_proof import InstallProver
 from b24monitor.services.pending_installs import PendingInstalls
 from b24monitor.services.portal_link import (
