@@ -193,14 +193,15 @@ class PortalLink:
             return  # no tokens in it, or another process took it already
         # Proved by the writer for some profile: that one takes it; else try ours (a refresh).
         taken = await self._adopt(entry.profile or self.profile_name)
-        if taken is None and self._pending is not None:
-            if await asyncio.to_thread(self._pending.get, ev.id) is None:
-                return  # taken meanwhile (attach adopts too, and so may `portal add`)
-            self._notify({"type": "pending_install", "member_id": ev.member_id,
-                          "domain": ev.domain, "message": pending_sentence(entry)})  # fmt: skip
-        elif taken.profile == self.profile_name and self._handler_url and self._can_bind():
-            # ONAPPUPDATE wipes the app's bindings (spec §2.0): bind everything again.
-            await self._reconcile(self._handler_url)
+        if taken is not None:
+            if taken.profile == self.profile_name and self._handler_url and self._can_bind():
+                # ONAPPUPDATE wipes the app's bindings (spec §2.0): bind everything again.
+                await self._reconcile(self._handler_url)
+            return
+        if self._pending is None or await asyncio.to_thread(self._pending.get, ev.id) is None:
+            return  # taken meanwhile (attach adopts too, and so may `portal add`)
+        self._notify({"type": "pending_install", "member_id": ev.member_id,
+                      "domain": ev.domain, "message": pending_sentence(entry)})  # fmt: skip
 
     async def _adopt(self, name: str) -> PendingInstall | None:
         """Let profile `name` take its pending install; says so and teaches verification."""

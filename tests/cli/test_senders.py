@@ -212,3 +212,15 @@ async def test_onappuninstall_marks_the_profile_and_its_bindings_gone(
         assert (listed[0]["installed"], listed[0]["uninstalled"]) == (False, True)
         m.proc.send_signal(signal.SIGTERM)
         assert await asyncio.to_thread(m.proc.wait, 30) == 0
+
+
+def test_plain_listen_lines_name_the_sender() -> None:
+    from b24monitor.core.model import CapturedEvent
+    from b24monitor.headless import format_event_line
+
+    ev = CapturedEvent(id=1, received_at=0.0, event="ONCRMDEALADD", member_id="m",
+                       domain="acme.bitrix24.com", entity_id="3187", entity_type_id=None,
+                       user_id="1", handler_id="4", ts=0, verified=True, status="ok",
+                       error=None, size=1, content_type="", headers=(), body=b"",
+                       sender="webhook crm-sync")  # fmt: skip
+    assert format_event_line(ev).endswith("acme.bitrix24.com  ✔ webhook crm-sync")
