@@ -15,9 +15,10 @@ from concurrent.futures import Future
 from pathlib import Path
 
 from b24monitor.core.verification import Sender
+from b24monitor.services.install_gate import KeepInstall, Prover
 from b24monitor.services.receiver import Receiver, ReceiverSettings
 from b24monitor.services.tunnel_budget import PublicArrivals
-from b24monitor.services.writer import KeepInstall, Prover, Retention, StoreWriter
+from b24monitor.services.writer import Retention, StoreWriter
 
 
 class CaptureThread:

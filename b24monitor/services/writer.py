@@ -9,11 +9,12 @@ accepting requests while a batch commits.
 An install whose token is new for a known portal must be proved before it is answered (spec §4
 step 2: a refresh with a profile's credentials, or app.info at the portal). Proving needs the
 network, so it never runs inside a batch: such a delivery leaves its batch unstored, only its own
-request waits for the proof (at most PROOF_TIMEOUT_S, on the receiver's loop, while other
-deliveries keep being committed), and then it is committed with the proof's verdict — accepted
-(200) or rejected (403, the reason in one sentence). Bitrix24 does not retry, so answering a
-genuine install with 403 only because proving was slow would lose it; the bound is generous for
-the OAuth server's usual sub-second answer and still well inside a sender's patience (§1.1).
+request waits for the proof (at most PROOF_TIMEOUT_S of services/install_gate.py, on the
+receiver's loop, while other deliveries keep being committed), and then it is committed with the
+proof's verdict — accepted (200) or rejected (403, the reason in one sentence). Bitrix24 does not
+retry, so answering a genuine install with 403 only because proving was slow would lose it; the
+bound is generous for the OAuth server's usual sub-second answer and still well inside a
+sender's patience (§1.1).
 Install rows are stored with their tokens masked: the clear auth block goes to `keep_install`
 (services/pending_installs.py: keyring or a 0600 file, like profile secrets).
 """
@@ -25,7 +26,7 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,20 +34,21 @@ from typing import Any
 
 from b24monitor.core.decoding import decode_body, key_fields
 from b24monitor.core.errors import MalformedDelivery
-from b24monitor.core.masking import mask_body, mask_secrets
 from b24monitor.core.model import Delivery, KeyFields
-from b24monitor.core.verification import INSTALL_EVENTS, LEARNED, Proof, Sender, TokenBook
+from b24monitor.core.verification import LEARNED, Proof, Sender, TokenBook
+from b24monitor.services.install_gate import (
+    Install,
+    KeepInstall,
+    Prover,
+    auth_of,
+    prove_install,
+    secure_install,
+)
 from b24monitor.services.store import connect, index_fulltext
 
 log = logging.getLogger(__name__)
 
 MAX_UNINDEXED = 5000  # during a burst, full-text search lags by at most this many events
-PROOF_TIMEOUT_S = 8.0  # how long a new install's answer may wait for its proof (see above)
-
-Prover = Callable[[KeyFields, Mapping[str, Any], str | None], Awaitable[Proof]]
-"""Proves a new install: (its key fields, its clear auth block, the portal's known endpoint)."""
-KeepInstall = Callable[[int, Mapping[str, Any], str | None], None]
-"""Keeps an install's clear auth block: (event id, auth, the profile that proved it or None)."""
 
 _INSERT = (
     "INSERT INTO events(received_at, event, member_id, domain, entity_id, entity_type_id, user_id, "
@@ -143,17 +145,8 @@ class StoreWriter:
         return await future
 
     async def _prove(self, fields: KeyFields, auth: Mapping[str, Any]) -> Proof:
-        """Prove a new install of a known portal, within PROOF_TIMEOUT_S (spec §4 step 2)."""
-        if self._prover is None:
-            return Proof(False, "a new install for a known portal cannot be proved here: "
-                         "no profile credentials are available to this receiver")  # fmt: skip
         endpoint = self._endpoints.get(fields.member_id or "")
-        try:
-            return await asyncio.wait_for(self._prover(fields, auth, endpoint), PROOF_TIMEOUT_S)
-        except TimeoutError:
-            return Proof(False, f"this install could not be proved within {PROOF_TIMEOUT_S:g} s "
-                         "(the OAuth server and the portal did not answer): install the app "
-                         "again once they are reachable")  # fmt: skip
+        return await prove_install(self._prover, fields, auth, endpoint)
 
     async def close(self) -> None:
         """Commit everything already submitted, then close the connection."""
@@ -212,7 +205,7 @@ class StoreWriter:
         conn = self._conn
         assert conn is not None
         outcomes: list[Outcome] = []
-        kept: list[tuple[int, Mapping[str, Any], str | None]] = []
+        kept: list[tuple[int, Mapping[str, Any], str | None]] = []  # event id + Install
         conn.execute("BEGIN IMMEDIATE")
         try:
             for delivery, proof in items:
@@ -235,7 +228,7 @@ class StoreWriter:
 
     def _judge(
         self, conn: sqlite3.Connection, d: Delivery, proof: Proof | None
-    ) -> tuple[tuple[Any, ...], int, str, tuple[Mapping[str, Any], str | None] | None] | Outcome:
+    ) -> tuple[tuple[Any, ...], int, str, Install | None] | Outcome:
         """Decode, verify and build the row: (row, http status, reason, install to keep), or an
         Outcome with a claim when the delivery is an install that must be proved first."""
         payload: dict[str, Any] | None = None
@@ -248,30 +241,12 @@ class StoreWriter:
         except MalformedDelivery as exc:
             status, http_status, reason = "malformed", 400, str(exc)
         else:
-            verdict = self._tokens.judge(fields)
-            if verdict.prove and proof is None:
-                return Outcome(0, 0, verdict.reason, claim=(fields, _auth_of(payload)))
-            if verdict.prove and proof is not None:
-                verified, reason = proof.proved, proof.reason
-                sender = proof.label if proof.proved else None
-                learn = proof.proved
-            else:
-                verified, reason, sender, learn = (
-                    verdict.verified, verdict.reason, verdict.sender, verdict.learn
-                )  # fmt: skip
-            if learn and fields.member_id and fields.application_token:
-                self._learn(conn, fields, sender or LEARNED, _auth_of(payload))
+            decided = self._decide(conn, fields, payload, proof)
+            if isinstance(decided, Outcome):
+                return decided
+            verified, reason, sender = decided
             status, http_status = ("rejected", 403) if verified is False else ("ok", 200)
-        install = None
-        body, data = d.body, payload
-        if fields.event in INSTALL_EVENTS and payload is not None:
-            # Install tokens are secrets like a profile's: never in the events table in clear.
-            body, data = mask_body(d.body), mask_secrets(payload)
-            if status == "ok" and _has_pair(payload):
-                proved = proof is not None and proof.proved
-                proved_by = proof.profile if proof is not None and proved else None
-                fresh = proof.auth if proof is not None and proved_by else None
-                install = (dict(fresh or _auth_of(payload)), proved_by)
+        body, data, install = secure_install(d.body, fields, payload, status == "ok", proof)
         row = (
             d.received_at, fields.event, fields.member_id, fields.domain, fields.entity_id,
             fields.entity_type_id, fields.user_id, fields.handler_id, fields.ts,
@@ -281,6 +256,29 @@ class StoreWriter:
             json.dumps(data, ensure_ascii=False) if data is not None else None, sender,
         )  # fmt: skip
         return row, http_status, reason, install
+
+    def _decide(
+        self,
+        conn: sqlite3.Connection,
+        fields: KeyFields,
+        payload: Mapping[str, Any],
+        proof: Proof | None,
+    ) -> tuple[bool | None, str, str | None] | Outcome:
+        """(verified, reason, sender) of a decoded delivery — a new install of a known portal
+        is decided by its proof, or comes back as a claim to prove first (spec §4 step 2)."""
+        verdict = self._tokens.judge(fields)
+        if verdict.prove and proof is None:
+            return Outcome(0, 0, verdict.reason, claim=(fields, auth_of(payload)))
+        verified: bool | None
+        if verdict.prove and proof is not None:
+            verified, reason, learn = proof.proved, proof.reason, proof.proved
+            sender = proof.label if proof.proved else None
+        else:
+            verified, reason, learn = verdict.verified, verdict.reason, verdict.learn
+            sender = verdict.sender
+        if learn and fields.member_id and fields.application_token:
+            self._learn(conn, fields, sender or LEARNED, auth_of(payload))
+        return verified, reason, sender
 
     def _learn(
         self, conn: sqlite3.Connection, fields: KeyFields, label: str, auth: Mapping[str, Any]
@@ -329,13 +327,3 @@ class StoreWriter:
                 "WHERE pinned = 0 ORDER BY id DESC LIMIT 1 OFFSET ?)",
                 (r.max_rows,),
             )
-
-
-def _auth_of(payload: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    auth = (payload or {}).get("auth")
-    return auth if isinstance(auth, Mapping) else {}
-
-
-def _has_pair(payload: Mapping[str, Any]) -> bool:
-    auth = _auth_of(payload)
-    return bool(auth.get("access_token") or auth.get("refresh_token"))
