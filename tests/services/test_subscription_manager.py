@@ -273,11 +273,13 @@ async def test_upgrade_adopts_our_secret_path_rows_but_not_the_install_handler(
         online("ONAPPINSTALL", OLD),
         online("ONCRMLEADADD", OLD),
         online("ONAPPTEST", URL),
+        online("ONAPPUNINSTALL", URL),  # always bound for a linked profile (issue 10)
         online("ONTASKADD", URL),
     ]
     assert {(m["event"], m["handler"]) for m in ledger(tmp_path)} == {
         ("ONTASKADD", URL),
         ("ONAPPTEST", URL),
+        ("ONAPPUNINSTALL", URL),
     }
 
 
