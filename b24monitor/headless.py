@@ -71,10 +71,11 @@ def _event_line(ev: CapturedEvent) -> dict[str, Any]:
 
 
 def format_event_line(ev: CapturedEvent) -> str:
-    """`12:03:10  ONCRMDEALUPDATE  3187  acme.bitrix24.com  ✔` (+ status when not ok)."""
+    """`12:03:10  ONCRMDEALUPDATE  3187  acme.bitrix24.com  ✔ dev-app` (+ status when not ok);
+    the sender is the label of the app or webhook whose token matched (spec §4)."""
     when = datetime.fromtimestamp(ev.received_at).strftime("%H:%M:%S")
     parts = [when, ev.event or "(no event)", ev.entity_id or "-", ev.domain or "-"]
-    parts.append(VERIFIED_MARK[ev.verified])
+    parts.append(VERIFIED_MARK[ev.verified] + (f" {ev.sender}" if ev.sender else ""))
     if ev.status != "ok":
         parts.append(f"{ev.status}: {ev.error}")
     return "  ".join(parts)
@@ -156,15 +157,16 @@ def _print_notice(notice: Notice, printer: LinePrinter) -> None:
 def _notice_text(n: Notice) -> str:
     match n["type"]:
         case "installed":
-            return f"app installed on {n.get('domain')} (member {n.get('member_id')})"
+            who = f"profile “{n['profile']}”: " if n.get("profile") else ""
+            return f"{who}app installed on {n.get('domain')} (member {n.get('member_id')})"
+        case "pending_install" | "uninstalled":
+            return str(n.get("message"))
         case "bound" | "unbound":
             return f"{n['type']} {n['event']} ({n['event_type']})"
         case "error":
             return f"{n.get('where')}: {n.get('message')}"
         case "offline":
             return "new rows in the offline queue (`b24monitor offline list`)"
-        case "uninstalled":
-            return "the app was uninstalled from the portal"
         case "install_handler":
             return n.get("warning") or f"installation handler: {n.get('handler')} (this URL)"
         case "portal_moved" | "app_settings_stale":

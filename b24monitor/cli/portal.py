@@ -2,7 +2,9 @@
 
 event.* methods accept only a local application's OAuth token (spec §2.0), so an app profile
 carries client_id/client_secret and is filled in by ONAPPINSTALL; a webhook profile only
-verifies deliveries with the application token the user pasted.
+verifies deliveries with the application token the user pasted. The ONAPPINSTALL of a "uses only
+API" app arrives when the app is saved, before its profile exists (spec §1.1): `portal add`
+adopts it (services/adoption.py), so no reinstall is needed.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from b24monitor.cli.common import Subcommands, data_dir
 from b24monitor.core.errors import ProfileError, UsageError
 
 if TYPE_CHECKING:
+    from b24monitor.services.pending_installs import PendingInstall
     from b24monitor.services.portal_client import PortalClient
     from b24monitor.services.profiles import Profile, ProfileStore
     from b24monitor.services.subscriptions import Made
@@ -77,15 +80,35 @@ def _run_add(args: argparse.Namespace) -> int:
                           client_secret=args.client_secret or "", rate=args.rate)  # fmt: skip
     else:
         profile = Profile(args.name, "webhook", application_token=args.webhook_token)
-    profile_store(args).add(profile)
-    if app:
+    store = profile_store(args)
+    store.add(profile)
+    taken = asyncio.run(_adopt(args, store)) if app else None
+    if taken is not None:
+        print(f"Profile “{args.name}” added and it took over the install of "
+              f"{taken.domain or 'its portal'} (member {taken.member_id}) that arrived before "
+              f"it: run `b24monitor listen --portal {args.name}` — bindings follow at once, "
+              "no reinstall.")  # fmt: skip
+    elif app:
         print(f"Profile “{args.name}” added. Now run `b24monitor listen --portal {args.name}` "
               "and install the app in the portal with the handler URL it prints "
-              "(README: “Connect a portal”).")  # fmt: skip
+              "(README: “Connect a real portal”).")  # fmt: skip
     else:
         print(f"Profile “{args.name}” added. Deliveries carrying this token are verified; "
               "auto-binding needs a local application (event.bind refuses webhooks).")  # fmt: skip
     return 0
+
+
+async def _adopt(args: argparse.Namespace, store: ProfileStore) -> PendingInstall | None:
+    """The pending install (spec §1.1) whose refresh token refreshes with the new profile."""
+    import httpx
+
+    from b24monitor.services.adoption import adopt
+    from b24monitor.services.pending_installs import PendingInstalls
+    from b24monitor.services.secrets import open_secret_store
+
+    pending = PendingInstalls(data_dir(args), open_secret_store())
+    async with httpx.AsyncClient(timeout=30.0) as http:
+        return await adopt(args.name, store, pending, http)
 
 
 def _run_list(args: argparse.Namespace) -> int:
@@ -97,6 +120,8 @@ def _run_list(args: argparse.Namespace) -> int:
         print("No profiles yet: `b24monitor portal add NAME --client-id … --client-secret …`.")
     for row in [] if args.json else rows:
         state = "installed" if row["installed"] else "waiting for install"
+        if row["uninstalled"]:
+            state = "uninstalled (install the app again)"
         if row["kind"] == "webhook":
             state = "webhook (verify only)"
         rate = f"rate {row['rate']}" if row["kind"] == "app" else ""
@@ -108,7 +133,8 @@ def _public(p: Profile) -> dict[str, Any]:
     return {"name": p.name, "kind": p.kind, "domain": p.domain or None,
             "member_id": p.member_id or None, "installed": p.installed,
             "client_endpoint": p.client_endpoint or None, "scope": p.scope or None,
-            "expires": p.expires or None, "rate": p.rate, "app_url": p.app_url or None}  # fmt: skip
+            "expires": p.expires or None, "rate": p.rate, "app_url": p.app_url or None,
+            "uninstalled": bool(p.uninstalled_at) and not p.installed}  # fmt: skip
 
 
 def _run_remove(args: argparse.Namespace) -> int:

@@ -19,6 +19,11 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
         help="generate about RATE events/s for the events that are bound",
     )  # fmt: skip
     p.add_argument("--install", metavar="HANDLER_URL", help="install the app at once here")
+    p.add_argument(
+        "--save-app", metavar="HANDLER_URL",
+        help="act as the administrator saving the local app with this URL as its handler and "
+        "installation path: ONAPPINSTALL is sent at once, as Bitrix24 does (spec §1.1)",
+    )  # fmt: skip
     p.add_argument("--client-id", help="fixed client_id (default: generated)")
     p.add_argument("--client-secret", help="fixed client_secret (default: generated)")
     p.add_argument("--seed", type=int, default=None, help="make the generated traffic repeatable")
@@ -52,6 +57,7 @@ def _run_sandbox(args: argparse.Namespace) -> int:
             seed=args.seed,
             rate_limit=not args.no_rate_limit,
             install_url=args.install,
+            save_app_url=args.save_app,
             out=out,
             self_hosted=args.self_hosted,
             check_handler_host=args.check_handler_host,

@@ -36,8 +36,8 @@ class ExportFormat(NamedTuple):
 
 # fmt: off
 CSV_COLUMNS = ("id", "received_at", "event", "entity_id", "entity_type_id", "member_id", "domain",
-               "user_id", "handler_id", "ts", "verified", "status", "error", "size", "content_type",
-               "data")
+               "user_id", "handler_id", "ts", "verified", "sender", "status", "error", "size",
+               "content_type", "data")
 # fmt: on
 
 _VERIFIED_WORDS = {True: "yes", False: "no", None: "unknown"}
@@ -84,6 +84,7 @@ def key_record(ev: CapturedEvent) -> dict[str, Any]:
         "user_id": ev.user_id,
         "handler_id": ev.handler_id,
         "verified": ev.verified,
+        "sender": ev.sender,
         "status": ev.status,
         "error": ev.error,
         "http_status": ev.http_status,

@@ -66,6 +66,7 @@ class CapturedEvent:
     method: str = "POST"
     path: str = ""
     http_status: int = 200  # what the receiver answered
+    sender: str | None = None  # label of the sender whose token matched (spec §4)
 
     @property
     def payload_data(self) -> dict[str, Any]:

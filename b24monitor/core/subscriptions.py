@@ -28,6 +28,7 @@ PING_EVENT = "ONAPPTEST"
 INSTALL_EVENT = "ONAPPINSTALL"
 Key = tuple[str, str, str]
 """(event, mode, handler) of one registration; offline rows have handler ""."""
+UNINSTALL_EVENT = "ONAPPUNINSTALL"  # issue 10: an uninstall is always noticed (spec §4 step 3)
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -149,12 +150,14 @@ def parse_bindings(rows: Iterable[Any]) -> list[Binding]:
 
 
 def effective(desired: Set[Subscription], *, ping: bool = False) -> frozenset[Subscription]:
-    """The desired set plus implied bindings: ONOFFLINEEVENT online (§3.4), ONAPPTEST for ping."""
+    """The desired set plus implied bindings: ONOFFLINEEVENT online (§3.4), and for a linked
+    profile (`ping`) ONAPPTEST for ping (§2.5) and ONAPPUNINSTALL so an uninstall is noticed."""
     wanted = {s for s in desired if not (s.event == OFFLINE_SIGNAL and s.mode == "offline")}
     if any(s.mode == "offline" for s in wanted):
         wanted.add(Subscription(OFFLINE_SIGNAL))
     if ping:
         wanted.add(Subscription(PING_EVENT))
+        wanted.add(Subscription(UNINSTALL_EVENT))
     return frozenset(wanted)
 
 

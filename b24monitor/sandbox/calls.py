@@ -25,6 +25,7 @@ class Caller:
     via_app: bool  # an application OAuth token; False for an incoming webhook
     session: int = HANDLER_SESSION_TTL  # event-session counter of the token (spec §1.1)
     connector: str = ""  # auth_connector, an auth-level parameter (spec §2.2, §3.1)
+    app: str = ""  # the client_id of the calling app (its registrations are its own)
 
 
 @dataclass(frozen=True, slots=True)

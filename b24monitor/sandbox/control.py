@@ -6,6 +6,7 @@ install the app, fire an event, expire tokens, and read what was delivered.
     GET  /sandbox/                      connection details as JSON
     POST /sandbox/install?handler=URL   install (update=1: update) the app
     POST /sandbox/install-path?url=URL  edit the app's installation path (its ONAPPINSTALL row)
+    POST /sandbox/save-app?install_url=URL  save a new local app (install-on-save: it installs)
     POST /sandbox/fire                  JSON {"event", "data", "user_id"}; user_id null = robot
     POST /sandbox/expire-tokens         every access token expires
     POST /sandbox/revoke-refresh-tokens every refresh token stops working
@@ -50,6 +51,7 @@ class Control:
             web.get("/sandbox/", self.info),
             web.post("/sandbox/install", self.install),
             web.post("/sandbox/install-path", self.install_path),
+            web.post("/sandbox/save-app", self.save_app),
             web.post("/sandbox/fire", self.fire),
             web.post("/sandbox/expire-tokens", self.expire),
             web.post("/sandbox/revoke-refresh-tokens", self.revoke),
@@ -94,6 +96,15 @@ class Control:
             return _problem("Pass url=<http(s) URL of the new installation path>")
         self._portal.edit_install_path(url)
         return web.json_response({"result": True})
+
+    async def save_app(self, request: web.Request) -> web.Response:
+        """Save a new local app with this installation path; its credentials come back."""
+        url = request.query.get("install_url", "")
+        if not url.startswith(("http://", "https://")):
+            return _problem("Pass install_url=<http(s) URL of your handler>")
+        app, record = await self._portal.save_app(url)
+        return web.json_response({"client_id": app.client_id, "client_secret": app.client_secret,
+                                  "delivery": asdict(record) if record else None})  # fmt: skip
 
     async def fire(self, request: web.Request) -> web.Response:
         """Fire one event described by a JSON body."""

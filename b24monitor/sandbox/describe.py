@@ -28,6 +28,9 @@ Connect b24monitor to it:
 
 Install the app (Bitrix24 then POSTs ONAPPINSTALL with tokens to your handler URL):
   curl -X POST '{portal.base_url}/sandbox/install?handler=<your handler URL>'
+Or save a new local app, as an administrator does (its ONAPPINSTALL comes at once, before
+any profile exists; the answer carries its client_id and client_secret):
+  curl -X POST '{portal.base_url}/sandbox/save-app?install_url=<your handler URL>'
 Unlike Bitrix24, the sandbox accepts loopback handler URLs such as http://127.0.0.1:8765/...
 Fire an event by hand:
   curl -X POST {portal.base_url}/sandbox/fire -H 'Content-Type: application/json' \\

@@ -36,9 +36,16 @@ class EventEmitter:
         self._last_signal: dict[int, float] = {}  # ONOFFLINEEVENT binding ID → last sent
 
     async def emit(
-        self, code: str, data: Any, user_id: int, session: int = HANDLER_SESSION_TTL
+        self,
+        code: str,
+        data: Any,
+        user_id: int,
+        session: int = HANDLER_SESSION_TTL,
+        *,
+        owner: str | None = None,
     ) -> list[DeliveryRecord]:
-        """Fire one event; returns the outcome of every POST it caused."""
+        """Fire one event (to `owner`'s registrations only, when given: an app's own lifecycle
+        event); returns the outcome of every POST it caused."""
         if session <= 0:
             return []  # the event-chain guard of spec §1.1 stops here
         code = code.upper()
@@ -51,6 +58,8 @@ class EventEmitter:
         queued = False
         for each in codes:
             for binding in self._state.registry.online(each):
+                if owner is not None and binding.owner != owner:
+                    continue
                 jobs.append(self._deliver(binding, each, data, user_id, ts, session))
             for binding in self._state.registry.offline(each):
                 self._state.queue.push(each, data, user_id, binding.connector)
@@ -77,20 +86,22 @@ class EventEmitter:
     def _deliver(
         self, binding: Binding, code: str, data: Any, user_id: int, ts: int, session: int
     ) -> Awaitable[DeliveryRecord]:
-        payload = delivery(
-            code, data, ts, self.auth_for(code, binding.auth_type or user_id, session), binding.id
-        )
+        auth = self.auth_for(code, binding.auth_type or user_id, session, owner=binding.owner)
+        payload = delivery(code, data, ts, auth, binding.id)
         return self._deliverer.post(binding.handler, payload, handler_id=binding.id)
 
     def auth_for(
-        self, code: str, user_id: int, session: int = HANDLER_SESSION_TTL
+        self, code: str, user_id: int, session: int = HANDLER_SESSION_TTL, *, owner: str = ""
     ) -> dict[str, Any]:
-        """The auth block for a delivery of `code` on behalf of `user_id` (0: nobody, §1.4)."""
+        """The auth block for a delivery of `code` on behalf of `user_id` (0: nobody, §1.4),
+        from the sender `owner` (an app's client_id; outgoing webhooks never get tokens)."""
         state = self._state
         tokens = None
-        if user_id and code not in NO_AUTH_EVENTS:
-            tokens = state.tokens.issue(user_id, refresh=sends_refresh_token(code), session=session)
-        return auth_block(state.identity, tokens, state.tokens.access_ttl)
+        app = state.app_by_id(owner)
+        if user_id and code not in NO_AUTH_EVENTS and app is not None:
+            refresh = sends_refresh_token(code)
+            tokens = state.tokens.issue(user_id, refresh=refresh, session=session, app=owner)
+        return auth_block(state.identity, tokens, state.tokens.access_ttl, state.token_of(owner))
 
     def forget_signals(self) -> None:
         """Reset ONOFFLINEEVENT throttling (registrations were wiped)."""

@@ -1,10 +1,12 @@
 """Event handler registrations of the sandbox app (the portal's `b_rest_event` rows, spec §2.2–2.4).
 
-Simplified: one application per portal, so every registration belongs to it; outgoing webhooks
-created in the portal UI are not modelled. Like the portal, saving the app with an "initial
-installation path" registers an ordinary ONAPPINSTALL row at that URL (listed by event.get,
-removable by event.unbind, updated in place when the path is edited); installs are delivered
-through it, so they carry its event_handler_id (spec §1.1, §1.4, §5.2).
+Every registration has an owner: the client_id of the app that bound it, or an outgoing
+webhook made in the portal UI ("webhook:N"); each app sees and changes only its own (spec §2.4),
+and each owner's deliveries carry its own application_token (spec §4). Like the portal, saving
+an app with an "initial installation path" registers an ordinary ONAPPINSTALL row of that app at
+that URL (listed by event.get, removable by event.unbind, updated in place when the path is
+edited); installs are delivered through it, so they carry its event_handler_id (spec §1.1,
+§1.4, §5.2).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class Binding:
     offline: bool = False
     connector: str = ""
     min_timeout: int = DEFAULT_MIN_TIMEOUT
+    owner: str = ""  # the app's client_id, or "webhook:N"
 
     def row(self) -> dict[str, Any]:
         """The registration as event.get lists it (spec §2.4; IDs are not shown)."""
@@ -45,9 +48,9 @@ class Binding:
             "offline": 0,
         }
 
-    def key(self) -> tuple[str, str, int, bool, str]:
+    def key(self) -> tuple[str, str, int, bool, str, str]:
         """What makes two registrations identical ("Handler already binded", spec §2.2)."""
-        return (self.event, self.handler, self.auth_type, self.offline, self.connector)
+        return (self.event, self.handler, self.auth_type, self.offline, self.connector, self.owner)
 
 
 def validate_handler_url(url: str) -> None:
@@ -75,22 +78,22 @@ class EventRegistry:
     def __init__(self) -> None:
         self._bindings: list[Binding] = []
         self._next_id = 1
-        self._install_id: int | None = None  # the row the portal made for the install path
+        self._install_ids: dict[str, int] = {}  # owner → the row made for its install path
 
-    def register_install(self, url: str) -> Binding:
-        """The portal saving the app's installation path: add its ONAPPINSTALL row, or point
+    def register_install(self, url: str, owner: str = "") -> Binding:
+        """The portal saving an app's installation path: add its ONAPPINSTALL row, or point
         the existing one at `url` (same ID, like an edited `b_rest_event` row)."""
         for i, b in enumerate(self._bindings):
-            if b.id == self._install_id:
-                self._bindings[i] = Binding(b.id, INSTALL_EVENT, url, 0)
+            if b.id == self._install_ids.get(owner):
+                self._bindings[i] = Binding(b.id, INSTALL_EVENT, url, 0, owner=owner)
                 return self._bindings[i]
-        binding = Binding(self._next_id, INSTALL_EVENT, url, 0)
+        binding = Binding(self._next_id, INSTALL_EVENT, url, 0, owner=owner)
         same = [b for b in self._bindings if b.key() == binding.key()]
         if same:  # the app bound ONAPPINSTALL there itself: that row serves
-            self._install_id = same[0].id
+            self._install_ids[owner] = same[0].id
             return same[0]
         self._next_id += 1
-        self._install_id = binding.id
+        self._install_ids[owner] = binding.id
         self._bindings.append(binding)
         return binding
 
@@ -103,9 +106,12 @@ class EventRegistry:
         offline: bool = False,
         connector: str = "",
         min_timeout: int = DEFAULT_MIN_TIMEOUT,
+        owner: str = "",
     ) -> Binding:
         """Add a registration; an identical one already present is an ERROR_CORE (spec §2.2)."""
-        binding = Binding(self._next_id, event, handler, auth_type, offline, connector, min_timeout)
+        binding = Binding(
+            self._next_id, event, handler, auth_type, offline, connector, min_timeout, owner
+        )
         if any(b.key() == binding.key() for b in self._bindings):
             text = "Unable to set event handler: Handler already binded"
             raise ApiError(400, "ERROR_CORE", text)
@@ -121,11 +127,12 @@ class EventRegistry:
         handler: str = "",
         connector: str = "",
         auth_type: int | None = None,
+        owner: str = "",
     ) -> int:
-        """Remove matching registrations and say how many went (spec §2.3)."""
+        """Remove matching registrations of `owner` and say how many went (spec §2.3)."""
 
         def matches(b: Binding) -> bool:
-            if b.event != event or b.offline != offline:
+            if b.event != event or b.offline != offline or b.owner != owner:
                 return False
             if offline:
                 return b.connector == connector
@@ -136,9 +143,9 @@ class EventRegistry:
         self._bindings = kept
         return removed
 
-    def all(self) -> list[Binding]:
-        """Every registration."""
-        return list(self._bindings)
+    def all(self, owner: str | None = None) -> list[Binding]:
+        """Every registration (of `owner` when given)."""
+        return [b for b in self._bindings if owner is None or b.owner == owner]
 
     def online(self, event: str) -> list[Binding]:
         """Registrations that POST this event to a handler."""
@@ -152,6 +159,6 @@ class EventRegistry:
         """Codes with at least one registration of either kind."""
         return {b.event for b in self._bindings}
 
-    def clear(self) -> None:
-        """Drop every registration (app reinstalled or updated, spec §2.0)."""
-        self._bindings.clear()
+    def clear(self, owner: str | None = None) -> None:
+        """Drop the registrations of `owner` (None: all) — reinstalled or updated, spec §2.0."""
+        self._bindings = [b for b in self._bindings if owner is not None and b.owner != owner]

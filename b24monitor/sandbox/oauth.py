@@ -4,9 +4,12 @@ Spec §5.2: `/oauth/token/` on the OAuth server host (the host of `server_endpoi
 `grant_type=refresh_token` (rotating pairs) and `grant_type=authorization_code` with JSON, or
 `invalid_request` / `invalid_client` (401) / `invalid_grant` (400). The OAuth server's REST
 endpoint answers `app.info`, the token check the PHP SDK uses (spec §4).
+The redirect goes where Bitrix24 sends it: to the URL saved in the app's settings (spec §1.1),
+not to the request's `redirect_uri` — unless the portal is made with
+`oauth_redirect="redirect_uri"`, or the app has no saved URL yet.
 Simplified: the authorize page asks nothing — it acts as the portal's administrator (user 1),
-counts as a finished installation and redirects at once to `redirect_uri` (or the handler URL of
-the last install) with `code`, `state`, `domain`, `member_id`, `scope`, `server_domain`.
+counts as a finished installation and redirects at once with `code`, `state`, `domain`,
+`member_id`, `scope`, `server_domain`.
 """
 
 from __future__ import annotations
@@ -30,8 +33,9 @@ AUTHORIZING_USER = 1
 class OAuthServer:
     """Handlers of the authorize page (portal host) and of the OAuth server host."""
 
-    def __init__(self, state: PortalState) -> None:
+    def __init__(self, state: PortalState, *, redirect: str = "saved") -> None:
         self._state = state
+        self._redirect = redirect  # "saved": the app's saved URL; "redirect_uri": the request's
         self.install_url: str | None = (
             None  # set by the portal on install; authorize falls back to it
         )
@@ -50,17 +54,19 @@ class OAuthServer:
     async def authorize(self, request: web.Request) -> web.Response:
         """Grant a code to the app and redirect back, as if the admin had approved (spec §5.2)."""
         p = Params(dict(request.query))
-        app = self._state.app
-        if p.text("client_id") != app.client_id:
+        app = self._state.app_by_id(p.text("client_id"))
+        if app is None:
             return error_response(ApiError(400, "invalid_client", "Unknown client_id"))
-        target = p.text("redirect_uri") or self._state.install_url
+        saved = app.handler_url or app.install_url
+        asked = p.text("redirect_uri")
+        target = (asked or saved) if self._redirect == "redirect_uri" else (saved or asked)
         if not target:
             text = "Pass redirect_uri: the sandbox app has no installation URL yet"
             return error_response(ApiError(400, "invalid_request", text))
         app.installed = True
         identity = self._state.identity
         query = {
-            "code": self._state.tokens.new_code(AUTHORIZING_USER),
+            "code": self._state.tokens.new_code(AUTHORIZING_USER, app.client_id),
             "state": p.text("state"),
             "domain": identity.domain,
             "member_id": identity.member_id,
@@ -87,12 +93,12 @@ class OAuthServer:
             raise ApiError(
                 400, "invalid_request", "grant_type must be refresh_token or authorization_code"
             )
-        app = self._state.app
-        if p.text("client_id") != app.client_id or p.text("client_secret") != app.client_secret:
+        app = self._state.app_by_id(p.text("client_id"))
+        if app is None or p.text("client_secret") != app.client_secret:
             raise ApiError(401, "invalid_client", "Wrong client_id or client_secret")
         if grant_type == "refresh_token":
-            return self._state.tokens.refresh(p.text("refresh_token"))
-        return self._state.tokens.exchange_code(p.text("code"))
+            return self._state.tokens.refresh(p.text("refresh_token"), app.client_id)
+        return self._state.tokens.exchange_code(p.text("code"), app.client_id)
 
     async def rest(self, request: web.Request) -> web.Response:
         """The OAuth server's REST endpoint: only `app.info` (token verification, spec §4)."""
@@ -108,7 +114,8 @@ class OAuthServer:
                 raise method_not_found()
         except ApiError as exc:
             return error_response(exc)
-        identity, app = self._state.identity, self._state.app
+        identity = self._state.identity
+        app = self._state.app_by_id(grant.app) or self._state.app
         result = {
             "scope": identity.scope,
             "client_id": app.client_id,

@@ -19,7 +19,6 @@ class PortalIdentity:
 
     domain: str
     member_id: str
-    application_token: str
     client_endpoint: str
     server_endpoint: str
     scope: str  # comma-separated granted scopes, e.g. "crm,task,user"
@@ -27,16 +26,17 @@ class PortalIdentity:
 
 
 def auth_block(
-    identity: PortalIdentity, tokens: TokenPair | None, expires_in: int
+    identity: PortalIdentity, tokens: TokenPair | None, expires_in: int, application_token: str
 ) -> dict[str, Any]:
-    """The `auth` map of a delivery, with tokens when `tokens` is given."""
+    """The `auth` map of a delivery from the sender owning `application_token` (spec §4), with
+    tokens when `tokens` is given."""
     if tokens is None:
         return {
             "domain": identity.domain,
             "client_endpoint": identity.client_endpoint,
             "server_endpoint": identity.server_endpoint,
             "member_id": identity.member_id,
-            "application_token": identity.application_token,
+            "application_token": application_token,
         }
     return {
         "access_token": tokens.access_token,
@@ -50,7 +50,7 @@ def auth_block(
         "member_id": identity.member_id,
         "user_id": str(tokens.user_id),
         "refresh_token": tokens.refresh_token,  # None is dropped by build_form
-        "application_token": identity.application_token,
+        "application_token": application_token,
     }
 
 

@@ -3,7 +3,10 @@
 Composition only: the portal host serves REST (`rest_server`), the authorize page (`oauth`) and
 the sandbox's own control endpoints (`control`); a second port plays the OAuth server
 (`server_endpoint`, token URL), because on Bitrix24 that is a different host (spec §1.4, §5.2).
-The app is a local "uses only API" app; `install()` plays the administrator adding it (§5.2).
+The first app is a local "uses only API" app; `install()` plays the administrator adding it
+(§5.2). More senders, each with its own application_token (§4): `save_app()` (a further local
+app; with `install_on_save` its ONAPPINSTALL comes the moment it is saved, §1.1),
+`add_outgoing_webhook()`, and `reinstall()` (a new token for the same app).
 Simplified: `domain` defaults to `host:port`, so `https://<domain>/` is not the portal address
 — clients must use `client_endpoint`, as the spec advises anyway. Self-hosted mode, renames, an
 expired licence and the handler-host check are switches described in `edition`.
@@ -19,7 +22,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from b24monitor.core.tasks import spawn
-from b24monitor.sandbox import app_lifecycle
+from b24monitor.sandbox import app_admin, app_lifecycle
+from b24monitor.sandbox.app_admin import OutgoingWebhook
 from b24monitor.sandbox.app_lifecycle import INSTALLING_USER
 from b24monitor.sandbox.control import Control
 from b24monitor.sandbox.delivery import Deliverer, DeliveryRecord
@@ -60,14 +64,17 @@ class SandboxPortal:
         delivery_delay: tuple[float, float] = (0.0, 0.0),
         self_hosted: str = "",
         check_handler_host: bool = False,
+        install_on_save: bool = True,
+        oauth_redirect: str = "saved",
     ) -> None:
         ids = IdSource(seed)
         app = AppInfo(client_id or ids.client_id(), client_secret or ids.client_secret(), scopes)
         member = member_id or ids.hex(32)
+        app.application_token = application_token_for(member, app.client_id, app.client_secret)
+        self.install_on_save = install_on_save
         identity = PortalIdentity(
             domain=domain or "",
             member_id=member,
-            application_token=application_token_for(member, app.client_id, app.client_secret),
             client_endpoint="",
             server_endpoint="",
             scope=",".join(scopes),
@@ -80,11 +87,12 @@ class SandboxPortal:
             sink=self,
             bucket=LeakyBucket() if rate_limit else None,
             webhook_code=ids.alnum(16),
+            apps={app.client_id: app},
         )
         self._host, self._port, self._oauth_port = host, port, oauth_port
         self._deliverer = Deliverer(timeout=delivery_timeout, delay=delivery_delay)
         self._emitter = EventEmitter(self.state, self._deliverer)
-        self._oauth = OAuthServer(self.state)
+        self._oauth = OAuthServer(self.state, redirect=oauth_redirect)
         self._runners: list[web.AppRunner] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._base_url = self._oauth_base_url = ""
@@ -198,40 +206,68 @@ class SandboxPortal:
 
     @property
     def application_token(self) -> str:
-        return self.state.identity.application_token
+        """The first app's current token (a reinstall changes it, spec §4)."""
+        return self.state.app.application_token
 
     @property
     def delivery_log(self) -> list[DeliveryRecord]:
         """Every delivery attempt, oldest first (failures included; nothing is retried)."""
         return self._deliverer.log
 
-    def bindings(self) -> list[Binding]:
-        """The app's current event registrations."""
-        return self.state.registry.all()
+    def bindings(self, app: AppInfo | None = None) -> list[Binding]:
+        """The event registrations of an app (default: the first one's)."""
+        return self.state.registry.all((app or self.state.app).client_id)
 
     def describe(self) -> str:
         """What a user needs to connect b24monitor to this sandbox."""
         return describe(self)
 
-    async def install(self, handler_url: str, *, update: bool = False) -> DeliveryRecord:
-        """Install (or update) the app at installation path `handler_url`: wipe its other
-        registrations, register ONAPPINSTALL there, POST ONAPPINSTALL/ONAPPUPDATE."""
+    async def install(
+        self, handler_url: str, *, update: bool = False, app: AppInfo | None = None
+    ) -> DeliveryRecord:
+        """Install (or update) an app (default: the first): wipe its registrations, POST
+        ONAPPINSTALL/ONAPPUPDATE."""
         return await app_lifecycle.install(
-            self.state, self._emitter, self._deliverer, handler_url, update=update
+            self.state, self._emitter, self._deliverer, handler_url, update=update, app=app
         )
 
-    def edit_install_path(self, url: str) -> None:
-        """Edit the app's "Initial installation path": its ONAPPINSTALL registration moves."""
-        app_lifecycle.edit_install_path(self.state, url)
+    def edit_install_path(self, url: str, *, app: AppInfo | None = None) -> None:
+        """Edit an app's "Initial installation path": its ONAPPINSTALL registration moves."""
+        app_lifecycle.edit_install_path(self.state, url, app)
 
-    async def uninstall(self, *, clean: bool = True) -> list[DeliveryRecord]:
-        """Remove the app: ONAPPUNINSTALL (no tokens) to its handlers, then forget everything."""
-        return await app_lifecycle.uninstall(self.state, self._emitter, clean=clean)
+    async def uninstall(
+        self, *, clean: bool = True, app: AppInfo | None = None
+    ) -> list[DeliveryRecord]:
+        """Remove an app: ONAPPUNINSTALL (no tokens) to its handlers, then forget its tokens."""
+        return await app_lifecycle.uninstall(self.state, self._emitter, clean=clean, app=app)
+
+    async def reinstall(self, handler_url: str, *, app: AppInfo | None = None) -> DeliveryRecord:
+        """Remove and install again: the app gets a new application_token (spec §4)."""
+        app = app or self.state.app
+        await self.uninstall(app=app)
+        app_lifecycle.renew_row(self.state, app)
+        return await self.install(handler_url, app=app)
+
+    async def save_app(
+        self, install_url: str, *, handler_url: str = "", app: AppInfo | None = None
+    ) -> tuple[AppInfo, DeliveryRecord | None]:
+        """The administrator saves a local app (default: a new one) with these paths; with
+        `install_on_save` its ONAPPINSTALL is POSTed at once (spec §1.1)."""
+        if app is None:
+            app = app_admin.new_app(self.state)
+        app.install_url, app.handler_url = install_url, handler_url or install_url
+        if not self.install_on_save:
+            return app, None
+        return app, await self.install(install_url, app=app)
+
+    def add_outgoing_webhook(self, handler_url: str, events: list[str]) -> OutgoingWebhook:
+        """An outgoing webhook (portal UI) posting `events` with its own token (spec §4)."""
+        return app_admin.add_outgoing_webhook(self.state, handler_url, events)
 
     def issue_tokens(self, user_id: int = INSTALLING_USER) -> dict[str, Any]:
         """Tokens for a user as the token URL would answer (the app counts as installed)."""
         self.state.app.installed = True
-        pair = self.state.tokens.issue(user_id)
+        pair = self.state.tokens.issue(user_id, app=self.state.app.client_id)
         ttl = self.state.tokens.access_ttl
         return token_response(self.state.identity, pair, self.state.oauth_host, ttl)
 
@@ -276,7 +312,8 @@ class SandboxPortal:
 
         Nothing is sent while the app is not installed (spec §1.1).
         """
-        if not self.state.app.installed:
+        state = self.state
+        if not state.webhook_tokens and not any(a.installed for a in state.apps.values()):
             return []
         return await self._emitter.emit(event_code, data, user_id or 0)
 

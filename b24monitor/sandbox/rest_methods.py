@@ -95,6 +95,7 @@ def event_bind(state: PortalState, caller: Caller, p: Params) -> Reply:
         offline=offline,
         connector=caller.connector if offline else "",
         min_timeout=_min_timeout(event, p.get("options")),
+        owner=caller.app,
     )
     return Reply(True)
 
@@ -125,19 +126,23 @@ def event_unbind(state: PortalState, caller: Caller, p: Params) -> Reply:
     if offline:
         if not caller.admin:
             raise access_denied("Offline events unbinding requires administrator access rights")
-        count = state.registry.unbind(event, offline=True, connector=caller.connector)
+        count = state.registry.unbind(
+            event, offline=True, connector=caller.connector, owner=caller.app
+        )
         return Reply({"count": count})
     handler = p.text("handler")
     if not handler:
         raise argument_error("HANDLER")  # core rejects an empty handler (spec §7.8)
     auth_type = _unbind_auth_type(caller, p.get("auth_type"))
-    count = state.registry.unbind(event, offline=False, handler=handler, auth_type=auth_type)
+    count = state.registry.unbind(
+        event, offline=False, handler=handler, auth_type=auth_type, owner=caller.app
+    )
     return Reply({"count": count})
 
 
 def event_get(state: PortalState, caller: Caller, p: Params) -> Reply:
     """The app's registrations; non-admins see only their own (spec §2.4)."""
-    rows = state.registry.all()
+    rows = state.registry.all(caller.app)  # only the calling app's own (spec §2.4)
     if not caller.admin:
         rows = [b for b in rows if not b.offline and b.auth_type == caller.user_id]
     return Reply([b.row() for b in rows])

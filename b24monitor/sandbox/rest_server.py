@@ -116,9 +116,8 @@ class RestServer:
         grant = self._state.tokens.check(token)
         admin = self._state.users.is_admin(grant.user_id)
         connector = take_connector(params)
-        return Caller(
-            grant.user_id, admin, via_app=True, session=grant.session, connector=connector
-        )
+        return Caller(grant.user_id, admin, via_app=True, session=grant.session,
+                      connector=connector, app=grant.app)  # fmt: skip
 
     def _webhook_caller(self, request: web.Request, params: dict[str, Any]) -> Caller:
         user_id = int(request.match_info["user"])

@@ -23,6 +23,7 @@ async def run_sandbox(
     seed: int | None = None,
     rate_limit: bool = True,
     install_url: str | None = None,
+    save_app_url: str | None = None,
     out: Callable[[str], None] = print,
     self_hosted: str = "",
     check_handler_host: bool = False,
@@ -35,6 +36,8 @@ async def run_sandbox(
         install_url: install the app right away, delivering ONAPPINSTALL to this handler URL.
         self_hosted: the language of a self-hosted portal ("ru"); "" for a cloud portal.
         check_handler_host: event.bind checks handler hosts against the app's saved URL.
+        save_app_url: play the administrator saving the app with this installation path: the
+            portal POSTs ONAPPINSTALL there at once, before its profile exists (spec §1.1).
         out: where the connection details and status lines go.
         ready: called with the started portal (for callers that want to drive it).
     """
@@ -57,6 +60,11 @@ async def run_sandbox(
         if install_url:
             record = await portal.install(install_url)
             out(f"ONAPPINSTALL → {install_url}: {record.status or record.error}")
+        if save_app_url:
+            _, saved = await portal.save_app(save_app_url, app=portal.state.app)
+            answer = (saved.status or saved.error) if saved else "not sent"
+            out(f"App saved with installation path {save_app_url}; ONAPPINSTALL → {answer}")
+            out(f"  client_id      {portal.client_id}\n  client_secret  {portal.client_secret}")
         if traffic_rate:
             out(f"Generating about {traffic_rate:g} events/s once events are bound.")
             await TrafficGenerator(portal, rate=traffic_rate, seed=seed).run()

@@ -33,7 +33,12 @@ class EventSink(Protocol):
 
 @dataclass(slots=True)
 class AppInfo:
-    """The one application installed on the sandbox portal."""
+    """A local application of the sandbox portal (the first one made is `PortalState.app`).
+
+    `application_token` is per installation: reinstalling makes a new app row (`row_id`) and so
+    a new token, with the same credentials (spec §4). `handler_url`/`install_url` are what the
+    administrator saved in the app's settings; the OAuth redirect goes there (spec §1.1).
+    """
 
     client_id: str
     client_secret: str
@@ -42,6 +47,10 @@ class AppInfo:
     installed: bool = False
     language: str = "en"
     features: dict[str, bool] = field(default_factory=lambda: dict(FEATURES))
+    application_token: str = ""
+    row_id: int = 1
+    handler_url: str = ""
+    install_url: str = ""
 
     def has_scope(self, scope: str | None) -> bool:
         """Whether the app was granted this scope (None and "basic" are always granted)."""
@@ -67,3 +76,16 @@ class PortalState:
     install_url: str | None = None  # where the last install was delivered: the app's saved URL
     edition: Edition = field(default_factory=Edition)  # self-hosted, renamed, … (edition.py)
     oauth_host: str = ""
+    apps: dict[str, AppInfo] = field(default_factory=dict)  # client_id → app, `app` included
+    webhook_tokens: dict[str, str] = field(default_factory=dict)  # owner → application_token
+
+    def app_by_id(self, client_id: str) -> AppInfo | None:
+        """The local app with this client_id, if the portal has one."""
+        return self.apps.get(client_id)
+
+    def token_of(self, owner: str) -> str:
+        """The application_token of a registration's owner: an app's client_id or a webhook."""
+        app = self.apps.get(owner)
+        if app is not None:
+            return app.application_token
+        return self.webhook_tokens.get(owner, self.app.application_token)

@@ -4,6 +4,8 @@ Rules from spec §5.2: access tokens live `access_ttl` seconds (1 hour by defaul
 a new pair and the used refresh token stops working (the old training-course rule the spec advises
 assuming, §7.7); authorization codes live 30 s and work once. Each token also carries the
 event-session counter of spec §1.1 so chains of events triggered through event tokens stop.
+Every token belongs to one app (its client_id): a refresh or a code exchange with another app's
+credentials fails with invalid_grant, as only the app a token was issued to can refresh it (§4).
 Simplified: refresh tokens never expire by age (real: 180 days), and nothing is persisted.
 """
 
@@ -33,6 +35,7 @@ class Grant:
     user_id: int
     expires_at: float
     session: int = HANDLER_SESSION_TTL
+    app: str = ""  # the client_id of the app the token was issued to
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,21 +58,27 @@ class TokenStore:
         self._ids = ids
         self._clock = clock
         self._access: dict[str, Grant] = {}
-        self._refresh: dict[str, int] = {}  # refresh token → user ID
-        self._codes: dict[str, tuple[int, float]] = {}  # code → (user ID, valid until)
+        self._refresh: dict[str, tuple[int, str]] = {}  # refresh token → (user ID, app)
+        self._codes: dict[str, tuple[int, float, str]] = {}  # code → (user, valid until, app)
 
     def issue(
-        self, user_id: int, *, refresh: bool = True, session: int = HANDLER_SESSION_TTL
+        self,
+        user_id: int,
+        *,
+        refresh: bool = True,
+        session: int = HANDLER_SESSION_TTL,
+        app: str = "",
     ) -> TokenPair:
-        """Mint an access token for a user, with a refresh token unless `refresh` is False."""
+        """Mint an access token for a user of `app`, with a refresh token unless `refresh` is
+        False."""
         self._prune()
         expires = self._clock() + self.access_ttl
         access = self._ids.token()
-        self._access[access] = Grant(user_id, expires, session)
+        self._access[access] = Grant(user_id, expires, session, app)
         refresh_token = None
         if refresh:
             refresh_token = self._ids.token()
-            self._refresh[refresh_token] = user_id
+            self._refresh[refresh_token] = (user_id, app)
         return TokenPair(access, int(expires), user_id, refresh_token)
 
     def check(self, access_token: str) -> Grant:
@@ -81,25 +90,28 @@ class TokenStore:
             raise expired_token()
         return grant
 
-    def refresh(self, refresh_token: str) -> TokenPair:
-        """Rotate: a new pair for the token's user; the used refresh token is spent (spec §5.2)."""
-        user_id = self._refresh.pop(refresh_token, None)
-        if user_id is None:
+    def refresh(self, refresh_token: str, app: str = "") -> TokenPair:
+        """Rotate: a new pair for the token's user; the used refresh token is spent (spec §5.2).
+        A token issued to another app is invalid_grant and stays unspent."""
+        entry = self._refresh.get(refresh_token)
+        if entry is None or entry[1] != app:
             raise ApiError(400, "invalid_grant", "Invalid refresh token")
-        return self.issue(user_id)
+        del self._refresh[refresh_token]
+        return self.issue(entry[0], app=app)
 
-    def new_code(self, user_id: int) -> str:
+    def new_code(self, user_id: int, app: str = "") -> str:
         """An authorization code for the code flow (spec §5.2)."""
         code = self._ids.hex(72)
-        self._codes[code] = (user_id, self._clock() + CODE_TTL)
+        self._codes[code] = (user_id, self._clock() + CODE_TTL, app)
         return code
 
-    def exchange_code(self, code: str) -> TokenPair:
-        """Trade a code for a pair; unknown, reused or older than 30 s → invalid_grant."""
+    def exchange_code(self, code: str, app: str = "") -> TokenPair:
+        """Trade a code for a pair; unknown, reused, another app's or older than 30 s →
+        invalid_grant."""
         entry = self._codes.pop(code, None)
-        if entry is None or self._clock() >= entry[1]:
+        if entry is None or self._clock() >= entry[1] or entry[2] != app:
             raise ApiError(400, "invalid_grant", "The authorization code is invalid or expired")
-        return self.issue(entry[0])
+        return self.issue(entry[0], app=app)
 
     def expire_access_tokens(self) -> None:
         """Make every access token issued so far expired; the next call gets expired_token."""
@@ -111,11 +123,16 @@ class TokenStore:
         """Forget every refresh token; refreshing then fails with invalid_grant."""
         self._refresh.clear()
 
-    def revoke_all(self) -> None:
-        """Forget every token and code (the app was uninstalled)."""
-        self._access.clear()
-        self._refresh.clear()
-        self._codes.clear()
+    def revoke_all(self, app: str | None = None) -> None:
+        """Forget every token and code of `app` (None: of every app) — it was uninstalled."""
+        if app is None:
+            self._access.clear()
+            self._refresh.clear()
+            self._codes.clear()
+            return
+        self._access = {t: g for t, g in self._access.items() if g.app != app}
+        self._refresh = {t: e for t, e in self._refresh.items() if e[1] != app}
+        self._codes = {c: e for c, e in self._codes.items() if e[2] != app}
 
     def _prune(self) -> None:
         if len(self._access) < _PRUNE_ABOVE:

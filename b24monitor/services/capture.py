@@ -14,6 +14,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 
+from b24monitor.core.verification import Sender
+from b24monitor.services.install_gate import KeepInstall, Prover
 from b24monitor.services.receiver import Receiver, ReceiverSettings
 from b24monitor.services.tunnel_budget import PublicArrivals
 from b24monitor.services.writer import Retention, StoreWriter
@@ -32,7 +34,11 @@ class CaptureThread:
         retention: Retention | None = None,
         on_oauth_code: Callable[[dict[str, str]], None] | None = None,
         arrivals: PublicArrivals | None = None,
+        prover: Prover | None = None,
+        keep_install: KeepInstall | None = None,
     ) -> None:
+        self._prover = prover
+        self._keep_install = keep_install
         self._db_path = db_path
         self.arrivals = arrivals
         self._handler_path = handler_path
@@ -58,13 +64,13 @@ class CaptureThread:
         if self.receiver is not None:
             self.receiver.register_probe(token)
 
-    def set_app_token(self, member_id: str, token: str) -> None:
+    def add_sender(self, sender: Sender) -> None:
         if self.writer is not None:
-            self.writer.set_app_token(member_id, token)
+            self.writer.add_sender(sender)
 
-    def expect_app_token(self, token: str) -> None:
+    def expect_app_token(self, token: str, label: str) -> None:
         if self.writer is not None:
-            self.writer.expect_app_token(token)
+            self.writer.expect_app_token(token, label)
 
     def start(self) -> None:
         """Start the thread and wait until the receiver listens; re-raises start-up errors."""
@@ -93,7 +99,8 @@ class CaptureThread:
 
     async def _serve(self, started: Future[None]) -> None:
         self._stopped = asyncio.Event()
-        writer = StoreWriter(self._db_path, on_committed=self._on_batch, retention=self._retention)
+        writer = StoreWriter(self._db_path, on_committed=self._on_batch, retention=self._retention,
+                             prover=self._prover, keep_install=self._keep_install)  # fmt: skip
         try:
             await writer.open()
             self.writer = writer

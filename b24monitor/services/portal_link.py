@@ -3,9 +3,11 @@
 The session hands it every committed lifecycle delivery (ONAPPINSTALL, ONAPPUPDATE,
 ONAPPUNINSTALL, ONAPPTEST, ONOFFLINEEVENT) and every change of the handler URL; it keeps the
 profile's tokens and the portal's bindings in step and tells the front end what happened as
-plain dicts ({"type": "installed" | "bound" | "unbound" | "error" | "offline" |
-"portal_moved" | "app_settings_stale", …}), which the headless front end prints as JSON lines and
-the GUI turns into widget updates.
+plain dicts ({"type": "installed" | "pending_install" | "uninstalled" | "bound" | "unbound" |
+"error" | "offline" | "portal_moved" | "app_settings_stale", …}), which the headless front end
+prints as JSON lines and the GUI turns into widget updates. Install tokens come from the
+pending-install store, never from the event row (services/pending_installs.py); the profile takes
+an install only when it is proved to be its app's (services/adoption.py, spec §4 step 2).
 
 The app's settings in the portal keep the handler and installation URL they were saved with
 (spec §1.1): the profile remembers the handler URL current when ONAPPINSTALL arrived, or the
@@ -30,8 +32,11 @@ from b24monitor.core.errors import B24MonitorError, PortalError
 from b24monitor.core.model import CapturedEvent
 from b24monitor.core.portal_errors import is_already_bound
 from b24monitor.core.subscriptions import PING_EVENT, Mode, ReconcileReport
+from b24monitor.core.verification import Sender
+from b24monitor.services.adoption import adopt
 from b24monitor.services.oauth import exchange_code
 from b24monitor.services.offline_queue import OfflineQueue
+from b24monitor.services.pending_installs import PendingInstall, PendingInstalls
 from b24monitor.services.ping import NONCE_PARAM, ping
 from b24monitor.services.portal_client import PortalClient
 from b24monitor.services.profiles import Profile, ProfileStore
@@ -54,10 +59,14 @@ class PortalLink:
         http: httpx.AsyncClient,
         *,
         notify: Callable[[Notice], None],
+        pending: PendingInstalls | None = None,
+        on_sender: Callable[[Sender], None] | None = None,
     ) -> None:
         self.profile_name = profile_name
         self._profiles = profiles
         self._notify = notify
+        self._pending = pending
+        self._on_sender = on_sender
         self.client = PortalClient(profile_name, profiles, http, on_moved=self._on_moved)
         self._stale_told: str | None = None
         self.offline = OfflineQueue(self.client)
@@ -82,6 +91,8 @@ class PortalLink:
     async def attach(self, handler_url: str, *, public: bool) -> None:
         """Follow `handler_url`; binds what is wanted once installed and reachable."""
         self._handler_url, self._public = handler_url, public
+        if self.subscriptions is not None and not self.profile.installed:
+            await self._adopt(self.profile_name)  # the install may have come before the profile
         if self._can_bind():
             self._tell_if_stale(handler_url)
         if self.subscriptions is not None and self._can_bind():
@@ -165,9 +176,8 @@ class PortalLink:
                 continue
             if ev.event in ("ONAPPINSTALL", "ONAPPUPDATE"):
                 await self._on_install(ev)
-            elif ev.event == "ONAPPUNINSTALL" and ev.verified:
-                self._profiles.reset_install(self.profile_name)
-                self._notify({"type": "uninstalled", "member_id": ev.member_id})
+            elif ev.event == "ONAPPUNINSTALL" and ev.verified and ev.sender == self.profile_name:
+                self._on_uninstall(ev)  # only our own app's token proves it (spec §4 step 3)
             elif ev.event == "ONAPPTEST":
                 self._on_test(ev)
             elif ev.event == "ONOFFLINEEVENT":
@@ -206,23 +216,57 @@ class PortalLink:
         await self._guard("event.unbind", self.subscriptions.unbind_session_bindings())
 
     async def _on_install(self, ev: CapturedEvent) -> None:
-        auth = (ev.data or {}).get("auth")
-        if self.profile.kind != "app" or not isinstance(auth, dict):
+        entry = await asyncio.to_thread(self._pending.get, ev.id) if self._pending else None
+        if entry is None:
+            return  # no tokens in it, or another process took it already
+        # Proved by the writer for some profile: that one takes it; else try ours (a refresh).
+        taken = await self._adopt(entry.profile or self.profile_name)
+        if taken is not None:
+            if taken.profile == self.profile_name and self._handler_url and self._can_bind():
+                # ONAPPUPDATE wipes the app's bindings (spec §2.0): bind everything again.
+                await self._reconcile(self._handler_url)
             return
+        if self._pending is None or await asyncio.to_thread(self._pending.get, ev.id) is None:
+            return  # taken meanwhile (attach adopts too, and so may `portal add`)
+        self._notify({"type": "pending_install", "member_id": ev.member_id,
+                      "domain": ev.domain, "message": pending_sentence(entry)})  # fmt: skip
+
+    async def _adopt(self, name: str) -> PendingInstall | None:
+        """Let profile `name` take its pending install; says so and teaches verification."""
+        if self._pending is None:
+            return None
         try:
-            applied = self._profiles.apply_install(self.profile_name, auth)
+            taken = await adopt(name, self._profiles, self._pending, self.client.http)
         except B24MonitorError as exc:
             self._error("install", exc)
-            return
-        if not applied:
-            return
-        if self._handler_url is not None:  # the URL the administrator saved in the app (§1.1)
-            self._profiles.set_app_url(self.profile_name, self._handler_url)
-            self._stale_told = None
-        self._notify({"type": "installed", "member_id": ev.member_id, "domain": ev.domain})
-        if self._handler_url is not None and self._can_bind():
-            # ONAPPUPDATE wipes the app's bindings (spec §2.0): bind everything again.
-            await self._reconcile(self._handler_url)
+            return None
+        if taken is not None:
+            token = taken.text("application_token")
+            if self._on_sender is not None and taken.member_id and token:
+                self._on_sender(Sender(taken.member_id, token, name))
+            if name == self.profile_name and self._handler_url is not None:
+                # The URL the administrator saved in the app's settings (spec §1.1).
+                self._profiles.set_app_url(name, self._handler_url)
+                self._stale_told = None
+            self._notify({"type": "installed", "member_id": taken.member_id,
+                          "domain": taken.domain, "profile": name})  # fmt: skip
+        return taken
+
+    def _on_uninstall(self, ev: CapturedEvent) -> None:
+        """The app was removed: the profile is marked, its bindings are gone (spec §1.1)."""
+        self._profiles.reset_install(self.profile_name)
+        handler = self._handler_url
+        for event, mode in sorted(self._bound):
+            self._notify({"type": "unbound", "event": event, "event_type": mode,
+                          "handler": handler})  # fmt: skip
+        self._bound = set()
+        self.report = ReconcileReport(handler_url=handler)
+        self._notify({"type": "subscriptions", "report": self.report})
+        self._notify({"type": "uninstalled", "member_id": ev.member_id, "domain": ev.domain,
+                      "profile": self.profile_name,
+                      "message": f"the app of profile “{self.profile_name}” was uninstalled from "
+                      f"{ev.domain or 'its portal'}: its bindings are gone; install it again "
+                      "to resume"})  # fmt: skip
 
     def _on_test(self, ev: CapturedEvent) -> None:
         query = ev.payload_data.get("QUERY")
@@ -310,3 +354,11 @@ def stale_sentence(handler_url: str) -> str:
         f"set both to {handler_url} in the app's settings (a stable ngrok domain keeps the "
         "URL from changing)"
     )
+
+
+def pending_sentence(entry: PendingInstall) -> str:
+    """What to do with an install no profile could take yet."""
+    where = entry.domain or "a portal"
+    return (f"an install from {where} is kept as pending (its tokens are stored like profile "
+            "secrets): add its profile with `b24monitor portal add NAME --client-id … "
+            "--client-secret …` and it is taken over without reinstalling")  # fmt: skip

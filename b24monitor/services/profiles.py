@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from b24monitor.core.errors import ProfileError
 from b24monitor.services.filelock import locked, read_json, write_json
 from b24monitor.services.rate_limit import RATE_PLANS
-from b24monitor.services.secrets import SECRET_FIELDS, SecretStore
+from b24monitor.services.secrets import RESERVED_PREFIX, SECRET_FIELDS, SecretStore
 
 Kind = Literal["app", "webhook"]
 _FORMAT = 1
@@ -48,6 +48,7 @@ class Profile:
     refresh_token: str = field(default="", repr=False)
     rate: str = "standard"  # REST pacing plan (services/rate_limit.py RATE_PLANS, spec §5.4)
     app_url: str = ""  # the handler URL when the app was installed: what its settings hold (§1.1)
+    uninstalled_at: float = 0.0  # when ONAPPUNINSTALL removed the app (0: it was not)
 
     @property
     def installed(self) -> bool:
@@ -103,12 +104,15 @@ class ProfileStore:
             write_json(self._path, _document(public))
             self._secrets.delete(name)
 
-    def apply_install(self, profile_name: str, auth: Mapping[str, Any]) -> bool:
+    def apply_install(
+        self, profile_name: str, auth: Mapping[str, Any], *, proved: bool = False
+    ) -> bool:
         """Store an ONAPPINSTALL/ONAPPUPDATE `auth` block; False when it is refused as forged.
 
-        An installation already known keeps its member_id and application_token: a block for
-        another member_id or with a different token is refused (spec §4); for the same
-        installation only a newer token pair replaces the stored one (spec §7.7).
+        An installation already known keeps its member_id, and its application_token unless the
+        block was `proved` to belong to this app (its refresh token refreshed with our
+        credentials: a reinstall, spec §4 step 2); for the same installation only a newer token
+        pair replaces the stored one (spec §7.7). An uninstalled profile is installed again.
         """
         block = _install_block(auth, self._now())
         with locked(self._path):
@@ -120,13 +124,12 @@ class ProfileStore:
                     "installation tokens belong to a local-application profile."
                 )
             if current.member_id and current.application_token:
-                if current.member_id != block["member_id"] or not hmac.compare_digest(
-                    current.application_token, block["application_token"]
-                ):
+                same = hmac.compare_digest(current.application_token, block["application_token"])
+                if current.member_id != block["member_id"] or not (same or proved):
                     return False
-                if current.expires > block["expires"]:
+                if same and current.expires > block["expires"]:
                     block = {k: v for k, v in block.items() if k not in _PAIR}
-            self._write(public, dataclasses.replace(current, **block))
+            self._write(public, dataclasses.replace(current, **block, uninstalled_at=0.0))
         return True
 
     def save_tokens(
@@ -206,13 +209,15 @@ class ProfileStore:
                 self._write(public, dataclasses.replace(current, app_url=url))
 
     def reset_install(self, profile_name: str) -> None:
-        """Forget the installation (after ONAPPUNINSTALL) so the next ONAPPINSTALL is accepted."""
+        """Forget the installation (after ONAPPUNINSTALL) so the next ONAPPINSTALL is accepted;
+        the profile is marked uninstalled until then."""
         with locked(self._path):
             public = self._read()
             current = self._load(public, profile_name)
             secret = ("access_token", "refresh_token", "application_token")
             cleared: dict[str, Any] = {name: "" for name in (*_INSTALL_FIELDS, *secret)}
-            self._write(public, dataclasses.replace(current, **cleared, scope="", expires=0))
+            self._write(public, dataclasses.replace(current, **cleared, scope="", expires=0,
+                                                    uninstalled_at=self._now()))  # fmt: skip
 
     def _read(self) -> dict[str, dict[str, Any]]:
         document = read_json(self._path)
@@ -249,6 +254,9 @@ def _validate(profile: Profile) -> None:
     name = profile.name
     if not name.strip() or any(not ch.isprintable() for ch in name) or len(name) > 64:
         raise ProfileError("a profile name must be 1–64 printable characters: choose another name.")
+    if name.startswith(RESERVED_PREFIX):
+        raise ProfileError(f"profile names starting with “{RESERVED_PREFIX}” are reserved: "
+                           "choose another name.")  # fmt: skip
     if profile.kind == "app" and not (profile.client_id and profile.client_secret):
         raise ProfileError(
             f"profile “{name}” needs the local application's client_id and client_secret: "

@@ -92,6 +92,28 @@ MIGRATIONS: tuple[str, ...] = (
         DELETE FROM attempts WHERE event_id = old.id;
     END;
     """,
+    # issue 10: one token per sender, not per portal (spec §4 errata). Every stored token is
+    # kept; each sender has a label (profile name, "webhook NAME", "learned from install") and
+    # every event records the label of the sender whose token it carried.
+    """
+    CREATE TABLE sender_tokens (
+        member_id          TEXT NOT NULL,
+        application_token  TEXT NOT NULL,
+        label              TEXT NOT NULL,
+        domain             TEXT,
+        client_endpoint    TEXT,                -- where app.info proves a new install (spec §4)
+        source             TEXT NOT NULL,       -- install | user
+        learned_at         REAL NOT NULL,
+        PRIMARY KEY (member_id, application_token)
+    );
+    INSERT INTO sender_tokens(member_id, application_token, label, domain, source, learned_at)
+    SELECT member_id, application_token,
+           CASE source WHEN 'install' THEN 'learned from install' ELSE 'entered by you' END,
+           domain, source, learned_at
+    FROM app_tokens;
+    DROP TABLE app_tokens;
+    ALTER TABLE events ADD COLUMN sender TEXT;  -- label of the matching sender, NULL: none
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -24,6 +24,8 @@ from b24monitor.services.filelock import locked, read_json, write_json
 
 SERVICE = "b24monitor"
 SECRET_FIELDS = ("client_secret", "application_token", "access_token", "refresh_token")
+RESERVED_PREFIX = "b24monitor:"
+"""Keys starting with this hold b24monitor's own secrets (pending installs), never a profile's."""
 
 
 class SecretStore(Protocol):

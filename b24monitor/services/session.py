@@ -18,10 +18,21 @@ import httpx
 from b24monitor.core.errors import UsageError
 from b24monitor.core.replay import Attempt, Routes
 from b24monitor.core.tasks import spawn
+from b24monitor.services.adoption import adopt
 from b24monitor.services.capture import CaptureThread
 from b24monitor.services.forwarder import Forwarder
-from b24monitor.services.portal_link import LIFECYCLE_EVENTS, Notice, PortalLink
+from b24monitor.services.install_proof import InstallProver
+from b24monitor.services.pending_installs import PendingInstalls
+from b24monitor.services.portal_link import (
+    LIFECYCLE_EVENTS,
+    Notice,
+    PortalLink,
+    pending_sentence,
+)
+from b24monitor.services.profiles import ProfileStore
 from b24monitor.services.receiver import ReceiverSettings, new_handler_path
+from b24monitor.services.secrets import open_secret_store
+from b24monitor.services.senders import profile_senders
 from b24monitor.services.store import EventStore
 from b24monitor.services.tunnel import Tunnel, TunnelSettings, TunnelState
 from b24monitor.services.tunnel_budget import PublicArrivals
@@ -97,6 +108,8 @@ class Session:
         # Deliveries through the public URL, seen by the receiver: proof of the tunnel (issue 17).
         self.arrivals = PublicArrivals()
         self.portal: PortalLink | None = None
+        self.profiles: ProfileStore | None = None
+        self.pending: PendingInstalls | None = None
         self._notice_listeners: list[NoticeListener] = []
         self._http: httpx.AsyncClient | None = None
         self.forwarder: Forwarder | None = None
@@ -141,6 +154,9 @@ class Session:
         self._loop = asyncio.get_running_loop()
         self.store = await asyncio.to_thread(EventStore, self.db_path)
         self.handler_path = self._handler_path(self.store)
+        secrets = await asyncio.to_thread(open_secret_store)
+        self.profiles = ProfileStore(self.config.data_dir, secrets)
+        self.pending = PendingInstalls(self.config.data_dir, secrets)
         self.capture = CaptureThread(
             self.db_path,
             self.handler_path,
@@ -149,6 +165,8 @@ class Session:
             retention=self.config.retention,
             on_oauth_code=self._on_oauth_code,
             arrivals=self.arrivals,
+            prover=InstallProver(self.profiles),  # new installs of known portals (spec §4)
+            keep_install=self.pending.add,  # install tokens: secret store, not the table
         )
         try:
             await asyncio.to_thread(self.capture.start)
@@ -173,6 +191,7 @@ class Session:
             )
             await self.forwarder.start()
             self.add_listener(self.forwarder.enqueue)
+        await asyncio.to_thread(self.learn_profile_senders)
         if self.config.portal is not None:
             try:
                 self.link_portal(self.config.portal)
@@ -188,24 +207,25 @@ class Session:
         if name is not None:
             self.link_portal(name)
 
-    def link_portal(self, name: str) -> None:
-        """Attach profile `name`: verification learns its token, bindings follow our URL."""
-        from b24monitor.services.profiles import ProfileStore
-        from b24monitor.services.secrets import open_secret_store
+    def learn_profile_senders(self) -> None:
+        """Verification knows every profile's token from the start, named (spec §4)."""
+        assert self.capture is not None and self.profiles is not None
+        known, expected = profile_senders(self.profiles.list())
+        for sender in known:
+            self.capture.add_sender(sender)
+        for token, label in expected:
+            self.capture.expect_app_token(token, label)
 
-        assert self.capture is not None
-        profiles = ProfileStore(self.config.data_dir, open_secret_store())
-        profile = profiles.get(name)  # a missing profile is a clear error before anything runs
+    def link_portal(self, name: str) -> None:
+        """Attach profile `name`: its pending install is adopted, bindings follow our URL."""
+        assert self.capture is not None and self.profiles is not None
+        self.profiles.get(name)  # a missing profile is a clear error before anything runs
+        self.learn_profile_senders()  # a profile added while running (the wizard) is known too
         if self._http is None:
             self._http = httpx.AsyncClient(timeout=30.0)
-        self.portal = PortalLink(
-            name, profiles, self.config.data_dir, self._http, notify=self._on_notice
-        )
-        # Verification knows this portal's token from the start (spec §4).
-        if profile.member_id and profile.application_token:
-            self.capture.set_app_token(profile.member_id, profile.application_token)
-        elif profile.application_token:
-            self.capture.expect_app_token(profile.application_token)
+        self.portal = PortalLink(name, self.profiles, self.config.data_dir, self._http,
+                                 notify=self._on_notice, pending=self.pending,
+                                 on_sender=self.capture.add_sender)  # fmt: skip
         if self.config.follow_bindings:
             spawn(self.attach_portal(), name="portal-attach")
 
@@ -311,3 +331,23 @@ class Session:
             lifecycle = self.store.fetch(ids, f"event IN ({marks})", LIFECYCLE_EVENTS)
             if lifecycle:
                 spawn(self.portal.on_deliveries(lifecycle), name="portal-lifecycle")
+        elif self.store is not None:
+            installs = self.store.fetch(ids, "event IN ('ONAPPINSTALL', 'ONAPPUPDATE')")
+            for ev in installs:
+                spawn(self._unlinked_install(ev.id, ev.domain), name="pending-install")
+
+    async def _unlinked_install(self, event_id: int, domain: str | None) -> None:
+        """No profile is linked: a proved install goes to its profile, any other is pending."""
+        if self.pending is None or self.profiles is None:
+            return
+        entry = await asyncio.to_thread(self.pending.get, event_id)
+        if entry is None:
+            return
+        if entry.profile:
+            self._http = self._http or httpx.AsyncClient(timeout=30.0)
+            if await adopt(entry.profile, self.profiles, self.pending, self._http):
+                self._on_notice({"type": "installed", "member_id": entry.member_id,
+                                 "domain": domain, "profile": entry.profile})  # fmt: skip
+                return
+        self._on_notice({"type": "pending_install", "member_id": entry.member_id,
+                         "domain": domain, "message": pending_sentence(entry)})  # fmt: skip

@@ -18,6 +18,7 @@ from typing import Any, cast
 from b24monitor.core.decoding import family_of
 from b24monitor.core.errors import StoreCorrupt, StoreError, StoreTooNew
 from b24monitor.core.model import CapturedEvent, Status
+from b24monitor.core.verification import Sender
 from b24monitor.services.schema import MIGRATIONS, SCHEMA_VERSION
 
 APPLICATION_ID = 0x42323444  # "B24D": marks a file as a b24monitor database
@@ -26,13 +27,13 @@ APPLICATION_ID = 0x42323444  # "B24D": marks a file as a b24monitor database
 SUMMARY_COLUMNS = (
     "id, received_at, event, member_id, domain, entity_id, entity_type_id, user_id, handler_id, "
     "ts, verified, status, error, size, content_type, '[]', x'', data, pinned, peer, method, "
-    "path, http_status"
+    "path, http_status, sender"
 )
 
 EVENT_COLUMNS = (
     "id, received_at, event, member_id, domain, entity_id, entity_type_id, user_id, handler_id, "
     "ts, verified, status, error, size, content_type, headers, body, data, pinned, peer, method, "
-    "path, http_status"
+    "path, http_status, sender"
 )
 
 
@@ -135,6 +136,7 @@ def row_to_event(row: Sequence[Any]) -> CapturedEvent:
         content_type=row[14], headers=tuple((h[0], h[1]) for h in json.loads(row[15])),
         body=bytes(row[16]), data=json.loads(row[17]) if row[17] is not None else None,
         pinned=bool(row[18]), peer=row[19], method=row[20], path=row[21], http_status=row[22],
+        sender=row[23],
     )  # fmt: skip
 
 
@@ -275,20 +277,20 @@ class EventStore:
         )
         return [(int(i), float(at), event) for i, at, event in rows]
 
-    def app_tokens(self) -> dict[str, str]:
-        """application_token per member_id (spec §4), learned from installs or set by the user."""
-        rows = self._conn.execute("SELECT member_id, application_token FROM app_tokens")
-        return {m: t for m, t in rows}
+    def senders(self) -> list[Sender]:
+        """Every stored sender token (spec §4: one per app or webhook of a portal)."""
+        rows = self._conn.execute("SELECT member_id, application_token, label FROM sender_tokens")
+        return [Sender(m, t, label) for m, t, label in rows]
 
-    def set_app_token(
-        self, member_id: str, token: str, *, domain: str | None = None, source: str = "user"
+    def add_sender(
+        self, sender: Sender, *, domain: str | None = None, source: str = "user"
     ) -> None:
+        """Store a sender's token (a known one gets the new label)."""
         self._conn.execute(
-            "INSERT INTO app_tokens(member_id, application_token, domain, source, learned_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(member_id) DO UPDATE SET "
-            "application_token = excluded.application_token, domain = excluded.domain, "
-            "source = excluded.source, learned_at = excluded.learned_at",
-            (member_id, token, domain, source, time.time()),
+            "INSERT INTO sender_tokens(member_id, application_token, label, domain, source, "
+            "learned_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(member_id, application_token) "
+            "DO UPDATE SET label = excluded.label",
+            (sender.member_id, sender.token, sender.label, domain, source, time.time()),
         )
 
     def setting(self, key: str) -> str | None:

@@ -5,15 +5,28 @@ Each HTTP response waits for its own delivery's commit, so an acknowledged event
 because the answer depends on them: malformed → 400, token mismatch → 403 (spec §4). The batch
 work runs on one dedicated thread that owns the write connection, so the receiver's loop keeps
 accepting requests while a batch commits.
+
+An install whose token is new for a known portal must be proved before it is answered (spec §4
+step 2: a refresh with a profile's credentials, or app.info at the portal). Proving needs the
+network, so it never runs inside a batch: such a delivery leaves its batch unstored, only its own
+request waits for the proof (at most PROOF_TIMEOUT_S of services/install_gate.py, on the
+receiver's loop, while other deliveries keep being committed), and then it is committed with the
+proof's verdict — accepted (200) or rejected (403, the reason in one sentence). Bitrix24 does not
+retry, so answering a genuine install with 403 only because proving was slow would lose it; the
+bound is generous for the OAuth server's usual sub-second answer and still well inside a
+sender's patience (§1.1).
+Install rows are stored with their tokens masked: the clear auth block goes to `keep_install`
+(services/pending_installs.py: keyring or a 0600 file, like profile secrets).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,25 +35,42 @@ from typing import Any
 from b24monitor.core.decoding import decode_body, key_fields
 from b24monitor.core.errors import MalformedDelivery
 from b24monitor.core.model import Delivery, KeyFields
-from b24monitor.core.verification import TokenBook
+from b24monitor.core.verification import LEARNED, Proof, Sender, TokenBook
+from b24monitor.services.install_gate import (
+    Install,
+    KeepInstall,
+    Prover,
+    auth_of,
+    prove_install,
+    secure_install,
+)
 from b24monitor.services.store import connect, index_fulltext
+
+log = logging.getLogger(__name__)
 
 MAX_UNINDEXED = 5000  # during a burst, full-text search lags by at most this many events
 
 _INSERT = (
     "INSERT INTO events(received_at, event, member_id, domain, entity_id, entity_type_id, user_id, "
     "handler_id, ts, verified, status, error, http_status, method, path, peer, size, content_type, "
-    "headers, body, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    "headers, body, data, sender) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What became of one delivery: its row id and the HTTP status to answer with."""
+    """What became of one delivery: its row id and the HTTP status to answer with.
+
+    claim: set (and nothing stored) when the delivery is an install that must be proved first.
+    """
 
     event_id: int
     http_status: int
     reason: str
+    claim: tuple[KeyFields, Mapping[str, Any]] | None = None
+
+
+_Item = tuple[Delivery, Proof | None, "asyncio.Future[Outcome]"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,15 +92,20 @@ class StoreWriter:
         on_committed: Callable[[list[int]], None],
         retention: Retention | None = None,
         max_batch: int = 500,
+        prover: Prover | None = None,
+        keep_install: KeepInstall | None = None,
     ) -> None:
         self._path = path
         self._on_committed = on_committed
+        self._prover = prover
+        self._keep_install = keep_install
+        self._endpoints: dict[str, str] = {}  # member_id → client_endpoint stored with its tokens
         self._retention = retention or Retention()
         self._max_batch = max_batch
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="b24monitor-writer")
         self._conn: sqlite3.Connection | None = None
         self._tokens = TokenBook()
-        self._queue: asyncio.Queue[tuple[Delivery, asyncio.Future[Outcome]]] = asyncio.Queue()
+        self._queue: asyncio.Queue[_Item] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._last_retention = -float("inf")
         self._unindexed = 0
@@ -82,23 +117,36 @@ class StoreWriter:
     def _open_sync(self) -> None:
         self._conn = connect(self._path)
         index_fulltext(self._conn)  # catch up after a crash between a commit and its indexing
-        for member_id, token in self._conn.execute(
-            "SELECT member_id, application_token FROM app_tokens"
+        for member_id, token, label, endpoint in self._conn.execute(
+            "SELECT member_id, application_token, label, client_endpoint FROM sender_tokens"
         ):
-            self._tokens.set(member_id, token)
+            self._tokens.add(member_id, token, label)
+            if endpoint:
+                self._endpoints.setdefault(member_id, endpoint)
 
-    def set_app_token(self, member_id: str, token: str) -> None:
-        """Make a token known at once (the user pasted it); call on the writer's loop."""
-        self._executor.submit(self._tokens.set, member_id, token)
+    def add_sender(self, sender: Sender) -> None:
+        """Make a sender's token known at once (a profile's); call on the writer's loop."""
+        self._executor.submit(self._tokens.add, sender.member_id, sender.token, sender.label)
 
-    def expect_app_token(self, token: str) -> None:
+    def expect_app_token(self, token: str, label: str) -> None:
         """A pasted webhook token whose portal is not known yet (spec §4 step 4)."""
-        self._executor.submit(self._tokens.expect, token)
+        self._executor.submit(self._tokens.expect, token, label)
 
     async def submit(self, delivery: Delivery) -> Outcome:
+        outcome = await self._put(delivery, None)
+        if outcome.claim is None:
+            return outcome
+        fields, auth = outcome.claim
+        return await self._put(delivery, await self._prove(fields, auth))
+
+    async def _put(self, delivery: Delivery, proof: Proof | None) -> Outcome:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        await self._queue.put((delivery, future))
+        await self._queue.put((delivery, proof, future))
         return await future
+
+    async def _prove(self, fields: KeyFields, auth: Mapping[str, Any]) -> Proof:
+        endpoint = self._endpoints.get(fields.member_id or "")
+        return await prove_install(self._prover, fields, auth, endpoint)
 
     async def close(self) -> None:
         """Commit everything already submitted, then close the connection."""
@@ -133,75 +181,131 @@ class StoreWriter:
                 batch.append(self._queue.get_nowait())
             try:
                 outcomes = await loop.run_in_executor(
-                    self._executor, self._commit_batch, [d for d, _ in batch]
+                    self._executor, self._commit_batch, [(d, p) for d, p, _ in batch]
                 )
             except Exception as exc:  # the database failed: nobody gets a false 200
-                for _, future in batch:
+                for _, _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
             else:
-                for (_, future), outcome in zip(batch, outcomes, strict=True):
+                for (_, _, future), outcome in zip(batch, outcomes, strict=True):
                     if not future.done():
                         future.set_result(outcome)
-                self._unindexed += len(outcomes)
+                ids = [o.event_id for o in outcomes if o.claim is None]
+                self._unindexed += len(ids)
                 if self._unindexed >= MAX_UNINDEXED:  # a long burst: keep search within reach
                     await loop.run_in_executor(self._executor, self._index_sync)
-                self._on_committed([o.event_id for o in outcomes])
+                if ids:
+                    self._on_committed(ids)
             finally:
                 for _ in batch:
                     self._queue.task_done()
 
-    def _commit_batch(self, deliveries: list[Delivery]) -> list[Outcome]:
+    def _commit_batch(self, items: list[tuple[Delivery, Proof | None]]) -> list[Outcome]:
         conn = self._conn
         assert conn is not None
         outcomes: list[Outcome] = []
+        kept: list[tuple[int, Mapping[str, Any], str | None]] = []  # event id + Install
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for delivery in deliveries:
-                row, http_status, reason = self._judge(conn, delivery)
-                cursor = conn.execute(_INSERT, row)
-                outcomes.append(Outcome(int(cursor.lastrowid or 0), http_status, reason))
+            for delivery, proof in items:
+                judged = self._judge(conn, delivery, proof)
+                if isinstance(judged, Outcome):
+                    outcomes.append(judged)  # to be proved first: not stored yet
+                    continue
+                row, http_status, reason, install = judged
+                event_id = int(conn.execute(_INSERT, row).lastrowid or 0)
+                outcomes.append(Outcome(event_id, http_status, reason))
+                if install is not None:
+                    kept.append((event_id, *install))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        self._keep(kept)
         self._maybe_rotate(conn)
         return outcomes
 
-    def _judge(self, conn: sqlite3.Connection, d: Delivery) -> tuple[tuple[Any, ...], int, str]:
-        """Decode, verify and build the row; returns (row, http status, reason)."""
+    def _judge(
+        self, conn: sqlite3.Connection, d: Delivery, proof: Proof | None
+    ) -> tuple[tuple[Any, ...], int, str, Install | None] | Outcome:
+        """Decode, verify and build the row: (row, http status, reason, install to keep), or an
+        Outcome with a claim when the delivery is an install that must be proved first."""
         payload: dict[str, Any] | None = None
         fields = KeyFields()
         verified: bool | None = None
+        sender: str | None = None
         try:
             payload = decode_body(d.body, d.content_type)
             fields = key_fields(payload)
         except MalformedDelivery as exc:
             status, http_status, reason = "malformed", 400, str(exc)
         else:
-            verdict = self._tokens.judge(fields)
-            verified, reason = verdict.verified, verdict.reason
-            if verdict.learn and fields.member_id and fields.application_token:
-                self._learn(conn, fields)
+            decided = self._decide(conn, fields, payload, proof)
+            if isinstance(decided, Outcome):
+                return decided
+            verified, reason, sender = decided
             status, http_status = ("rejected", 403) if verified is False else ("ok", 200)
-        data = json.dumps(payload, ensure_ascii=False) if payload is not None else None
+        body, data, install = secure_install(d.body, fields, payload, status == "ok", proof)
         row = (
             d.received_at, fields.event, fields.member_id, fields.domain, fields.entity_id,
             fields.entity_type_id, fields.user_id, fields.handler_id, fields.ts,
             None if verified is None else int(verified), status,
             None if status == "ok" else reason, http_status, d.method, d.path, d.peer,
-            len(d.body), d.content_type, json.dumps(d.headers), d.body, data,
+            len(d.body), d.content_type, json.dumps(d.headers), body,
+            json.dumps(data, ensure_ascii=False) if data is not None else None, sender,
         )  # fmt: skip
-        return row, http_status, reason
+        return row, http_status, reason, install
 
-    def _learn(self, conn: sqlite3.Connection, fields: KeyFields) -> None:
+    def _decide(
+        self,
+        conn: sqlite3.Connection,
+        fields: KeyFields,
+        payload: Mapping[str, Any],
+        proof: Proof | None,
+    ) -> tuple[bool | None, str, str | None] | Outcome:
+        """(verified, reason, sender) of a decoded delivery — a new install of a known portal
+        is decided by its proof, or comes back as a claim to prove first (spec §4 step 2)."""
+        verdict = self._tokens.judge(fields)
+        if verdict.prove and proof is None:
+            return Outcome(0, 0, verdict.reason, claim=(fields, auth_of(payload)))
+        verified: bool | None
+        if verdict.prove and proof is not None:
+            verified, reason, learn = proof.proved, proof.reason, proof.proved
+            sender = proof.label if proof.proved else None
+        else:
+            verified, reason, learn = verdict.verified, verdict.reason, verdict.learn
+            sender = verdict.sender
+        if learn and fields.member_id and fields.application_token:
+            self._learn(conn, fields, sender or LEARNED, auth_of(payload))
+        return verified, reason, sender
+
+    def _learn(
+        self, conn: sqlite3.Connection, fields: KeyFields, label: str, auth: Mapping[str, Any]
+    ) -> None:
         assert fields.member_id and fields.application_token
-        self._tokens.set(fields.member_id, fields.application_token)
+        self._tokens.add(fields.member_id, fields.application_token, label)
+        endpoint = auth.get("client_endpoint")
+        endpoint = endpoint if isinstance(endpoint, str) and endpoint else None
+        if endpoint:
+            self._endpoints.setdefault(fields.member_id, endpoint)
         conn.execute(
-            "INSERT OR IGNORE INTO app_tokens(member_id, application_token, domain, source, "
-            "learned_at) VALUES (?, ?, ?, 'install', ?)",
-            (fields.member_id, fields.application_token, fields.domain, time.time()),
-        )
+            "INSERT INTO sender_tokens(member_id, application_token, label, domain, "
+            "client_endpoint, source, learned_at) VALUES (?, ?, ?, ?, ?, 'install', ?) "
+            "ON CONFLICT(member_id, application_token) DO UPDATE SET label = excluded.label",
+            (fields.member_id, fields.application_token, label, fields.domain, endpoint,
+             time.time()),
+        )  # fmt: skip
+
+    def _keep(self, kept: list[tuple[int, Mapping[str, Any], str | None]]) -> None:
+        """Hand committed installs' clear tokens to the secret store (never to the table)."""
+        if self._keep_install is None:
+            return
+        for event_id, auth, profile in kept:
+            try:
+                self._keep_install(event_id, auth, profile)
+            except Exception:  # a failing keyring must not cost the acknowledgement
+                log.exception("could not keep the tokens of install event %s", event_id)
 
     def _maybe_rotate(self, conn: sqlite3.Connection) -> None:
         """Apply retention now and then; pinned events are never removed."""

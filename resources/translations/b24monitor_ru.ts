@@ -58,8 +58,8 @@
         <translation>&lt;ol&gt;&lt;li&gt;Откройте &lt;b&gt;Приложения → Разработчикам → Другое → Локальное приложение&lt;/b&gt;.&lt;/li&gt;&lt;li&gt;Выберите &lt;b&gt;Серверное&lt;/b&gt; и отметьте &lt;b&gt;Использует только API&lt;/b&gt;.&lt;/li&gt;&lt;li&gt;Отметьте права доступа (scope) для нужных событий, например &lt;b&gt;CRM (crm)&lt;/b&gt;, &lt;b&gt;Задачи (task)&lt;/b&gt;, &lt;b&gt;Пользователи (user)&lt;/b&gt;, &lt;b&gt;Календарь (calendar)&lt;/b&gt;.&lt;/li&gt;&lt;li&gt;Вставьте этот адрес обработчика в оба поля: &lt;b&gt;Путь вашего обработчика&lt;/b&gt; и &lt;b&gt;Путь для первоначальной установки&lt;/b&gt;:&lt;/li&gt;&lt;/ol&gt;</translation>
     </message>
     <message>
-        <source>Save. The portal shows the &lt;b&gt;Application ID&lt;/b&gt; (client_id) and the &lt;b&gt;Application key&lt;/b&gt; (client_secret): you paste them on the next page.</source>
-        <translation>Сохраните. Портал покажет &lt;b&gt;код приложения&lt;/b&gt; (client_id) и &lt;b&gt;ключ приложения&lt;/b&gt; (client_secret) — их нужно вставить на следующей странице.</translation>
+        <source>Save. The portal installs the app at once (b24monitor keeps that install for it) and shows the &lt;b&gt;Application ID&lt;/b&gt; (client_id) and the &lt;b&gt;Application key&lt;/b&gt; (client_secret): you paste them on the next page.</source>
+        <translation>Сохраните. Портал сразу установит приложение (b24monitor сохранит эту установку для него) и покажет &lt;b&gt;код приложения&lt;/b&gt; (client_id) и &lt;b&gt;ключ приложения&lt;/b&gt; (client_secret) — их нужно вставить на следующей странице.</translation>
     </message>
 </context>
 <context>
@@ -178,8 +178,8 @@
         <translation>Профиль «%1» принимает события исходящего вебхука; каждая доставка сверяется с его токеном приложения.</translation>
     </message>
     <message>
-        <source>Now open the application in Bitrix24 (or reinstall it): the portal sends ONAPPINSTALL to the handler URL with the tokens. You can close this window; b24monitor keeps listening.</source>
-        <translation>Теперь откройте приложение в Битрикс24 (или переустановите его): портал отправит ONAPPINSTALL с токенами на адрес обработчика. Это окно можно закрыть — b24monitor продолжит ждать.</translation>
+        <source>Taking over the installation the portal sent when you saved the app… If it does not come, open the application in Bitrix24 (or reinstall it). You can close this window; b24monitor keeps listening.</source>
+        <translation>Принимаем установку, которую портал отправил при сохранении приложения… Если её нет, откройте приложение в Битрикс24 (или переустановите его). Это окно можно закрыть — b24monitor продолжит ждать.</translation>
     </message>
     <message>
         <source>Starting a simulated portal on this computer…</source>
@@ -296,12 +296,16 @@
         <translation>✖ не разобрано: %1</translation>
     </message>
     <message>
+        <source>✔ token matches: sent by %1</source>
+        <translation>✔ токен совпадает: отправитель %1</translation>
+    </message>
+    <message>
         <source>✔ token matches: application_token is the one known for the portal</source>
         <translation>✔ токен совпадает: application_token тот, что известен для портала</translation>
     </message>
     <message>
-        <source>✖ mismatch: application_token is not the one known for the portal</source>
-        <translation>✖ не совпадает: application_token не тот, что известен для портала</translation>
+        <source>✖ mismatch: application_token is none of those known for the portal</source>
+        <translation>✖ не совпадает: application_token не из известных для портала</translation>
     </message>
     <message>
         <source>– no token known yet for this portal: it is learned from ONAPPINSTALL, or set it by hand to verify deliveries</source>

@@ -76,14 +76,16 @@ async def test_listen_leaves_rows_it_did_not_make_through_restarts_and_a_new_url
         ours_1 = (await asyncio.to_thread(m.next_json))["handler_url"]
         await portal.install(ours_1)
         install = ("ONAPPINSTALL", ours_1)
-        bound, notice = await wait_bound(m, {"ONCRMDEALADD", "ONTASKADD", "ONAPPTEST"})
+        bound, notice = await wait_bound(
+            m, {"ONCRMDEALADD", "ONTASKADD", "ONAPPTEST", "ONAPPUNINSTALL"}
+        )
         assert set(bound.values()) == {ours_1}
         assert (notice["handler"], notice["current"], notice["warning"]) == (ours_1, True, None)
         # A colleague's handler on our host, and a binding made by hand at our very URL.
         colleague = ("ONCRMDEALADD", f"{first_url}/colleague/bitrix24")
         by_hand = ("ONCRMLEADADD", ours_1)
         for event, handler in (colleague, by_hand):
-            portal.state.registry.bind(event, handler=handler)
+            portal.state.registry.bind(event, handler=handler, owner=portal.client_id)
         await stop(m)  # --keep-bindings: our rows stay for the next run to move
         assert {install, colleague, by_hand, ("ONTASKADD", ours_1)} <= rows(portal)
 
@@ -91,7 +93,9 @@ async def test_listen_leaves_rows_it_did_not_make_through_restarts_and_a_new_url
         m = monitor("--portal", "acme", "--port", str(port), "--public-url", second_url)
         ours_2 = (await asyncio.to_thread(m.next_json))["handler_url"]
         assert ours_2 == ours_1.replace(first_url, second_url)
-        bound, notice = await wait_bound(m, {"ONCRMDEALADD", "ONTASKADD", "ONAPPTEST"})
+        bound, notice = await wait_bound(
+            m, {"ONCRMDEALADD", "ONTASKADD", "ONAPPTEST", "ONAPPUNINSTALL"}
+        )
         assert set(bound.values()) == {ours_2}
         assert notice["handler"] == ours_1 and notice["current"] is False
         assert "Initial installation path" in notice["warning"] and ours_2 in notice["warning"]
@@ -102,6 +106,7 @@ async def test_listen_leaves_rows_it_did_not_make_through_restarts_and_a_new_url
             ("ONCRMDEALADD", ours_2),
             ("ONTASKADD", ours_2),
             ("ONAPPTEST", ours_2),
+            ("ONAPPUNINSTALL", ours_2),  # always bound for a linked profile (issue 10)
         }
         listed = await asyncio.to_thread(cli, data, "bindings", "--portal", "acme", "--json")
         owners = {(r["event"], r["handler"]): r["owner"] for r in json.loads(listed.stdout)}
@@ -116,7 +121,9 @@ async def test_listen_leaves_rows_it_did_not_make_through_restarts_and_a_new_url
         # Run 3: back at the first URL, bound again and unbound again on exit.
         m = monitor("--portal", "acme", "--port", str(port), "--public-url", first_url)
         await asyncio.to_thread(m.next_json)
-        bound, notice = await wait_bound(m, {"ONCRMDEALADD", "ONTASKADD", "ONAPPTEST"})
+        bound, notice = await wait_bound(
+            m, {"ONCRMDEALADD", "ONTASKADD", "ONAPPTEST", "ONAPPUNINSTALL"}
+        )
         assert set(bound.values()) == {ours_1}
         assert notice["current"] is True
         await stop(m)

@@ -53,16 +53,17 @@ async def test_portal_add_listen_install_bind_capture_refresh_unbind(
         await portal.install(hello["handler_url"])
         installed = await asyncio.to_thread(m.next_of_type, "installed")
         assert installed["member_id"] == portal.member_id
-        bound = {(await asyncio.to_thread(m.next_of_type, "bound"))["event"] for _ in range(7)}
-        assert {"ONCRMDEALADD", "ONTASKADD", "ONAPPTEST"} <= bound
+        bound = {(await asyncio.to_thread(m.next_of_type, "bound"))["event"] for _ in range(8)}
+        assert {"ONCRMDEALADD", "ONTASKADD", "ONAPPTEST", "ONAPPUNINSTALL"} <= bound
         assert all(b.handler == hello["handler_url"] for b in portal.bindings())
-        assert len(portal.bindings()) == 8  # 7 + the portal's installation handler
+        assert len(portal.bindings()) == 9  # 8 + the portal's installation handler
 
         # 500 deliveries of mixed shapes (users and robots, tasks, calendar, Cyrillic).
         fired = await TrafficGenerator(portal, seed=3).burst(500, concurrency=50)
         assert fired == 500
         events = [await asyncio.to_thread(m.next_of_type, "event") for _ in range(500)]
         assert {e["verified"] for e in events} == {True}
+        assert {e["sender"] for e in events} == {"acme"}  # named after the profile (spec §4)
         assert {e["status"] for e in events} == {"ok"}
         assert len({e["event"] for e in events}) >= 5
 
@@ -71,7 +72,7 @@ async def test_portal_add_listen_install_bind_capture_refresh_unbind(
         listed = await cli_async(data, "bindings", "--portal", "acme", "--json")
         assert listed.returncode == 0, listed.stderr
         owners = {(r["event"], r["owner"]) for r in json.loads(listed.stdout)}
-        assert ("ONAPPINSTALL", "installation") in owners and len(owners) == 8
+        assert ("ONAPPINSTALL", "installation") in owners and len(owners) == 9
         assert ("ONTASKADD", "b24monitor") in owners
         profiles = json.loads((await cli_async(data, "portal", "list", "--json")).stdout)
         assert profiles[0]["installed"] is True

@@ -48,6 +48,7 @@ def test_effective_adds_the_offline_signal_and_ping() -> None:
         Subscription("ONCRMDEALUPDATE", "offline"),
         Subscription("ONOFFLINEEVENT", "online"),
         Subscription("ONAPPTEST", "online"),
+        Subscription("ONAPPUNINSTALL", "online"),  # an uninstall is always noticed (issue 10)
     }
     assert subs.effective({Subscription("ONTASKADD")}) == {Subscription("ONTASKADD")}
 

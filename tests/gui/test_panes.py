@@ -44,6 +44,19 @@ def test_detail_masks_tokens_until_reveal_and_reveal_never_carries_over(
     assert pane.verdict.text().startswith("✔ token matches")
 
 
+def test_detail_and_row_tooltip_name_the_sender(qtbot, make_delivery: Callable[..., bytes]) -> None:
+    from dataclasses import replace
+
+    from b24monitor.gui.table.row_cache import Row
+
+    ev = replace(captured(make_delivery()), sender="webhook crm-sync")
+    pane = DetailPane()
+    qtbot.addWidget(pane)
+    pane.show_event(ev)
+    assert pane.verdict.text() == "✔ token matches: sent by webhook crm-sync"
+    assert Row.of(ev).sender == "webhook crm-sync"  # the ✔ cell's tooltip names it
+
+
 def test_malformed_event_shows_the_error_and_the_raw_body(qtbot) -> None:
     pane = DetailPane()
     qtbot.addWidget(pane)

@@ -28,6 +28,37 @@ def gui_settings(tmp_path: Path) -> GuiSettings:
 
 
 @pytest.mark.asyncio
+async def test_install_on_save_is_taken_over_when_the_keys_are_pasted(
+    tmp_path: Path, qtbot, wait_until
+) -> None:
+    data = tmp_path / "data"
+    async with SandboxPortal(rate_limit=False, seed=19) as portal:
+        session = Session(SessionConfig(data_dir=data))
+        await session.start()
+        try:
+            wizard = ConnectWizard(SessionSignals(session), gui_settings(tmp_path), choice="app")
+            qtbot.addWidget(wizard)
+            wizard.show()
+            wizard.next()
+            url = wizard.steps_page.handler.url.text()
+            # The administrator pastes the URL and saves: ONAPPINSTALL comes at once (§1.1).
+            _, record = await portal.save_app(url, app=portal.state.app)
+            assert record is not None and record.status == 200
+            wizard.next()
+            wizard.keys_page.name.setText("acme")
+            wizard.keys_page.client_id.setText(portal.client_id)
+            wizard.keys_page.client_secret.setText(portal.client_secret)
+            wizard.next()
+            await wait_until(lambda: wizard.currentId() == DONE)  # no reinstall needed
+            assert portal.domain in wizard.done_page.text.text()
+            assert ProfileStore(data, open_secret_store()).get("acme").installed
+            installs = [r for r in portal.delivery_log if r.event == "ONAPPINSTALL"]
+            assert len(installs) == 1
+        finally:
+            await session.stop()
+
+
+@pytest.mark.asyncio
 async def test_local_app_keys_profile_switch_and_wait_for_the_install(
     tmp_path: Path, qtbot, wait_until
 ) -> None:

@@ -100,7 +100,8 @@ async def test_new_handler_url_moves_every_binding(tmp_path: Path) -> None:
     await manager.set_wanted("ONCRMDEALUPDATE")
     report = await manager.set_handler_url(URL)
     assert {r["handler"] for r in portal.bindings} == {URL}
-    assert {r["event"] for r in portal.bindings} == {"ONCRMDEALUPDATE", "ONAPPTEST"}
+    assert {r["event"] for r in portal.bindings} == {"ONCRMDEALUPDATE", "ONAPPTEST",
+                                                      "ONAPPUNINSTALL"}  # fmt: skip
     assert report.state_of("ONCRMDEALUPDATE") == "stale-moved"
     assert manager.handler_url == URL
 
@@ -175,7 +176,8 @@ async def test_unbind_session_bindings_keeps_the_wish(tmp_path: Path) -> None:
     manager = make_manager(tmp_path, portal)
     await manager.set_wanted("ONTASKADD")
     await manager.set_wanted("ONCRMDEALADD", "offline")
-    assert len(portal.bindings) == 5  # foreign, ONAPPTEST, ONOFFLINEEVENT, ONTASKADD, offline
+    # foreign, ONAPPTEST, ONAPPUNINSTALL, ONOFFLINEEVENT, ONTASKADD, offline
+    assert len(portal.bindings) == 6
     before = len(portal.http_methods)
     await manager.unbind_session_bindings()
     assert portal.http_methods[before:] == ["batch"]
@@ -271,11 +273,13 @@ async def test_upgrade_adopts_our_secret_path_rows_but_not_the_install_handler(
         online("ONAPPINSTALL", OLD),
         online("ONCRMLEADADD", OLD),
         online("ONAPPTEST", URL),
+        online("ONAPPUNINSTALL", URL),  # always bound for a linked profile (issue 10)
         online("ONTASKADD", URL),
     ]
     assert {(m["event"], m["handler"]) for m in ledger(tmp_path)} == {
         ("ONTASKADD", URL),
         ("ONAPPTEST", URL),
+        ("ONAPPUNINSTALL", URL),
     }
 
 

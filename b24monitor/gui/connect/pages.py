@@ -78,8 +78,9 @@ class AppStepsPage(QWizardPage):
         )
         self.handler = HandlerUrlBox(self)
         after = self.tr(
-            "Save. The portal shows the <b>Application ID</b> (client_id) and the "
-            "<b>Application key</b> (client_secret): you paste them on the next page."
+            "Save. The portal installs the app at once (b24monitor keeps that install for it) "
+            "and shows the <b>Application ID</b> (client_id) and the <b>Application key</b> "
+            "(client_secret): you paste them on the next page."
         )
         layout = QVBoxLayout(self)
         layout.addWidget(wrapped(steps, self))

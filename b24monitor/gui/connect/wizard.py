@@ -1,7 +1,8 @@
 """ConnectWizard: connect a portal — local app, outgoing webhook, or the sandbox to try things.
 
 Local app (spec §5.2): the steps in Bitrix24 with the handler URL → the keys → a profile →
-`switch_portal` → wait (cancellable) for the ONAPPINSTALL that carries the tokens. Webhook: a
+`switch_portal`, which takes over the ONAPPINSTALL the portal sent when the app was saved
+(spec §1.1, services/adoption.py) — or waits (cancellable) for one. Webhook: a
 passive profile with the pasted application token. Sandbox: DemoPortal starts, the session
 follows it and it installs itself; traffic begins once the events are bound. The DemoPortal
 goes out through `demo_started`: the caller keeps it and stops it after the session.
@@ -125,9 +126,9 @@ class ConnectWizard(QWizard):
             name = self.keys_page.name.text().strip()
             self.waiting_for = name
             self.wait_page.start(self.tr(
-                "Now open the application in Bitrix24 (or reinstall it): the portal sends "
-                "ONAPPINSTALL to the handler URL with the tokens. You can close this window; "
-                "b24monitor keeps listening."))  # fmt: skip
+                "Taking over the installation the portal sent when you saved the app… If it "
+                "does not come, open the application in Bitrix24 (or reinstall it). You can "
+                "close this window; b24monitor keeps listening."))  # fmt: skip
             spawn(self._switch(name), name="wizard-switch", on_error=self._on_task_failed)
         elif page_id == DEMO:
             spawn(self._start_demo(), name="wizard-demo", on_error=self._on_task_failed)

@@ -145,10 +145,12 @@ class DetailPane(QWidget):
     def _verdict(self, ev: CapturedEvent) -> str:
         if ev.status == "malformed":
             return self.tr("✖ malformed: %1").replace("%1", ev.error or "")
+        if ev.verified is True and ev.sender:
+            return self.tr("✔ token matches: sent by %1").replace("%1", ev.sender)
         if ev.verified is True:
             return self.tr("✔ token matches: application_token is the one known for the portal")
         if ev.verified is False:
-            text = self.tr("✖ mismatch: application_token is not the one known for the portal")
+            text = self.tr("✖ mismatch: application_token is none of those known for the portal")
             return text + (f" ({ev.error})" if ev.error else "")
         return self.tr(
             "– no token known yet for this portal: it is learned from ONAPPINSTALL, "

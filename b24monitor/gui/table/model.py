@@ -276,7 +276,8 @@ class EventTableModel(QAbstractTableModel):
             when = datetime.fromtimestamp(row.received_at).isoformat(" ", "milliseconds")
             return _tr("#%1 received %2").replace("%1", str(event_id)).replace("%2", when)
         if column == VERIFIED_COLUMN:
-            return _tr(_VERDICTS[row.verified])
+            verdict = _tr(_VERDICTS[row.verified])
+            return verdict + (" — " + row.sender if row.sender else "")  # "token matches — dev"
         if row.status != "ok" and row.error:
             return row.error
         return None

@@ -23,12 +23,14 @@ class Row:
     pinned: bool
     gone: bool = False  # removed from the store (retention) since the view was filled
     link: str | None = None  # the record's portal page (the entity cell is a link to it)
+    sender: str | None = None  # the app or webhook whose token matched (spec §4)
 
     @classmethod
     def of(cls, ev: CapturedEvent) -> Row:
         texts = tuple(column.text(ev) for column in COLUMNS)
         link = event_record_url(ev)  # the scheme of the delivery's own client_endpoint
-        return cls(texts, ev.received_at, ev.verified, ev.status, ev.error, ev.pinned, link=link)
+        return cls(texts, ev.received_at, ev.verified, ev.status, ev.error, ev.pinned, link=link,
+                   sender=ev.sender)  # fmt: skip
 
 
 GONE = Row(("",) * len(COLUMNS), 0.0, None, "ok", None, False, gone=True)
