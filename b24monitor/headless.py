@@ -77,6 +77,8 @@ def format_event_line(ev: CapturedEvent) -> str:
     parts.append(VERIFIED_MARK[ev.verified])
     if ev.status != "ok":
         parts.append(f"{ev.status}: {ev.error}")
+    if ev.findings:
+        parts.append("⚠ " + ", ".join(f.code for f in ev.findings))
     return "  ".join(parts)
 
 

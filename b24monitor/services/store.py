@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from b24monitor.core.decoding import family_of
 from b24monitor.core.errors import StoreCorrupt, StoreError, StoreTooNew
-from b24monitor.core.model import CapturedEvent, Status
+from b24monitor.core.model import CapturedEvent, Finding, Status
 from b24monitor.services.schema import MIGRATIONS, SCHEMA_VERSION
 
 APPLICATION_ID = 0x42323444  # "B24D": marks a file as a b24monitor database
@@ -138,6 +138,28 @@ def row_to_event(row: Sequence[Any]) -> CapturedEvent:
     )  # fmt: skip
 
 
+def load_findings(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tuple[Finding, ...]]:
+    """The stored findings of these events, by event id (events without any are left out)."""
+    found: dict[int, list[Finding]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        for event_id, code, detail in conn.execute(
+            f"SELECT event_id, code, detail FROM findings WHERE event_id IN ({marks}) "
+            "ORDER BY event_id, rowid",
+            chunk,
+        ):
+            found.setdefault(event_id, []).append(Finding(code, detail))
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def _with_findings(conn: sqlite3.Connection, events: list[CapturedEvent]) -> list[CapturedEvent]:
+    found = load_findings(conn, [ev.id for ev in events])
+    for ev in events:
+        ev.findings = found.get(ev.id, ())
+    return events
+
+
 def _id_query(where: str, params: Sequence[object], min_id: int | None) -> tuple[str, list[object]]:
     """`SELECT id FROM events` with the filter and an optional lower id bound."""
     clauses = [f"({where})"] if where else []
@@ -216,7 +238,7 @@ class EventStore:
                 [*chunk, *params],
             ):
                 found[row[0]] = row_to_event(row)
-        return [found[i] for i in ids if i in found]
+        return _with_findings(self._conn, [found[i] for i in ids if i in found])
 
     def get(self, event_id: int) -> CapturedEvent | None:
         events = self.fetch([event_id])
@@ -235,8 +257,7 @@ class EventStore:
             ).fetchall()
             if not rows:
                 return
-            for row in rows:
-                yield row_to_event(row)
+            yield from _with_findings(self._conn, [row_to_event(row) for row in rows])
             last = rows[-1][0]
 
     def previous_delivery(self, ev: CapturedEvent) -> CapturedEvent | None:

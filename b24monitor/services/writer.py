@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sqlite3
 import time
 from collections.abc import Callable
@@ -23,7 +24,10 @@ from b24monitor.core.decoding import decode_body, key_fields
 from b24monitor.core.errors import MalformedDelivery
 from b24monitor.core.model import Delivery, KeyFields
 from b24monitor.core.verification import TokenBook
+from b24monitor.services.findings import FindingsRecorder, event_from_insert
 from b24monitor.services.store import connect, index_fulltext
+
+log = logging.getLogger(__name__)
 
 MAX_UNINDEXED = 5000  # during a burst, full-text search lags by at most this many events
 
@@ -32,6 +36,10 @@ _INSERT = (
     "handler_id, ts, verified, status, error, http_status, method, path, peer, size, content_type, "
     "headers, body, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
+
+
+_Fresh = tuple[int, tuple[Any, ...], dict[str, Any] | None]
+"""A committed row awaiting its findings: (event id, INSERT values, decoded payload)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +70,7 @@ class StoreWriter:
         on_committed: Callable[[list[int]], None],
         retention: Retention | None = None,
         max_batch: int = 500,
+        findings: FindingsRecorder | None = None,
     ) -> None:
         self._path = path
         self._on_committed = on_committed
@@ -74,6 +83,8 @@ class StoreWriter:
         self._task: asyncio.Task[None] | None = None
         self._last_retention = -float("inf")
         self._unindexed = 0
+        self._findings = findings or FindingsRecorder()
+        self._fresh: list[_Fresh] = []  # the last batch, for its findings
 
     async def open(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._open_sync)
@@ -82,6 +93,7 @@ class StoreWriter:
     def _open_sync(self) -> None:
         self._conn = connect(self._path)
         index_fulltext(self._conn)  # catch up after a crash between a commit and its indexing
+        self._findings.catch_up(self._conn)  # the same for findings
         for member_id, token in self._conn.execute(
             "SELECT member_id, application_token FROM app_tokens"
         ):
@@ -143,6 +155,9 @@ class StoreWriter:
                 for (_, future), outcome in zip(batch, outcomes, strict=True):
                     if not future.done():
                         future.set_result(outcome)
+                # The answers are released above; findings run while they go out, and before
+                # the front end hears of the batch, so its lines carry them (issue 12).
+                await loop.run_in_executor(self._executor, self._record_findings)
                 self._unindexed += len(outcomes)
                 if self._unindexed >= MAX_UNINDEXED:  # a long burst: keep search within reach
                     await loop.run_in_executor(self._executor, self._index_sync)
@@ -155,21 +170,34 @@ class StoreWriter:
         conn = self._conn
         assert conn is not None
         outcomes: list[Outcome] = []
+        fresh: list[_Fresh] = []
         conn.execute("BEGIN IMMEDIATE")
         try:
             for delivery in deliveries:
-                row, http_status, reason = self._judge(conn, delivery)
+                row, http_status, reason, payload = self._judge(conn, delivery)
                 cursor = conn.execute(_INSERT, row)
                 outcomes.append(Outcome(int(cursor.lastrowid or 0), http_status, reason))
+                fresh.append((outcomes[-1].event_id, row, payload))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         self._maybe_rotate(conn)
+        self._fresh = fresh
         return outcomes
 
-    def _judge(self, conn: sqlite3.Connection, d: Delivery) -> tuple[tuple[Any, ...], int, str]:
-        """Decode, verify and build the row; returns (row, http status, reason)."""
+    def _record_findings(self) -> None:
+        fresh, self._fresh = self._fresh, []
+        assert self._conn is not None
+        try:
+            self._findings.record(self._conn, [event_from_insert(*each) for each in fresh])
+        except Exception:  # a failing check must never stop capture; the events are stored
+            log.exception("findings of events %s..%s failed", fresh[0][0], fresh[-1][0])
+
+    def _judge(
+        self, conn: sqlite3.Connection, d: Delivery
+    ) -> tuple[tuple[Any, ...], int, str, dict[str, Any] | None]:
+        """Decode, verify and build the row; returns (row, http status, reason, payload)."""
         payload: dict[str, Any] | None = None
         fields = KeyFields()
         verified: bool | None = None
@@ -192,7 +220,7 @@ class StoreWriter:
             None if status == "ok" else reason, http_status, d.method, d.path, d.peer,
             len(d.body), d.content_type, json.dumps(d.headers), d.body, data,
         )  # fmt: skip
-        return row, http_status, reason
+        return row, http_status, reason, payload
 
     def _learn(self, conn: sqlite3.Connection, fields: KeyFields) -> None:
         assert fields.member_id and fields.application_token
