@@ -157,6 +157,8 @@ def _offline_data(ev: CapturedEvent, ctx: CheckContext) -> str | None:
 
 
 def _not_utf8(ev: CapturedEvent, ctx: CheckContext) -> str | None:
+    if ev.status != "malformed":
+        return None  # the decoder reads forms and JSON as strict UTF-8: it decoded, so it is
     body = ev.body
     if _mime(ev) == _FORM or b"%" in body:
         body = unquote_to_bytes(body.replace(b"+", b" "))

@@ -8,12 +8,11 @@ two registrations of ours (different `event_handler_id`).
 
 from __future__ import annotations
 
-import json
 from collections import deque
 
 from b24monitor.core.model import CapturedEvent
 
-Key = tuple[str | None, str | None, int | None, str]
+Key = tuple[str | None, str | None, int | None, str | None]
 
 
 class TwinWindow:
@@ -29,9 +28,15 @@ class TwinWindow:
         self._expire(ev.received_at)
         if ev.data is None or ev.event is None:
             return []
-        key: Key = (ev.member_id, ev.event, ev.ts, _canonical(ev.payload_data))
+        # Keyed on cheap fields; the data blocks are compared only when those agree (rarely).
+        key: Key = (ev.member_id, ev.event, ev.ts, ev.entity_id)
         earlier = self._by_key.setdefault(key, [])
-        found = [t for t in earlier if ev.received_at - t.received_at <= self._window_s]
+        data = ev.payload_data
+        found = [
+            t
+            for t in earlier
+            if ev.received_at - t.received_at <= self._window_s and t.payload_data == data
+        ]
         earlier.append(ev)
         self._order.append((ev.received_at, key))
         return found
@@ -44,7 +49,3 @@ class TwinWindow:
                 kept.pop(0)
                 if not kept:
                     del self._by_key[key]
-
-
-def _canonical(data: object) -> str:
-    return json.dumps(data, sort_keys=True, ensure_ascii=False)

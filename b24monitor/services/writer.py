@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,21 @@ class Retention:
     max_rows: int | None = None
     max_age_s: float | None = None
     check_every_s: float = 10.0  # rotation deletes in bulk; doing it per commit would cost acks
+
+
+def _release(futures: list[asyncio.Future[Outcome]], outcomes: list[Outcome]) -> None:
+    """Answer each waiting request (runs on the receiver's loop)."""
+    for future, outcome in zip(futures, outcomes, strict=True):
+        if not future.done():
+            future.set_result(outcome)
+
+
+def _release_from_thread(
+    loop: asyncio.AbstractEventLoop,
+    futures: list[asyncio.Future[Outcome]],
+    outcomes: list[Outcome],
+) -> None:
+    loop.call_soon_threadsafe(_release, futures, outcomes)
 
 
 class StoreWriter:
@@ -143,21 +159,18 @@ class StoreWriter:
             batch = [await self._queue.get()]
             while len(batch) < self._max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
+            futures = [future for _, future in batch]
             try:
                 outcomes = await loop.run_in_executor(
-                    self._executor, self._commit_batch, [d for d, _ in batch]
-                )
+                    self._executor, self._commit_then_check, [d for d, _ in batch],
+                    partial(_release_from_thread, loop, futures),
+                )  # fmt: skip
             except Exception as exc:  # the database failed: nobody gets a false 200
-                for _, future in batch:
+                for future in futures:
                     if not future.done():
                         future.set_exception(exc)
             else:
-                for (_, future), outcome in zip(batch, outcomes, strict=True):
-                    if not future.done():
-                        future.set_result(outcome)
-                # The answers are released above; findings run while they go out, and before
-                # the front end hears of the batch, so its lines carry them (issue 12).
-                await loop.run_in_executor(self._executor, self._record_findings)
+                _release(futures, outcomes)  # already done by the callback, normally
                 self._unindexed += len(outcomes)
                 if self._unindexed >= MAX_UNINDEXED:  # a long burst: keep search within reach
                     await loop.run_in_executor(self._executor, self._index_sync)
@@ -165,6 +178,20 @@ class StoreWriter:
             finally:
                 for _ in batch:
                     self._queue.task_done()
+
+    def _commit_then_check(
+        self, deliveries: list[Delivery], release: Callable[[list[Outcome]], object]
+    ) -> list[Outcome]:
+        """Commit, let the loop answer at once, then run the findings on this thread.
+
+        The findings (issue 12) never delay an answer; they do delay the front end's news of
+        the batch, so its lines carry them. Same thread, one hop: a second executor job per
+        batch cost a GIL hand-off before the next commit could start.
+        """
+        outcomes = self._commit_batch(deliveries)
+        release(outcomes)
+        self._record_findings()
+        return outcomes
 
     def _commit_batch(self, deliveries: list[Delivery]) -> list[Outcome]:
         conn = self._conn
