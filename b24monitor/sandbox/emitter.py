@@ -36,9 +36,18 @@ class EventEmitter:
         self._last_signal: dict[int, float] = {}  # ONOFFLINEEVENT binding ID → last sent
 
     async def emit(
-        self, code: str, data: Any, user_id: int, session: int = HANDLER_SESSION_TTL
+        self,
+        code: str,
+        data: Any,
+        user_id: int,
+        session: int = HANDLER_SESSION_TTL,
+        *,
+        queued_for: float = 0.0,
     ) -> list[DeliveryRecord]:
-        """Fire one event; returns the outcome of every POST it caused."""
+        """Fire one event; returns the outcome of every POST it caused.
+
+        queued_for: seconds the queue held it, so its `ts` lies that far back (spec §1.1).
+        """
         if session <= 0:
             return []  # the event-chain guard of spec §1.1 stops here
         code = code.upper()
@@ -46,7 +55,7 @@ class EventEmitter:
         variant = dynamic_variant(code, data)
         if variant is not None:
             codes.append(variant)
-        ts = int(self._clock())
+        ts = int(self._clock() - queued_for)
         jobs: list[Awaitable[DeliveryRecord]] = []
         queued = False
         for each in codes:

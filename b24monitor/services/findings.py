@@ -20,7 +20,7 @@ from b24monitor.core.findings import (
 )
 from b24monitor.core.model import CapturedEvent, Finding
 from b24monitor.core.twins import TwinWindow
-from b24monitor.services.store import EVENT_COLUMNS, row_to_event
+from b24monitor.services.store import CHECKED_MARK, EVENT_COLUMNS, insert_findings, row_to_event
 
 
 class FindingsRecorder:
@@ -56,31 +56,6 @@ class FindingsRecorder:
                 return
             self.record(conn, [row_to_event(r) for r in rows])
             done = rows[-1][0]
-
-
-CHECKED_MARK = "findings_checked_upto"
-
-
-def insert_findings(
-    conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str]], *, checked_upto: int = 0
-) -> None:
-    """Store (event_id, code, detail) rows; a finding already stored for an event is kept."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.executemany(
-            "INSERT OR IGNORE INTO findings(event_id, code, detail) VALUES (?, ?, ?)", rows
-        )
-        if checked_upto:
-            conn.execute(
-                "INSERT INTO settings(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET "
-                "value = max(CAST(value AS INTEGER), excluded.value)",
-                (CHECKED_MARK, checked_upto),
-            )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
 
 
 def event_from_insert(

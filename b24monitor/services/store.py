@@ -153,6 +153,31 @@ def load_findings(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tup
     return {k: tuple(v) for k, v in found.items()}
 
 
+CHECKED_MARK = "findings_checked_upto"
+
+
+def insert_findings(
+    conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str]], *, checked_upto: int = 0
+) -> None:
+    """Store (event_id, code, detail) rows; a finding already stored for an event is kept."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.executemany(
+            "INSERT OR IGNORE INTO findings(event_id, code, detail) VALUES (?, ?, ?)", rows
+        )
+        if checked_upto:
+            conn.execute(
+                "INSERT INTO settings(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET "
+                "value = max(CAST(value AS INTEGER), excluded.value)",
+                (CHECKED_MARK, checked_upto),
+            )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
 def _with_findings(conn: sqlite3.Connection, events: list[CapturedEvent]) -> list[CapturedEvent]:
     found = load_findings(conn, [ev.id for ev in events])
     for ev in events:
@@ -295,6 +320,21 @@ class EventStore:
             (after_id, upto_id),
         )
         return [(int(i), float(at), event) for i, at, event in rows]
+
+    def add_findings(self, rows: Sequence[tuple[int, str, str]]) -> None:
+        """Store findings raised after the fact (event_id, code, detail), e.g. loops."""
+        insert_findings(self._conn, rows)
+
+    def forward_answers(self, ids: Sequence[int]) -> dict[int, float]:
+        """When the forward target answered each of these events (Unix time), if it did."""
+        marks = ",".join("?" * len(ids))
+        rows = self._conn.execute(
+            "SELECT event_id, max(started_at + latency_ms / 1000.0) FROM attempts "
+            f"WHERE kind = 'forward' AND status IS NOT NULL AND event_id IN ({marks}) "
+            "GROUP BY event_id",
+            list(ids),
+        )
+        return {int(event_id): float(at) for event_id, at in rows}
 
     def app_tokens(self) -> dict[str, str]:
         """application_token per member_id (spec §4), learned from installs or set by the user."""
