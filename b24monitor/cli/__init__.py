@@ -25,13 +25,14 @@ from b24monitor.cli import (
     portal,
     replay,
     sandbox,
+    stats,
     tunnel,
 )
 from b24monitor.cli.common import data_dir
 from b24monitor.core.errors import B24MonitorError, UsageError
 
 Command = Callable[[argparse.Namespace], int]
-COMMANDS = (listen, export, portal, offline, tunnel, sandbox, replay, curl, fixtures, diff)
+COMMANDS = (listen, export, stats, portal, offline, tunnel, sandbox, replay, curl, fixtures, diff)
 
 
 def build_parser() -> argparse.ArgumentParser:
