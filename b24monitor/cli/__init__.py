@@ -27,12 +27,26 @@ from b24monitor.cli import (
     sandbox,
     stats,
     tunnel,
+    wait,
 )
 from b24monitor.cli.common import data_dir
 from b24monitor.core.errors import B24MonitorError, UsageError
 
 Command = Callable[[argparse.Namespace], int]
-COMMANDS = (listen, export, stats, portal, offline, tunnel, sandbox, replay, curl, fixtures, diff)
+COMMANDS = (
+    listen,
+    export,
+    stats,
+    wait,
+    portal,
+    offline,
+    tunnel,
+    sandbox,
+    replay,
+    curl,
+    fixtures,
+    diff,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
