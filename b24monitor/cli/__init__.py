@@ -18,6 +18,7 @@ from b24monitor import __version__
 from b24monitor.cli import (
     curl,
     diff,
+    doctor,
     export,
     fixtures,
     listen,
@@ -38,6 +39,7 @@ COMMANDS = (
     export,
     stats,
     wait,
+    doctor,
     portal,
     offline,
     tunnel,
