@@ -102,10 +102,9 @@ async def listen(
     session.add_tunnel_listener(lambda state: _print_tunnel(session, state, printer))
     session.add_notice_listener(lambda notice: _print_notice(notice, printer))
     session.add_attempt_listener(_attempt_printer(printer))
+    session.alerts.connect(lambda alert: _print_alert(alert, printer))
     try:
         await session.start()
-        if session.analysis is not None:
-            session.analysis.alerts.connect(lambda alert: _print_alert(alert, printer))
     except BaseException:
         if demo is not None:
             await demo[0].stop()

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from b24monitor.core.filters import Filter
 from b24monitor.core.model import CapturedEvent
 from b24monitor.core.tasks import spawn
+from b24monitor.core.traffic_patterns import Alert
 from b24monitor.demo import DemoPortal
 from b24monitor.gui.about_dialog import AboutDialog
 from b24monitor.gui.connect import ConnectWizard, WelcomePanel
@@ -202,6 +203,7 @@ class MainWindow(QMainWindow):
         self.session_signals.tunnel_changed.connect(self._on_session_signals_tunnel_changed)
         self.session_signals.portal_switched.connect(self.commands.ping.update_state)
         self.session_signals.notice.connect(self.commands.ping.update_state)
+        self.session_signals.alert.connect(self._on_session_signals_alert)
         self.commands.message.connect(self.status.showMessage)
         self.table.link_requested.connect(self._on_link_requested)
         self.detail.link_requested.connect(self._on_link_requested)
@@ -343,6 +345,16 @@ class MainWindow(QMainWindow):
 
     def _on_session_signals_tunnel_changed(self, state: object) -> None:
         self.status.set_handler_url(self.session.handler_url, self.session.public_url is not None)
+
+    def _on_session_signals_alert(self, alert: Alert) -> None:
+        if alert.kind == "loop":
+            text = self.tr("loop: %1 %2 updated %3× in 30 s")
+            text = text.replace("%1", alert.event).replace("%2", alert.entity_id or "")
+        else:
+            text = self.tr("storm: %3 × %1").replace("%1", alert.event)
+        text = text.replace("%3", str(alert.count))
+        self.status.show_alert(text, alert.advice)
+        self.notifier.notify(self.tr("b24monitor: %1").replace("%1", text), alert.advice)
 
     def _on_link_requested(self, url: str) -> None:
         if not QDesktopServices.openUrl(QUrl(url)):

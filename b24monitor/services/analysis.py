@@ -24,11 +24,11 @@ TICK_S = 1.0
 class TrafficAnalysis:
     """Feeds the detectors from the store; `alerts` emits each Alert once."""
 
-    def __init__(self, store: EventStore) -> None:
+    def __init__(self, store: EventStore, alerts: Signal[Alert]) -> None:
         self._store = store
         self._loops = LoopDetector()
         self._storms = StormDetector()
-        self.alerts: Signal[Alert] = Signal("alerts")
+        self.alerts = alerts
         self._ticker: asyncio.Task[None] | None = None
 
     def start(self) -> None:

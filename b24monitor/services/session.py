@@ -17,7 +17,9 @@ import httpx
 
 from b24monitor.core.errors import UsageError
 from b24monitor.core.replay import Attempt, Routes
+from b24monitor.core.signals import Signal
 from b24monitor.core.tasks import spawn
+from b24monitor.core.traffic_patterns import Alert
 from b24monitor.services.analysis import TrafficAnalysis
 from b24monitor.services.capture import CaptureThread
 from b24monitor.services.forwarder import Forwarder
@@ -103,6 +105,7 @@ class Session:
         self.forwarder: Forwarder | None = None
         self._attempt_listeners: list[AttemptListener] = []
         self.analysis: TrafficAnalysis | None = None  # loops and storms (issue 12)
+        self.alerts: Signal[Alert] = Signal("alerts")  # its news, connectable before start()
 
     def add_listener(self, listener: BatchListener) -> None:
         """`listener(ids)` runs on the front end's loop once per committed batch."""
@@ -168,7 +171,7 @@ class Session:
             self.store = None
             raise
         # Loops and storms, after the commit; first listener, so lines carry `loop` findings.
-        self.analysis = TrafficAnalysis(self.store)
+        self.analysis = TrafficAnalysis(self.store, self.alerts)
         self.add_listener(self.analysis.on_batch)
         self.add_attempt_listener(self.analysis.on_attempt)
         self.analysis.start()

@@ -130,3 +130,27 @@ async def test_keys_live_pause_pin_help_and_filter_errors(
         assert table.hasFocus()
         QTest.keyClick(table, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
         assert window.model.rowCount() == 0 and store.count() == 4
+
+
+@pytest.mark.asyncio
+async def test_findings_column_checks_tab_and_a_loop_alert_in_the_status_bar(
+    tmp_path: Path, make_delivery: Callable[..., bytes], wait_until
+) -> None:
+    from b24monitor.core.traffic_patterns import Alert
+    from b24monitor.gui.table.columns import COLUMNS
+
+    column = next(i for i, c in enumerate(COLUMNS) if c.key == "findings")
+    async with running_app(tmp_path / "data") as window:
+        await post_all(window, [make_delivery(user_id=None), make_delivery(ts=2**31)])
+        await wait_until(lambda: window.model.rowCount() == 2)
+        assert window.model.index(0, column).data() == "2"  # no access token, late ts (2025)
+        assert window.model.index(1, column).data() == ""
+        window.table.selectRow(0)
+        await wait_until(lambda: window.detail.shown_event is not None)
+        tabs = window.detail.tabs
+        assert tabs.tabText(tabs.indexOf(window.detail.checks)) == "Checks ⚠2"
+
+        window.session.alerts.emit(Alert("loop", "ONCRMDEALUPDATE", 5, "3187", reason="forwarded"))
+        assert window.status.alert.isVisible()
+        assert window.status.alert.text() == "⚠ loop: ONCRMDEALUPDATE 3187 updated 5× in 30 s"
+        assert "compare FIELDS" in window.status.alert.toolTip()
