@@ -6,15 +6,9 @@ import argparse
 import json
 import sys
 import time
-from typing import TYPE_CHECKING
 
 from b24monitor.cli.common import Subcommands, data_dir, filter_epilog, parse_filter
 from b24monitor.core.errors import UsageError
-
-if TYPE_CHECKING:
-    from b24monitor.services.stats import EventStats
-
-_HEADER = ("event", "count", "/min", "delay p50", "p95", "max", "✖", "fwd p50", "p95", "fail")
 
 
 def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
@@ -36,7 +30,7 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
 
 def _run_stats(args: argparse.Namespace) -> int:
     from b24monitor.services.session import DB_NAME
-    from b24monitor.services.stats import traffic_stats
+    from b24monitor.services.stats import format_row, traffic_stats
     from b24monitor.services.store import connect
 
     now = time.time()
@@ -57,7 +51,7 @@ def _run_stats(args: argparse.Namespace) -> int:
         for s in stats:
             print(json.dumps(s.record(), ensure_ascii=False))
     else:
-        _print_table([_row(s) for s in stats])
+        _print_table([format_row(s) for s in stats])
     return 0
 
 
@@ -69,27 +63,9 @@ def _since(when: str, now: float) -> float:
     return float(start)
 
 
-def _seconds(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return f"{value:.0f} s" if abs(value) >= 10 else f"{value:.1f} s"
-
-
-def _ms(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0f} ms"
-
-
-def _share(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.0f}%"
-
-
-def _row(s: EventStats) -> tuple[str, ...]:
-    return (s.event, str(s.count), f"{s.per_minute:g}", _seconds(s.delay_p50),
-            _seconds(s.delay_p95), _seconds(s.delay_max), _share(s.rejected_share),
-            _ms(s.answer_p50_ms), _ms(s.answer_p95_ms), _share(s.failure_share))  # fmt: skip
-
-
 def _print_table(rows: list[tuple[str, ...]]) -> None:
+    from b24monitor.services.stats import HEADER as _HEADER
+
     if not rows:
         print("no events match", file=sys.stderr)
         return

@@ -47,6 +47,7 @@ from b24monitor.gui.offline import OfflinePane
 from b24monitor.gui.session_signals import SessionSignals
 from b24monitor.gui.settings_dialog import SettingsDialog
 from b24monitor.gui.settings_store import MASK_DEFAULT, NOTIFY, GuiSettings
+from b24monitor.gui.stats import StatsPanel
 from b24monitor.gui.status import LiveStats, PortalStatus, RateChart, StatusBar
 from b24monitor.gui.store_worker import StoreWorker
 from b24monitor.gui.subscriptions import SubscriptionsPane
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         self.session_signals = SessionSignals(session, self)
         self.subscriptions = SubscriptionsPane(self.session_signals, self)
         self.offline = OfflinePane(self.session_signals, self)
+        self.stats_panel = StatsPanel(session.db_path, self)
         self.portal_status = PortalStatus(self.session_signals, self)
         self.welcome = WelcomePanel(self.session_signals, self)
         self.notifier = Notifier(session, self.gui_settings, icon("b24monitor"), self)
@@ -141,6 +143,7 @@ class MainWindow(QMainWindow):
         )
         self.resizeDocks([self.subscriptions_dock], [420], Qt.Orientation.Horizontal)
         self.add_events_tab(self.offline, self.offline.title())
+        self.add_events_tab(self.stats_panel, self.tr("Stats"))
         for item in reversed(self.portal_status.widgets()):
             self.status.add_item(item)
         portal_menu = self.menuBar().addMenu(self.tr("&Portal"))
@@ -188,6 +191,7 @@ class MainWindow(QMainWindow):
         self.live.toggle_requested.connect(self._on_live_toggle_requested)
         self.model.state_changed.connect(self._on_model_state_changed)
         self.filter_bar.filter_applied.connect(self._on_filter_bar_filter_applied)
+        self.filter_bar.filter_applied.connect(self.stats_panel.set_filter)
         self.undo_bar.undo_requested.connect(self.deletion.undo)
         self.deletion.add_listener(self.undo_bar.show_pending)
         self.stats.add_listener(self._on_stats_updated)

@@ -116,3 +116,48 @@ def _forwards(
         args,
     )
     return {event: (int(n), int(failed or 0)) for event, n, failed in rows}
+
+
+HEADER = ("event", "count", "/min", "delay p50", "p95", "max", "✖", "fwd p50", "p95", "fail")
+
+
+def format_row(s: EventStats) -> tuple[str, ...]:
+    """The figures as table cells under HEADER (`stats` and the app's Stats tab)."""
+    return (s.event, str(s.count), f"{s.per_minute:g}", _seconds(s.delay_p50),
+            _seconds(s.delay_p95), _seconds(s.delay_max), _share(s.rejected_share),
+            _ms(s.answer_p50_ms), _ms(s.answer_p95_ms), _share(s.failure_share))  # fmt: skip
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.0f} s" if abs(value) >= 10 else f"{value:.1f} s"
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f} ms"
+
+
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.0f}%"
+
+
+def per_minute(
+    conn: sqlite3.Connection,
+    where: str,
+    params: Sequence[object],
+    *,
+    now: float,
+    minutes: int = 60,
+) -> list[int]:
+    """Events per minute over the last `minutes` minutes, oldest first (the Stats tab's chart)."""
+    start = now - minutes * 60
+    counts = [0] * minutes
+    for minute, count in conn.execute(
+        "SELECT CAST((received_at - ?) / 60 AS INTEGER), count(*) FROM events "
+        f"WHERE received_at >= ? AND ({where or '1'}) GROUP BY 1",
+        [start, start, *params],
+    ):
+        if 0 <= minute < minutes:
+            counts[minute] = int(count)
+    return counts

@@ -154,3 +154,22 @@ async def test_findings_column_checks_tab_and_a_loop_alert_in_the_status_bar(
         assert window.status.alert.isVisible()
         assert window.status.alert.text() == "⚠ loop: ONCRMDEALUPDATE 3187 updated 5× in 30 s"
         assert "compare FIELDS" in window.status.alert.toolTip()
+
+
+@pytest.mark.asyncio
+async def test_stats_tab_shows_figures_for_the_filter(
+    tmp_path: Path, make_delivery: Callable[..., bytes], wait_until
+) -> None:
+    async with running_app(tmp_path / "data") as window:
+        await post_all(window, deliveries(make_delivery))
+        await wait_until(lambda: window.model.rowCount() == 4)
+        panel = window.stats_panel
+        window.events_tabs.setCurrentWidget(panel)
+        await wait_until(lambda: panel.loaded >= 1 and panel.table.rowCount() == 4)
+        rows = {panel.table.item(r, 0).text(): panel.table.item(r, 1).text() for r in range(4)}
+        assert rows["ONCRMDEALADD"] == "1" and rows["ONTASKADD"] == "1"
+        assert sum(panel.chart.counts) == 4
+        loaded = panel.loaded
+        window.filter_bar.set_expression("event:ONCRMDEAL*")
+        await wait_until(lambda: panel.loaded > loaded and panel.table.rowCount() == 2)
+        assert "2 events of 2 codes" in panel.summary.text()
