@@ -24,6 +24,7 @@ from typing import Literal
 LOOP_COUNT = 5
 LOOP_WINDOW_S = 30.0
 RHYTHM_MAX_SPREAD = 0.25  # steady: the gaps' standard deviation under this share of their mean
+RHYTHM_MIN_GAP_S = 0.5  # a write-back through the portal's queue takes longer than this
 STORM_RATE = 20.0  # events per second
 STORM_WINDOW_S = 5.0
 STORM_FACTOR = 10.0  # … or this many times the code's usual rate
@@ -96,8 +97,8 @@ def is_update(code: str) -> bool:
     return code.rstrip("0123456789").removesuffix("_").endswith("UPDATE")
 
 
-Forwarded = Callable[[int], float | None]
-"""Event id → when the user's handler answered its forward (Unix time), None if it did not."""
+Forwarded = Callable[[list[int]], dict[int, float]]
+"""Event ids → when the user's handler answered each one's forward (absent: it did not)."""
 
 
 @dataclass
@@ -134,11 +135,13 @@ class LoopDetector:
             recent = self._recent.get(key)
             if key in self._looping or recent is None or len(recent) < self.count:
                 continue
-            reason = _loop_reason(list(recent), forwarded)
+            # The newest `count` updates decide: bounded work however many there were.
+            last = list(recent)[-self.count :]
+            reason = _loop_reason(last, forwarded)
             if reason:
-                self._looping[key] = recent[-1].received_at
-                alerts.append(Alert("loop", key[1], len(recent), key[3],
-                                    tuple(e.id for e in recent), reason=reason))  # fmt: skip
+                self._looping[key] = last[-1].received_at
+                alerts.append(Alert("loop", key[1], len(last), key[3],
+                                    tuple(e.id for e in last), reason=reason))  # fmt: skip
         return alerts
 
     def keys_of(self, ids: set[int]) -> list[ObjectKey]:
@@ -147,7 +150,8 @@ class LoopDetector:
 
 
 def _loop_reason(updates: list[Seen], forwarded: Forwarded) -> str:
-    answers = [forwarded(e.id) for e in updates[:-1]]
+    answered = forwarded([e.id for e in updates[:-1]])
+    answers = [answered.get(e.id) for e in updates[:-1]]
     if all(a is not None for a in answers):
         # Each update came after the handler was given the previous one (it answers after
         # writing, so its answer may even come after the update it caused).
@@ -156,7 +160,7 @@ def _loop_reason(updates: list[Seen], forwarded: Forwarded) -> str:
         return ""  # forwarding is on but the handler did not see them all: not its doing
     gaps = [b.received_at - a.received_at for a, b in itertools.pairwise(updates)]
     mean = statistics.fmean(gaps)
-    if mean > 0 and statistics.pstdev(gaps) <= RHYTHM_MAX_SPREAD * mean:
+    if mean >= RHYTHM_MIN_GAP_S and statistics.pstdev(gaps) <= RHYTHM_MAX_SPREAD * mean:
         return "steady rhythm"
     return ""
 
@@ -195,7 +199,10 @@ class StormDetector:
         for code, state in self._codes.items():
             while state.window and now - state.window[0] > self.window_s:
                 state.window.popleft()
+            _forget_old(state, now)
             current = len(state.window) / self.window_s
+            if state.storm_start is None and current < STORM_MIN_RATE:
+                continue  # far from any threshold: skip the usual-rate sum
             threshold = self._threshold(state, now)
             if state.storm_start is None and current >= threshold:
                 state.storm_start = state.window[0]
@@ -205,7 +212,6 @@ class StormDetector:
                 state.storm_peak = max(state.storm_peak, current)
                 if current < threshold / 2:
                     ended.append(self._end(code, state, now))
-            _forget_old(state, now)
         return ended
 
     def _threshold(self, state: _CodeRate, now: float) -> float:

@@ -12,6 +12,8 @@ from collections import deque
 
 from b24monitor.core.model import CapturedEvent
 
+KEEP_PER_KEY = 8  # a burst of identical deliveries compares with the newest few, not all
+
 Key = tuple[str | None, str | None, int | None, str | None]
 
 
@@ -38,6 +40,8 @@ class TwinWindow:
             if ev.received_at - t.received_at <= self._window_s and t.payload_data == data
         ]
         earlier.append(ev)
+        if len(earlier) > KEEP_PER_KEY:
+            del earlier[0]
         self._order.append((ev.received_at, key))
         return found
 
@@ -45,7 +49,9 @@ class TwinWindow:
         while self._order and now - self._order[0][0] > self._window_s:
             _, key = self._order.popleft()
             kept = self._by_key.get(key)
-            if kept:
+            if kept is None:
+                continue
+            while kept and now - kept[0].received_at > self._window_s:
                 kept.pop(0)
-                if not kept:
-                    del self._by_key[key]
+            if not kept:
+                del self._by_key[key]

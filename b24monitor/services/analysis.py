@@ -43,11 +43,7 @@ class TrafficAnalysis:
 
     def on_batch(self, ids: Sequence[int]) -> None:
         """A committed batch (front end's loop)."""
-        seen = [
-            Seen(ev.id, ev.received_at, ev.event, ev.entity_id, ev.member_id, ev.entity_type_id)
-            for ev in self._store.fetch(ids, "event IS NOT NULL", raw=False)
-            if ev.event is not None
-        ]
+        seen = [Seen(*row) for row in self._store.key_rows(ids)]
         flagged = []
         for ev in seen:
             self._loops.add(ev)
@@ -66,8 +62,8 @@ class TrafficAnalysis:
             keys = self._loops.keys_of({attempt.event_id})
             self._raise_loops(self._loops.check(keys, self._forwarded))
 
-    def _forwarded(self, event_id: int) -> float | None:
-        return self._store.forward_answers([event_id]).get(event_id)
+    def _forwarded(self, ids: list[int]) -> dict[int, float]:
+        return self._store.forward_answers(ids)
 
     def _raise_loops(self, alerts: list[Alert]) -> None:
         for alert in alerts:

@@ -321,6 +321,20 @@ class EventStore:
         )
         return [(int(i), float(at), event) for i, at, event in rows]
 
+    def key_rows(self, ids: Sequence[int]) -> list[tuple[int, float, str, Any, Any, Any]]:
+        """(id, received_at, event, entity_id, member_id, entity_type_id) of events with a code,
+        in id order: what the traffic analysis needs, without decoding payloads."""
+        rows: list[tuple[int, float, str, Any, Any, Any]] = []
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows += self._conn.execute(
+                "SELECT id, received_at, event, entity_id, member_id, entity_type_id FROM events "
+                f"WHERE id IN ({marks}) AND event IS NOT NULL ORDER BY id",
+                chunk,
+            ).fetchall()
+        return rows
+
     def add_findings(self, rows: Sequence[tuple[int, str, str]]) -> None:
         """Store findings raised after the fact (event_id, code, detail), e.g. loops."""
         insert_findings(self._conn, rows)

@@ -17,7 +17,7 @@ def feed(detector: LoopDetector, events: list[Seen], answered: set[int]) -> list
     alerts = []
     for ev in events:
         detector.add(ev)
-        alerts += detector.check([ev.object_key], lambda i: T0 if i in answered else None)
+        alerts += detector.check([ev.object_key], lambda ids: {i: T0 for i in ids if i in answered})
     return alerts
 
 
