@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QToolBar,
     QVBoxLayout,
@@ -56,6 +57,7 @@ from b24monitor.gui.table import (
     EventTableModel,
     EventTableView,
     FilterBar,
+    GroupedView,
     PendingDeletion,
 )
 from b24monitor.gui.undo_bar import UndoBar
@@ -95,6 +97,7 @@ class MainWindow(QMainWindow):
         self.subscriptions = SubscriptionsPane(self.session_signals, self)
         self.offline = OfflinePane(self.session_signals, self)
         self.stats_panel = StatsPanel(session.db_path, self)
+        self.grouped = GroupedView(session.db_path, self)
         self.portal_status = PortalStatus(self.session_signals, self)
         self.welcome = WelcomePanel(self.session_signals, self)
         self.notifier = Notifier(session, self.gui_settings, icon("b24monitor"), self)
@@ -118,6 +121,10 @@ class MainWindow(QMainWindow):
         self.toolbar.addAction(self.export_action)
         self.toolbar.addAction(self.commands.ping.action)
         self.toolbar.addAction(self.clear_action)
+        self.group_action = self._action(self.tr("Group by object"), "Ctrl+G", "groupAction")
+        self.group_action.setCheckable(True)
+        self.group_action.setToolTip(self.tr("One row per event and object, with its deliveries"))
+        self.toolbar.addAction(self.group_action)
         self.addToolBar(self.toolbar)
         page = QWidget(self)
         column = QVBoxLayout(page)
@@ -125,7 +132,10 @@ class MainWindow(QMainWindow):
         column.setSpacing(0)
         column.addWidget(self.welcome)
         column.addWidget(self.undo_bar)
-        column.addWidget(self.table, 1)
+        self.table_stack = QStackedWidget(self)  # the list, or the same events by object
+        self.table_stack.addWidget(self.table)
+        self.table_stack.addWidget(self.grouped)
+        column.addWidget(self.table_stack, 1)
         self.events_tabs = QTabWidget(self)
         self.events_tabs.setDocumentMode(True)
         self.events_tabs.addTab(page, self.tr("Events"))
@@ -192,6 +202,9 @@ class MainWindow(QMainWindow):
         self.model.state_changed.connect(self._on_model_state_changed)
         self.filter_bar.filter_applied.connect(self._on_filter_bar_filter_applied)
         self.filter_bar.filter_applied.connect(self.stats_panel.set_filter)
+        self.filter_bar.filter_applied.connect(self.grouped.set_filter)
+        self.group_action.toggled.connect(self._on_group_action_toggled)
+        self.grouped.event_selected.connect(self._on_grouped_event_selected)
         self.undo_bar.undo_requested.connect(self.deletion.undo)
         self.deletion.add_listener(self.undo_bar.show_pending)
         self.stats.add_listener(self._on_stats_updated)
@@ -349,6 +362,15 @@ class MainWindow(QMainWindow):
 
     def _on_session_signals_tunnel_changed(self, state: object) -> None:
         self.status.set_handler_url(self.session.handler_url, self.session.public_url is not None)
+
+    def _on_group_action_toggled(self, grouped: bool) -> None:
+        self.table_stack.setCurrentWidget(self.grouped if grouped else self.table)
+
+    def _on_grouped_event_selected(self, event_id: int) -> None:
+        store = self.session.store
+        ev = store.get(event_id) if store is not None else None
+        if ev is not None:
+            self.detail.show_event(ev)
 
     def _on_session_signals_alert(self, alert: Alert) -> None:
         if alert.kind == "loop":

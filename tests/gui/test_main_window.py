@@ -173,3 +173,32 @@ async def test_stats_tab_shows_figures_for_the_filter(
         window.filter_bar.set_expression("event:ONCRMDEAL*")
         await wait_until(lambda: panel.loaded > loaded and panel.table.rowCount() == 2)
         assert "2 events of 2 codes" in panel.summary.text()
+
+
+@pytest.mark.asyncio
+async def test_group_by_object_shows_one_row_per_object_and_its_deliveries(
+    tmp_path: Path, make_delivery: Callable[..., bytes], wait_until
+) -> None:
+    from b24monitor.gui.table.groups import EVENT_ID_ROLE
+
+    async with running_app(tmp_path / "data") as window:
+        bodies = [make_delivery(data={"FIELDS": {"ID": "3187"}}, ts=1764338592 + i)
+                  for i in range(3)] + [make_delivery(data={"FIELDS": {"ID": "42"}})]  # fmt: skip
+        await post_all(window, bodies)
+        await wait_until(lambda: window.model.rowCount() == 4)
+        window.group_action.trigger()
+        grouped = window.grouped
+        await wait_until(lambda: grouped.loaded >= 1 and grouped.topLevelItemCount() == 2)
+        titles = {grouped.topLevelItem(i).text(0) for i in range(2)}
+        assert "deal 3187 · ONCRMDEALUPDATE ×3 in 0 s" in titles
+        assert "deal 42 · ONCRMDEALUPDATE ×1" in titles
+        item = next(grouped.topLevelItem(i) for i in range(2)
+                    if grouped.topLevelItem(i).text(1) == "3")  # fmt: skip
+        item.setExpanded(True)
+        await wait_until(lambda: item.childCount() == 3)
+        assert [item.child(i).data(0, EVENT_ID_ROLE) for i in range(3)] == [3, 2, 1]
+        grouped.setCurrentItem(item.child(1))
+        await wait_until(lambda: window.detail.shown_event is not None)
+        assert window.detail.shown_event.id == 2
+        window.group_action.trigger()
+        assert window.table_stack.currentWidget() is window.table
