@@ -194,10 +194,11 @@ def measure(args: argparse.Namespace, client: Callable[..., tuple[float, list[fl
         results.append([best[name] for name in names])
     print(f"{args.n} deliveries, {args.concurrency} concurrent connections, best of "
           f"{args.rounds}; cores: {os.cpu_count()}")  # fmt: skip
-    print(f"{'receiver':40} {'all acked (s)':>13} {'events/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'receiver':40} {'all acked (s)':>13} {'events/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+          f"{'CPU µs/ev':>10}")  # fmt: skip
     for r in (r for per_mode in results for r in per_mode):
         print(f"{r['name']:40} {r['total_s']:13.3f} {r['ev_s']:9.0f} {r['p50_ms']:8.1f} "
-              f"{r['p99_ms']:8.1f}")  # fmt: skip
+              f"{r['p99_ms']:8.1f} {r['cpu_us']:10.0f}")  # fmt: skip
     for mode, per_mode in zip(("new conn", "keep-alive"), results, strict=True):
         bare = per_mode[0]
         for ours, name in zip(per_mode[1:], names[1:], strict=True):
@@ -219,13 +220,31 @@ def one_round(
         else:
             proc, url = start_monitor(tmp, args.compare_with if "@" in name else None)
         try:
+            cpu_before = cpu_seconds(proc.pid)
             total, lat = client(url, args.n, args.concurrency, keepalive)
+            wait_stored(tmp, args.n) if name != "bare aiohttp" else None
+            cpu = cpu_seconds(proc.pid) - cpu_before
         finally:
             proc.terminate()
             proc.wait()
         if name != "bare aiohttp":
             assert stored(tmp) == args.n, "not every acknowledged delivery was stored"
-    return row(f"{name} ({mode})", total, lat, args.n)
+    return {**row(f"{name} ({mode})", total, lat, args.n), "cpu_us": cpu / args.n * 1e6}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc): steadier than wall time on a
+    shared machine, so it shows what each delivery costs the receiver's process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_stored(data_dir: Path, n: int) -> None:
+    """Until the last delivery's line was printed too: its CPU belongs to the round."""
+    deadline = time.monotonic() + 30
+    while stored(data_dir) < n and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)  # the batch's findings and printing follow its commit
 
 
 if __name__ == "__main__":

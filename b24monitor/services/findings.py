@@ -39,7 +39,11 @@ class FindingsRecorder:
         return run_checks(ev, ctx)
 
     def record(self, conn: sqlite3.Connection, events: Sequence[CapturedEvent]) -> None:
-        """Check `events` (in id order) and store their findings and the checked-up-to mark."""
+        """Check `events` (in id order) and store their findings and the checked-up-to mark.
+
+        The mark moves with every batch: `wait` (services/watch.py) reads an event only once
+        its findings are final.
+        """
         if events:
             rows = [(ev.id, f.code, f.detail) for ev in events for f in self.findings(ev)]
             insert_findings(conn, rows, checked_upto=events[-1].id)

@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from b24monitor.core.decoding import family_of
 from b24monitor.core.errors import StoreCorrupt, StoreError, StoreTooNew
+from b24monitor.core.findings import CHECKS
 from b24monitor.core.model import CapturedEvent, Finding, Status
 from b24monitor.services.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -145,15 +146,19 @@ def load_findings(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tup
         chunk = list(ids[start : start + 500])
         marks = ",".join("?" * len(chunk))
         for event_id, code, detail in conn.execute(
-            f"SELECT event_id, code, detail FROM findings WHERE event_id IN ({marks}) "
-            "ORDER BY event_id, rowid",
-            chunk,
+            f"SELECT event_id, code, detail FROM findings WHERE event_id IN ({marks})", chunk
         ):
             found.setdefault(event_id, []).append(Finding(code, detail))
-    return {k: tuple(v) for k, v in found.items()}
+    # In the check table's order, as they were raised (the key orders them by code).
+    return {k: tuple(sorted(v, key=_table_rank)) for k, v in found.items()}
+
+
+def _table_rank(finding: Finding) -> int:
+    return CHECK_RANK.get(finding.code, len(CHECK_RANK))
 
 
 CHECKED_MARK = "findings_checked_upto"
+CHECK_RANK = {check.code: i for i, check in enumerate(CHECKS)}
 
 
 def insert_findings(
