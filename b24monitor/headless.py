@@ -22,6 +22,7 @@ from b24monitor.core.masking import mask_secrets
 from b24monitor.core.model import CapturedEvent
 from b24monitor.core.replay import Attempt, attempt_record, format_attempt_line
 from b24monitor.core.tasks import spawn
+from b24monitor.core.traffic_patterns import Alert
 from b24monitor.services.portal_link import Notice
 from b24monitor.services.session import Session, SessionConfig
 from b24monitor.services.tunnel import TunnelState
@@ -78,6 +79,8 @@ def format_event_line(ev: CapturedEvent) -> str:
     parts.append(VERIFIED_MARK[ev.verified] + (f" {ev.sender}" if ev.sender else ""))
     if ev.status != "ok":
         parts.append(f"{ev.status}: {ev.error}")
+    if ev.findings:
+        parts.append("⚠ " + ", ".join(f.code for f in ev.findings))
     return "  ".join(parts)
 
 
@@ -100,6 +103,7 @@ async def listen(
     session.add_tunnel_listener(lambda state: _print_tunnel(session, state, printer))
     session.add_notice_listener(lambda notice: _print_notice(notice, printer))
     session.add_attempt_listener(_attempt_printer(printer))
+    session.alerts.connect(lambda alert: _print_alert(alert, printer))
     try:
         await session.start()
     except BaseException:
@@ -141,6 +145,18 @@ async def listen(
         if demo is not None:
             await demo[0].stop()
     return 0
+
+
+def _print_alert(alert: Alert, printer: LinePrinter) -> None:
+    """A loop or storm: a JSON line, or one line on stdout with what to do."""
+    if printer.as_json:
+        printer.json(alert.record())
+    elif alert.kind == "loop":
+        printer.text(f"⚠ loop: {alert.event} {alert.entity_id} updated {alert.count}× within "
+                     f"30 s ({alert.reason}). {alert.advice}")  # fmt: skip
+    else:
+        printer.text(f"⚠ storm: {alert.count} × {alert.event} in {alert.seconds:.0f} s "
+                     f"(peak {alert.peak_rate:.0f}/s). {alert.advice}")  # fmt: skip
 
 
 def _print_notice(notice: Notice, printer: LinePrinter) -> None:

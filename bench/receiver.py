@@ -9,6 +9,7 @@ saturates before either server does and so flatters the slower one (../shared/gu
 The Python client's figures follow as a second, labelled table. Figures, not pass/fail.
 
     python3 bench/receiver.py [--n 1000] [--concurrency 100] [--rounds 3] [--no-python-client]
+                              [--compare-with /path/to/other/checkout]
 """
 
 from __future__ import annotations
@@ -61,10 +62,14 @@ def start_bare() -> tuple[subprocess.Popen[bytes], str]:
     return proc, url
 
 
-def start_monitor(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_monitor(
+    data_dir: Path, checkout: str | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`listen --json` of this checkout, or of another one (--compare-with) for a second row."""
+    env = dict(os.environ, PYTHONPATH=checkout) if checkout else None
     proc = subprocess.Popen(
         [sys.executable, "-m", "b24monitor", "--data-dir", str(data_dir), "listen", "--json"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
     )  # fmt: skip
     assert proc.stdout is not None
     hello = json.loads(proc.stdout.readline())
@@ -155,6 +160,9 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=100)
     ap.add_argument("--rounds", type=int, default=3, help="best of N per configuration")
     ap.add_argument("--no-python-client", action="store_true", help="only the ab table")
+    ap.add_argument("--compare-with", metavar="CHECKOUT",
+                    help="also measure the b24monitor of another checkout (e.g. main) in the same "
+                    "run, rounds interleaved")  # fmt: skip
     args = ap.parse_args()
     if shutil.which("ab") is None:
         sys.exit("ab (ApacheBench) not found: run bash packaging/install-deps")
@@ -171,37 +179,72 @@ def python_burst(url: str, n: int, concurrency: int, keepalive: bool) -> tuple[f
 
 
 def measure(args: argparse.Namespace, client: Callable[..., tuple[float, list[float]]]) -> None:
+    names = ["bare aiohttp", "b24monitor"]
+    if args.compare_with:
+        names.append(f"b24monitor@{Path(args.compare_with).name}")
     results = []
     for keepalive in (False, True):
         mode = "keep-alive" if keepalive else "new conn"
-        for name in ("bare aiohttp", "b24monitor"):
-            best = None
-            for _ in range(args.rounds):
-                with tempfile.TemporaryDirectory(prefix="b24bench-") as tmp_name:
-                    tmp = Path(tmp_name)
-                    proc, url = start_bare() if name == "bare aiohttp" else start_monitor(tmp)
-                    try:
-                        total, lat = client(url, args.n, args.concurrency, keepalive)
-                    finally:
-                        proc.terminate()
-                        proc.wait()
-                    if name == "b24monitor":
-                        assert stored(tmp) == args.n, "not every acknowledged delivery was stored"
-                r = row(f"{name} ({mode})", total, lat, args.n)
-                if best is None or r["total_s"] < best["total_s"]:  # type: ignore[operator]
-                    best = r
-            results.append(best)
+        best: dict[str, dict[str, float | str]] = {}
+        for _ in range(args.rounds):  # rounds interleaved: a noisy minute hits every receiver
+            for name in names:
+                r = one_round(args, client, name, keepalive, mode)
+                if name not in best or r["total_s"] < best[name]["total_s"]:  # type: ignore[operator]
+                    best[name] = r
+        results.append([best[name] for name in names])
     print(f"{args.n} deliveries, {args.concurrency} concurrent connections, best of "
           f"{args.rounds}; cores: {os.cpu_count()}")  # fmt: skip
-    print(f"{'receiver':32} {'all acked (s)':>13} {'events/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
-    for r in results:
-        print(f"{r['name']:32} {r['total_s']:13.3f} {r['ev_s']:9.0f} {r['p50_ms']:8.1f} "
-              f"{r['p99_ms']:8.1f}")  # fmt: skip
-    for i in (0, 2):
-        bare, ours = results[i], results[i + 1]
-        assert bare and ours
-        print(f"throughput ratio b24monitor/bare ({'new conn' if i == 0 else 'keep-alive'}): "
-              f"{ours['ev_s'] / bare['ev_s']:.2f}")  # type: ignore[operator]  # fmt: skip
+    print(f"{'receiver':40} {'all acked (s)':>13} {'events/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+          f"{'CPU µs/ev':>10}")  # fmt: skip
+    for r in (r for per_mode in results for r in per_mode):
+        print(f"{r['name']:40} {r['total_s']:13.3f} {r['ev_s']:9.0f} {r['p50_ms']:8.1f} "
+              f"{r['p99_ms']:8.1f} {r['cpu_us']:10.0f}")  # fmt: skip
+    for mode, per_mode in zip(("new conn", "keep-alive"), results, strict=True):
+        bare = per_mode[0]
+        for ours, name in zip(per_mode[1:], names[1:], strict=True):
+            print(f"throughput ratio {name}/bare ({mode}): "
+                  f"{ours['ev_s'] / bare['ev_s']:.2f}")  # type: ignore[operator]  # fmt: skip
+
+
+def one_round(
+    args: argparse.Namespace,
+    client: Callable[..., tuple[float, list[float]]],
+    name: str,
+    keepalive: bool,
+    mode: str,
+) -> dict[str, float | str]:
+    with tempfile.TemporaryDirectory(prefix="b24bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        if name == "bare aiohttp":
+            proc, url = start_bare()
+        else:
+            proc, url = start_monitor(tmp, args.compare_with if "@" in name else None)
+        try:
+            cpu_before = cpu_seconds(proc.pid)
+            total, lat = client(url, args.n, args.concurrency, keepalive)
+            wait_stored(tmp, args.n) if name != "bare aiohttp" else None
+            cpu = cpu_seconds(proc.pid) - cpu_before
+        finally:
+            proc.terminate()
+            proc.wait()
+        if name != "bare aiohttp":
+            assert stored(tmp) == args.n, "not every acknowledged delivery was stored"
+    return {**row(f"{name} ({mode})", total, lat, args.n), "cpu_us": cpu / args.n * 1e6}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc): steadier than wall time on a
+    shared machine, so it shows what each delivery costs the receiver's process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_stored(data_dir: Path, n: int) -> None:
+    """Until the last delivery's line was printed too: its CPU belongs to the round."""
+    deadline = time.monotonic() + 30
+    while stored(data_dir) < n and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)  # the batch's findings and printing follow its commit
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from b24monitor import __version__
 from b24monitor.cli import (
     curl,
     diff,
+    doctor,
     export,
     fixtures,
     listen,
@@ -25,13 +26,29 @@ from b24monitor.cli import (
     portal,
     replay,
     sandbox,
+    stats,
     tunnel,
+    wait,
 )
 from b24monitor.cli.common import data_dir
 from b24monitor.core.errors import B24MonitorError, UsageError
 
 Command = Callable[[argparse.Namespace], int]
-COMMANDS = (listen, export, portal, offline, tunnel, sandbox, replay, curl, fixtures, diff)
+COMMANDS = (
+    listen,
+    export,
+    stats,
+    wait,
+    doctor,
+    portal,
+    offline,
+    tunnel,
+    sandbox,
+    replay,
+    curl,
+    fixtures,
+    diff,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

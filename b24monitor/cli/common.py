@@ -36,9 +36,10 @@ def parse_filter(expression: str) -> Filter:
 
 
 def filter_epilog() -> str:
+    from b24monitor.core import findings
     from b24monitor.core.filters import help_text
 
-    return help_text()
+    return help_text() + "\n" + findings.help_text()
 
 
 def event_id(text: str) -> int:

@@ -19,6 +19,7 @@ from urllib.parse import unquote_plus
 
 from b24monitor import __version__
 from b24monitor.core.errors import ExportError
+from b24monitor.core.findings import finding_record
 from b24monitor.core.masking import mask_body, mask_form_body, mask_headers, mask_secrets
 from b24monitor.core.model import CapturedEvent
 
@@ -36,8 +37,8 @@ class ExportFormat(NamedTuple):
 
 # fmt: off
 CSV_COLUMNS = ("id", "received_at", "event", "entity_id", "entity_type_id", "member_id", "domain",
-               "user_id", "handler_id", "ts", "verified", "sender", "status", "error", "size",
-               "content_type", "data")
+                "user_id", "handler_id", "ts", "verified", "sender", "status", "error", "size",
+                "content_type", "findings", "data")
 # fmt: on
 
 _VERIFIED_WORDS = {True: "yes", False: "no", None: "unknown"}
@@ -90,6 +91,7 @@ def key_record(ev: CapturedEvent) -> dict[str, Any]:
         "http_status": ev.http_status,
         "size": ev.size,
         "content_type": ev.content_type,
+        "findings": [finding_record(f) for f in ev.findings],
     }
 
 
@@ -110,6 +112,7 @@ def csv_row(ev: CapturedEvent, *, reveal_secrets: bool = False) -> dict[str, Any
     return {
         **key_record(ev),
         "verified": _VERIFIED_WORDS[ev.verified],
+        "findings": " ".join(f.code for f in ev.findings),
         "data": "" if payload is None else _dumps(payload),
     }
 
@@ -179,9 +182,11 @@ def _har_response(ev: CapturedEvent) -> dict[str, Any]:
 
 def _har_comment(ev: CapturedEvent) -> str:
     code = ev.event or "(no event code)"
+    checks = f" ⚠ {', '.join(f.code for f in ev.findings)}" if ev.findings else ""
     if ev.status == "ok":
-        return code
-    return f"{code} — {ev.status}: {ev.error}" if ev.error else f"{code} — {ev.status}"
+        return code + checks
+    status = f"{ev.status}: {ev.error}" if ev.error else ev.status
+    return f"{code} — {status}{checks}"
 
 
 def _form_pairs(text: str) -> list[tuple[str, str]]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from b24monitor.core.errors import FilterSyntaxError
+from b24monitor.core.findings import CHECKS_BY_CODE
 
 Clause = Callable[[float], tuple[str, list[object]]]
 """Given the current Unix time, an SQL condition and its parameters."""
@@ -174,6 +175,19 @@ def _text(value: str) -> Clause:
     return _fixed("id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)", [query])
 
 
+# -- findings ----------------------------------------------------------------------------------
+
+
+def _finding(value: str) -> Clause:
+    code = value.lower()
+    if code == "any":
+        return _fixed("id IN (SELECT event_id FROM findings)", [])
+    if code not in CHECKS_BY_CODE:
+        codes = ", ".join(CHECKS_BY_CODE)
+        raise _bad(f"finding: expects any or one of {codes}, not '{value}'.")
+    return _fixed("id IN (SELECT event_id FROM findings WHERE code = ?)", [code])
+
+
 # -- the table ---------------------------------------------------------------------------------
 
 _VERIFIED = {"yes": "verified = 1", "no": "verified = 0", "unknown": "verified IS NULL"}
@@ -198,6 +212,8 @@ FIELDS: tuple[FilterField, ...] = (
                 _choice("status", _STATUS)),
     FilterField("pinned", "pinned events (yes) or the others (no)", "pinned:yes",
                 _choice("pinned", _PINNED)),
+    FilterField("finding", "a check tripped: any, or its code (listed under Checks)",
+                "finding:queue_delay", _finding),
     FilterField("since", "received at or after a date, time (naive = local; Z, +03:00) or age",
                 "since:-15m", _since),
     FilterField("until", "received at or before; a bare date includes that whole day",

@@ -39,6 +39,17 @@ class KeyFields:
     entity_type_id: str | None = None
 
 
+Severity = Literal["error", "warn", "info"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One Bitrix24-aware check that tripped on a stored event (core/findings.py has the table)."""
+
+    code: str
+    detail: str = ""  # the figures behind it, e.g. "45 s" for a queue delay
+
+
 @dataclass(slots=True)
 class CapturedEvent:
     """A stored delivery: raw request, decoded payload, key fields and the verdicts on it."""
@@ -67,6 +78,7 @@ class CapturedEvent:
     path: str = ""
     http_status: int = 200  # what the receiver answered
     sender: str | None = None  # label of the sender whose token matched (spec §4)
+    findings: tuple[Finding, ...] = ()  # computed after the acknowledgement (core/findings.py)
 
     @property
     def payload_data(self) -> dict[str, Any]:

@@ -26,6 +26,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl+O", QT_TRANSLATE_NOOP("HelpOverlay", "open the record in the portal")),
     ("Delete", QT_TRANSLATE_NOOP("HelpOverlay", "delete (undo for a few seconds)")),
     ("Ctrl+L", QT_TRANSLATE_NOOP("HelpOverlay", "clear the view (the store keeps everything)")),
+    ("Ctrl+G", QT_TRANSLATE_NOOP("HelpOverlay", "group by object ↔ the plain list")),
     ("?", QT_TRANSLATE_NOOP("HelpOverlay", "this help")),
 )
 

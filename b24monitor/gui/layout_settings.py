@@ -14,7 +14,7 @@ STATE = "window/state"
 SPLITTER = "window/splitter"
 HEADER = "table/header"
 NEWEST_FIRST = "table/newest_first"
-LAYOUT_VERSION = 2  # bump when the docks or columns change, so old layouts are not misapplied
+LAYOUT_VERSION = 3  # bump when the docks or columns change, so old layouts are not misapplied
 
 
 def save_layout(window: MainWindow) -> None:

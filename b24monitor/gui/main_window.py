@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QToolBar,
     QVBoxLayout,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 from b24monitor.core.filters import Filter
 from b24monitor.core.model import CapturedEvent
 from b24monitor.core.tasks import spawn
+from b24monitor.core.traffic_patterns import Alert
 from b24monitor.demo import DemoPortal
 from b24monitor.gui.about_dialog import AboutDialog
 from b24monitor.gui.connect import ConnectWizard, WelcomePanel
@@ -46,6 +48,7 @@ from b24monitor.gui.offline import OfflinePane
 from b24monitor.gui.session_signals import SessionSignals
 from b24monitor.gui.settings_dialog import SettingsDialog
 from b24monitor.gui.settings_store import MASK_DEFAULT, NOTIFY, GuiSettings
+from b24monitor.gui.stats import StatsPanel
 from b24monitor.gui.status import LiveStats, PortalStatus, RateChart, StatusBar
 from b24monitor.gui.store_worker import StoreWorker
 from b24monitor.gui.subscriptions import SubscriptionsPane
@@ -54,6 +57,7 @@ from b24monitor.gui.table import (
     EventTableModel,
     EventTableView,
     FilterBar,
+    GroupedView,
     PendingDeletion,
 )
 from b24monitor.gui.undo_bar import UndoBar
@@ -92,6 +96,8 @@ class MainWindow(QMainWindow):
         self.session_signals = SessionSignals(session, self)
         self.subscriptions = SubscriptionsPane(self.session_signals, self)
         self.offline = OfflinePane(self.session_signals, self)
+        self.stats_panel = StatsPanel(session.db_path, self)
+        self.grouped = GroupedView(session.db_path, self)
         self.portal_status = PortalStatus(self.session_signals, self)
         self.welcome = WelcomePanel(self.session_signals, self)
         self.notifier = Notifier(session, self.gui_settings, icon("b24monitor"), self)
@@ -115,6 +121,10 @@ class MainWindow(QMainWindow):
         self.toolbar.addAction(self.export_action)
         self.toolbar.addAction(self.commands.ping.action)
         self.toolbar.addAction(self.clear_action)
+        self.group_action = self._action(self.tr("Group by object"), "Ctrl+G", "groupAction")
+        self.group_action.setCheckable(True)
+        self.group_action.setToolTip(self.tr("One row per event and object, with its deliveries"))
+        self.toolbar.addAction(self.group_action)
         self.addToolBar(self.toolbar)
         page = QWidget(self)
         column = QVBoxLayout(page)
@@ -122,7 +132,10 @@ class MainWindow(QMainWindow):
         column.setSpacing(0)
         column.addWidget(self.welcome)
         column.addWidget(self.undo_bar)
-        column.addWidget(self.table, 1)
+        self.table_stack = QStackedWidget(self)  # the list, or the same events by object
+        self.table_stack.addWidget(self.table)
+        self.table_stack.addWidget(self.grouped)
+        column.addWidget(self.table_stack, 1)
         self.events_tabs = QTabWidget(self)
         self.events_tabs.setDocumentMode(True)
         self.events_tabs.addTab(page, self.tr("Events"))
@@ -140,6 +153,7 @@ class MainWindow(QMainWindow):
         )
         self.resizeDocks([self.subscriptions_dock], [420], Qt.Orientation.Horizontal)
         self.add_events_tab(self.offline, self.offline.title())
+        self.add_events_tab(self.stats_panel, self.tr("Stats"))
         for item in reversed(self.portal_status.widgets()):
             self.status.add_item(item)
         portal_menu = self.menuBar().addMenu(self.tr("&Portal"))
@@ -187,6 +201,10 @@ class MainWindow(QMainWindow):
         self.live.toggle_requested.connect(self._on_live_toggle_requested)
         self.model.state_changed.connect(self._on_model_state_changed)
         self.filter_bar.filter_applied.connect(self._on_filter_bar_filter_applied)
+        self.filter_bar.filter_applied.connect(self.stats_panel.set_filter)
+        self.filter_bar.filter_applied.connect(self.grouped.set_filter)
+        self.group_action.toggled.connect(self._on_group_action_toggled)
+        self.grouped.event_selected.connect(self._on_grouped_event_selected)
         self.undo_bar.undo_requested.connect(self.deletion.undo)
         self.deletion.add_listener(self.undo_bar.show_pending)
         self.stats.add_listener(self._on_stats_updated)
@@ -202,6 +220,7 @@ class MainWindow(QMainWindow):
         self.session_signals.tunnel_changed.connect(self._on_session_signals_tunnel_changed)
         self.session_signals.portal_switched.connect(self.commands.ping.update_state)
         self.session_signals.notice.connect(self.commands.ping.update_state)
+        self.session_signals.alert.connect(self._on_session_signals_alert)
         self.commands.message.connect(self.status.showMessage)
         self.table.link_requested.connect(self._on_link_requested)
         self.detail.link_requested.connect(self._on_link_requested)
@@ -344,6 +363,25 @@ class MainWindow(QMainWindow):
 
     def _on_session_signals_tunnel_changed(self, state: object) -> None:
         self.status.set_handler_url(self.session.handler_url, self.session.public_url is not None)
+
+    def _on_group_action_toggled(self, grouped: bool) -> None:
+        self.table_stack.setCurrentWidget(self.grouped if grouped else self.table)
+
+    def _on_grouped_event_selected(self, event_id: int) -> None:
+        store = self.session.store
+        ev = store.get(event_id) if store is not None else None
+        if ev is not None:
+            self.detail.show_event(ev)
+
+    def _on_session_signals_alert(self, alert: Alert) -> None:
+        if alert.kind == "loop":
+            text = self.tr("loop: %1 %2 updated %3× in 30 s")
+            text = text.replace("%1", alert.event).replace("%2", alert.entity_id or "")
+        else:
+            text = self.tr("storm: %3 × %1").replace("%1", alert.event)
+        text = text.replace("%3", str(alert.count))
+        self.status.show_alert(text, alert.advice)
+        self.notifier.notify(self.tr("b24monitor: %1").replace("%1", text), alert.advice)
 
     def _on_link_requested(self, url: str) -> None:
         if not QDesktopServices.openUrl(QUrl(url)):

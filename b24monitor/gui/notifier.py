@@ -76,6 +76,10 @@ class Notifier(QObject):
                 text += " " + self.tr("and %1 more").replace("%1", str(more))
             self._show(self.tr("Filter “%1” matched").replace("%1", name), text)
 
+    def notify(self, title: str, text: str) -> None:
+        """A tray notification for something the user must see now (loops and storms)."""
+        self._show(title, text)
+
     def _show(self, title: str, text: str) -> None:
         self.notified.emit(title, text)
         if self._tray is None and QSystemTrayIcon.isSystemTrayAvailable():

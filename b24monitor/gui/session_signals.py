@@ -22,12 +22,14 @@ class SessionSignals(QObject):
     notice = Signal(object)  # a Notice dict; object: it carries a ReconcileReport
     tunnel_changed = Signal(object)
     portal_switched = Signal(str)
+    alert = Signal(object)  # a core.traffic_patterns.Alert: a loop or a storm
 
     def __init__(self, session: Session, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session = session
         session.add_notice_listener(self._on_session_notice)
         session.add_tunnel_listener(self._on_session_tunnel)
+        session.alerts.connect(self.alert.emit)
 
     async def switch_portal(self, name: str | None) -> None:
         """Follow profile `name` (None: no portal); panes reload through `portal_switched`."""

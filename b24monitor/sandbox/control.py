@@ -7,7 +7,9 @@ install the app, fire an event, expire tokens, and read what was delivered.
     POST /sandbox/install?handler=URL   install (update=1: update) the app
     POST /sandbox/install-path?url=URL  edit the app's installation path (its ONAPPINSTALL row)
     POST /sandbox/save-app?install_url=URL  save a new local app (install-on-save: it installs)
-    POST /sandbox/fire                  JSON {"event", "data", "user_id"}; user_id null = robot
+    POST /sandbox/fire                  JSON {"event", "data", "user_id", "queued_for"};
+                                        user_id null = robot, queued_for: seconds of queue lag
+    POST /sandbox/storm                 JSON {"event", "count", "user_id"}: a mass change
     POST /sandbox/expire-tokens         every access token expires
     POST /sandbox/revoke-refresh-tokens every refresh token stops working
     GET  /sandbox/deliveries            the delivery log as JSON (last 1000)
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from b24monitor.sandbox.delivery import DeliveryRecord
+from b24monitor.sandbox.storms import mass_change
 
 if TYPE_CHECKING:
     from b24monitor.sandbox.portal import SandboxPortal
@@ -53,6 +56,7 @@ class Control:
             web.post("/sandbox/install-path", self.install_path),
             web.post("/sandbox/save-app", self.save_app),
             web.post("/sandbox/fire", self.fire),
+            web.post("/sandbox/storm", self.storm),
             web.post("/sandbox/expire-tokens", self.expire),
             web.post("/sandbox/revoke-refresh-tokens", self.revoke),
             web.get("/sandbox/deliveries", self.deliveries),
@@ -117,8 +121,29 @@ class Control:
         user_id = body.get("user_id", 1)
         if user_id is not None and not isinstance(user_id, int):
             return _problem("user_id must be a number or null")
-        records = await self._portal.fire(body["event"], body.get("data", {}), user_id=user_id)
+        queued_for = body.get("queued_for", 0)
+        if not isinstance(queued_for, int | float) or queued_for < 0:
+            return _problem("queued_for must be a number of seconds (0 or more)")
+        records = await self._portal.fire(
+            body["event"], body.get("data", {}), user_id=user_id, queued_for=float(queued_for)
+        )
         return web.json_response(_records(records))
+
+    async def storm(self, request: web.Request) -> web.Response:
+        """A mass change: `count` events of one code, one per object, as fast as possible."""
+        try:
+            body = json.loads(await request.read())
+        except ValueError:
+            return _problem('The body must be JSON: {"event": ..., "count": ...}')
+        if not isinstance(body, dict) or not isinstance(body.get("event"), str):
+            return _problem('The JSON body needs an "event" code')
+        count, user_id = body.get("count", 100), body.get("user_id", 1)
+        if not isinstance(count, int) or not 0 < count <= 100_000:
+            return _problem("count must be a number from 1 to 100000")
+        if user_id is not None and not isinstance(user_id, int):
+            return _problem("user_id must be a number or null")
+        delivered = await mass_change(self._portal, body["event"], count, user_id=user_id)
+        return web.json_response({"fired": count, "delivered": delivered})
 
     async def expire(self, request: web.Request) -> web.Response:
         """Expire every access token."""

@@ -43,9 +43,13 @@ class EventEmitter:
         session: int = HANDLER_SESSION_TTL,
         *,
         owner: str | None = None,
+        queued_for: float = 0.0,
     ) -> list[DeliveryRecord]:
-        """Fire one event (to `owner`'s registrations only, when given: an app's own lifecycle
-        event); returns the outcome of every POST it caused."""
+        """Fire one event; returns the outcome of every POST it caused.
+
+        owner: only to this app's registrations (an app's own lifecycle event).
+        queued_for: seconds the queue held it, so its `ts` lies that far back (spec §1.1).
+        """
         if session <= 0:
             return []  # the event-chain guard of spec §1.1 stops here
         code = code.upper()
@@ -53,7 +57,7 @@ class EventEmitter:
         variant = dynamic_variant(code, data)
         if variant is not None:
             codes.append(variant)
-        ts = int(self._clock())
+        ts = int(self._clock() - queued_for)
         jobs: list[Awaitable[DeliveryRecord]] = []
         queued = False
         for each in codes:

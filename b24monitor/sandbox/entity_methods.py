@@ -1,7 +1,11 @@
-"""Read methods for the objects events point at: crm.*.get, crm.item.get, tasks.task.get, user.get.
+"""Methods for the objects events point at: crm.*.get/update, crm.item.get, tasks.task.get, users.
 
-They let a monitor show "what changed" after an event (spec §1.5). Simplified: reads only, a few
-fields each, and the crm "Not found" answer of the real portal (400 with an empty error code).
+The reads let a monitor show "what changed" after an event (spec §1.5). `crm.*.update` fires
+ONCRM<KIND>UPDATE like the real portal, also when nothing changed, with the caller's event-session
+counter less one: a handler that writes back with the event's own token is stopped by the
+portal's guard, one that uses a stored token starts a fresh count and can loop (spec §1.1).
+Simplified: a few fields each, and the crm "Not found" answer of the real portal (400 with an
+empty error code).
 """
 
 from __future__ import annotations
@@ -26,6 +30,24 @@ def _crm_get(kind: str) -> Method:
         return Reply(item)
 
     method.__doc__ = f"crm.{kind}.get: one {kind} by ID."
+    return method
+
+
+def _crm_update(kind: str) -> Method:
+    def method(state: PortalState, caller: Caller, p: Params) -> Reply:
+        item_id = p.integer("id", 0)
+        if item_id <= 0:
+            raise argument_error("ID", "ID is not defined or invalid.")
+        if state.entities.get(kind, item_id) is None:
+            raise _not_found()
+        fields = p.get("fields")
+        state.entities.update(kind, item_id, dict(fields) if isinstance(fields, dict) else {})
+        code = f"ONCRM{kind.upper()}UPDATE"
+        state.sink.emit_soon(code, {"FIELDS": {"ID": str(item_id)}}, caller.user_id,
+                             caller.session - 1)  # fmt: skip
+        return Reply(True)
+
+    method.__doc__ = f"crm.{kind}.update: change a {kind}'s fields; fires ONCRM…UPDATE."
     return method
 
 
@@ -61,7 +83,8 @@ def user_get(state: PortalState, caller: Caller, p: Params) -> Reply:
 
 _CRM_KINDS: tuple[str, ...] = ("deal", "lead", "contact", "company")
 _crm_methods: dict[str, MethodSpec] = {
-    f"crm.{kind}.get": MethodSpec(_crm_get(kind), scope="crm") for kind in _CRM_KINDS
+    **{f"crm.{kind}.get": MethodSpec(_crm_get(kind), scope="crm") for kind in _CRM_KINDS},
+    **{f"crm.{kind}.update": MethodSpec(_crm_update(kind), scope="crm") for kind in _CRM_KINDS},
 }
 
 METHODS: dict[str, MethodSpec] = {

@@ -306,16 +306,17 @@ class SandboxPortal:
         self.state.edition.licence_expired = expired
 
     async def fire(
-        self, event_code: str, data: Any, *, user_id: int | None = 1
+        self, event_code: str, data: Any, *, user_id: int | None = 1, queued_for: float = 0.0
     ) -> list[DeliveryRecord]:
         """Trigger an event as the given user (None/0: a robot — no tokens); returns its POSTs.
 
-        Nothing is sent while the app is not installed (spec §1.1).
+        Nothing is sent while the app is not installed (spec §1.1). queued_for: a delayed
+        delivery, its `ts` that many seconds back.
         """
         state = self.state
         if not state.webhook_tokens and not any(a.installed for a in state.apps.values()):
             return []
-        return await self._emitter.emit(event_code, data, user_id or 0)
+        return await self._emitter.emit(event_code, data, user_id or 0, queued_for=queued_for)
 
     def emit_soon(self, code: str, data: Any, user_id: int, session: int) -> None:
         """Fire an event in the background (REST-triggered events, e.g. event.test)."""

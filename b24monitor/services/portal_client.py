@@ -122,6 +122,10 @@ class PortalClient:
         subject = str((params or {}).get("event", ""))
         raise from_envelope(method, status, body, subject.upper())
 
+    async def refresh_now(self) -> None:
+        """Refresh the OAuth pair at once (doctor proves the refresh token works, spec §5.2)."""
+        await self._refreshed(self._current().access_token)
+
     async def batch(self, calls: Sequence[rest_batch.Call], halt: bool = False) -> list[Any]:
         """Run calls in `batch` requests of ≤ 50; each item is a result or a PortalError (§5.5)."""
         results: list[Any] = []

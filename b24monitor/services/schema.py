@@ -114,6 +114,24 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TABLE app_tokens;
     ALTER TABLE events ADD COLUMN sender TEXT;  -- label of the matching sender, NULL: none
     """,
+    # issue 12: findings — Bitrix24-aware checks per stored event (core/findings.py), written
+    # after the acknowledgement by the writer (services/findings.py) and by the traffic analysis.
+    """
+    CREATE TABLE findings (
+        event_id  INTEGER NOT NULL,
+        code      TEXT    NOT NULL,              -- a code of core/findings.CHECKS
+        detail    TEXT    NOT NULL DEFAULT '',   -- the figures behind it, e.g. "45 s"
+        PRIMARY KEY (event_id, code)
+    ) WITHOUT ROWID;                             -- one b-tree less to write per finding
+    -- finding:CODE filters search this index; finding:any uses the primary key.
+    CREATE INDEX findings_code ON findings(code, event_id);
+    CREATE TRIGGER findings_follow_event AFTER DELETE ON events BEGIN
+        DELETE FROM findings WHERE event_id = old.id;
+    END;
+    -- Events stored before this version are not checked: on a big store that would take minutes.
+    INSERT OR REPLACE INTO settings(key, value)
+        SELECT 'findings_checked_upto', CAST(coalesce(max(id), 0) AS TEXT) FROM events;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -17,8 +17,11 @@ import httpx
 
 from b24monitor.core.errors import UsageError
 from b24monitor.core.replay import Attempt, Routes
+from b24monitor.core.signals import Signal
 from b24monitor.core.tasks import spawn
+from b24monitor.core.traffic_patterns import Alert
 from b24monitor.services.adoption import adopt
+from b24monitor.services.analysis import TrafficAnalysis
 from b24monitor.services.capture import CaptureThread
 from b24monitor.services.forwarder import Forwarder
 from b24monitor.services.install_proof import InstallProver
@@ -114,6 +117,8 @@ class Session:
         self._http: httpx.AsyncClient | None = None
         self.forwarder: Forwarder | None = None
         self._attempt_listeners: list[AttemptListener] = []
+        self.analysis: TrafficAnalysis | None = None  # loops and storms (issue 12)
+        self.alerts: Signal[Alert] = Signal("alerts")  # its news, connectable before start()
 
     def add_listener(self, listener: BatchListener) -> None:
         """`listener(ids)` runs on the front end's loop once per committed batch."""
@@ -183,6 +188,11 @@ class Session:
             self.store.close()
             self.store = None
             raise
+        # Loops and storms, after the commit; first listener, so lines carry `loop` findings.
+        self.analysis = TrafficAnalysis(self.store, self.alerts)
+        self.add_listener(self.analysis.on_batch)
+        self.add_attempt_listener(self.analysis.on_attempt)
+        self.analysis.start()
         if self.config.forward is not None:
             # After the capture path: events reach the forwarder only once acknowledged.
             self._http = self._http or httpx.AsyncClient(timeout=30.0)
@@ -280,6 +290,8 @@ class Session:
         if self.forwarder is not None:
             await self.forwarder.stop()
             self.forwarder = None
+        if self.analysis is not None:
+            await self.analysis.stop()
         if self.store is not None:
             self.store.close()
             self.store = None

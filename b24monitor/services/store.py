@@ -17,7 +17,8 @@ from typing import Any, cast
 
 from b24monitor.core.decoding import family_of
 from b24monitor.core.errors import StoreCorrupt, StoreError, StoreTooNew
-from b24monitor.core.model import CapturedEvent, Status
+from b24monitor.core.findings import CHECKS
+from b24monitor.core.model import CapturedEvent, Finding, Status
 from b24monitor.core.verification import Sender
 from b24monitor.services.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -140,6 +141,57 @@ def row_to_event(row: Sequence[Any]) -> CapturedEvent:
     )  # fmt: skip
 
 
+def load_findings(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tuple[Finding, ...]]:
+    """The stored findings of these events, by event id (events without any are left out)."""
+    found: dict[int, list[Finding]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        for event_id, code, detail in conn.execute(
+            f"SELECT event_id, code, detail FROM findings WHERE event_id IN ({marks})", chunk
+        ):
+            found.setdefault(event_id, []).append(Finding(code, detail))
+    # In the check table's order, as they were raised (the key orders them by code).
+    return {k: tuple(sorted(v, key=_table_rank)) for k, v in found.items()}
+
+
+def _table_rank(finding: Finding) -> int:
+    return CHECK_RANK.get(finding.code, len(CHECK_RANK))
+
+
+CHECKED_MARK = "findings_checked_upto"
+CHECK_RANK = {check.code: i for i, check in enumerate(CHECKS)}
+
+
+def insert_findings(
+    conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str]], *, checked_upto: int = 0
+) -> None:
+    """Store (event_id, code, detail) rows; a finding already stored for an event is kept."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.executemany(
+            "INSERT OR IGNORE INTO findings(event_id, code, detail) VALUES (?, ?, ?)", rows
+        )
+        if checked_upto:
+            conn.execute(
+                "INSERT INTO settings(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET "
+                "value = max(CAST(value AS INTEGER), excluded.value)",
+                (CHECKED_MARK, checked_upto),
+            )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _with_findings(conn: sqlite3.Connection, events: list[CapturedEvent]) -> list[CapturedEvent]:
+    found = load_findings(conn, [ev.id for ev in events])
+    for ev in events:
+        ev.findings = found.get(ev.id, ())
+    return events
+
+
 def _id_query(where: str, params: Sequence[object], min_id: int | None) -> tuple[str, list[object]]:
     """`SELECT id FROM events` with the filter and an optional lower id bound."""
     clauses = [f"({where})"] if where else []
@@ -218,7 +270,7 @@ class EventStore:
                 [*chunk, *params],
             ):
                 found[row[0]] = row_to_event(row)
-        return [found[i] for i in ids if i in found]
+        return _with_findings(self._conn, [found[i] for i in ids if i in found])
 
     def get(self, event_id: int) -> CapturedEvent | None:
         events = self.fetch([event_id])
@@ -237,8 +289,7 @@ class EventStore:
             ).fetchall()
             if not rows:
                 return
-            for row in rows:
-                yield row_to_event(row)
+            yield from _with_findings(self._conn, [row_to_event(row) for row in rows])
             last = rows[-1][0]
 
     def previous_delivery(self, ev: CapturedEvent) -> CapturedEvent | None:
@@ -281,6 +332,35 @@ class EventStore:
         """Every stored sender token (spec §4: one per app or webhook of a portal)."""
         rows = self._conn.execute("SELECT member_id, application_token, label FROM sender_tokens")
         return [Sender(m, t, label) for m, t, label in rows]
+
+    def key_rows(self, ids: Sequence[int]) -> list[tuple[int, float, str, Any, Any, Any]]:
+        """(id, received_at, event, entity_id, member_id, entity_type_id) of events with a code,
+        in id order: what the traffic analysis needs, without decoding payloads."""
+        rows: list[tuple[int, float, str, Any, Any, Any]] = []
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows += self._conn.execute(
+                "SELECT id, received_at, event, entity_id, member_id, entity_type_id FROM events "
+                f"WHERE id IN ({marks}) AND event IS NOT NULL ORDER BY id",
+                chunk,
+            ).fetchall()
+        return rows
+
+    def add_findings(self, rows: Sequence[tuple[int, str, str]]) -> None:
+        """Store findings raised after the fact (event_id, code, detail), e.g. loops."""
+        insert_findings(self._conn, rows)
+
+    def forward_answers(self, ids: Sequence[int]) -> dict[int, float]:
+        """When the forward target answered each of these events (Unix time), if it did."""
+        marks = ",".join("?" * len(ids))
+        rows = self._conn.execute(
+            "SELECT event_id, max(started_at + latency_ms / 1000.0) FROM attempts "
+            f"WHERE kind = 'forward' AND status IS NOT NULL AND event_id IN ({marks}) "
+            "GROUP BY event_id",
+            list(ids),
+        )
+        return {int(event_id): float(at) for event_id, at in rows}
 
     def add_sender(
         self, sender: Sender, *, domain: str | None = None, source: str = "user"

@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from b24monitor.core.decoding import decode_body, key_fields
 from b24monitor.core.errors import MalformedDelivery
 from b24monitor.core.model import Delivery, KeyFields
 from b24monitor.core.verification import LEARNED, Proof, Sender, TokenBook
+from b24monitor.services.findings import FindingsRecorder, event_from_insert
 from b24monitor.services.install_gate import (
     Install,
     KeepInstall,
@@ -71,6 +73,7 @@ class Outcome:
 
 
 _Item = tuple[Delivery, Proof | None, "asyncio.Future[Outcome]"]
+_Fresh = tuple[int, tuple[Any, ...], dict[str, Any] | None]  # an inserted row, for its findings
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,7 @@ class StoreWriter:
         max_batch: int = 500,
         prover: Prover | None = None,
         keep_install: KeepInstall | None = None,
+        findings: FindingsRecorder | None = None,
     ) -> None:
         self._path = path
         self._on_committed = on_committed
@@ -109,6 +113,8 @@ class StoreWriter:
         self._task: asyncio.Task[None] | None = None
         self._last_retention = -float("inf")
         self._unindexed = 0
+        self._findings = findings or FindingsRecorder()
+        self._fresh: list[_Fresh] = []  # the last batch, for its findings
 
     async def open(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._open_sync)
@@ -117,6 +123,7 @@ class StoreWriter:
     def _open_sync(self) -> None:
         self._conn = connect(self._path)
         index_fulltext(self._conn)  # catch up after a crash between a commit and its indexing
+        self._findings.catch_up(self._conn)  # the same for findings
         for member_id, token, label, endpoint in self._conn.execute(
             "SELECT member_id, application_token, label, client_endpoint FROM sender_tokens"
         ):
@@ -179,18 +186,18 @@ class StoreWriter:
             batch = [await self._queue.get()]
             while len(batch) < self._max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
+            futures = [future for _, _, future in batch]
             try:
                 outcomes = await loop.run_in_executor(
-                    self._executor, self._commit_batch, [(d, p) for d, p, _ in batch]
-                )
+                    self._executor, self._commit_then_check, [(d, p) for d, p, _ in batch],
+                    partial(_release_from_thread, loop, futures),
+                )  # fmt: skip
             except Exception as exc:  # the database failed: nobody gets a false 200
-                for _, _, future in batch:
+                for future in futures:
                     if not future.done():
                         future.set_exception(exc)
             else:
-                for (_, _, future), outcome in zip(batch, outcomes, strict=True):
-                    if not future.done():
-                        future.set_result(outcome)
+                _release(futures, outcomes)  # already done by the callback, normally
                 ids = [o.event_id for o in outcomes if o.claim is None]
                 self._unindexed += len(ids)
                 if self._unindexed >= MAX_UNINDEXED:  # a long burst: keep search within reach
@@ -201,11 +208,28 @@ class StoreWriter:
                 for _ in batch:
                     self._queue.task_done()
 
+    def _commit_then_check(
+        self,
+        items: list[tuple[Delivery, Proof | None]],
+        release: Callable[[list[Outcome]], object],
+    ) -> list[Outcome]:
+        """Commit, let the loop answer at once, then run the findings on this thread.
+
+        The findings (issue 12) never delay an answer; they do delay the front end's news of
+        the batch, so its lines carry them. Same thread, one hop: a second executor job per
+        batch cost a GIL hand-off before the next commit could start.
+        """
+        outcomes = self._commit_batch(items)
+        release(outcomes)
+        self._record_findings()
+        return outcomes
+
     def _commit_batch(self, items: list[tuple[Delivery, Proof | None]]) -> list[Outcome]:
         conn = self._conn
         assert conn is not None
         outcomes: list[Outcome] = []
         kept: list[tuple[int, Mapping[str, Any], str | None]] = []  # event id + Install
+        fresh: list[_Fresh] = []
         conn.execute("BEGIN IMMEDIATE")
         try:
             for delivery, proof in items:
@@ -213,9 +237,10 @@ class StoreWriter:
                 if isinstance(judged, Outcome):
                     outcomes.append(judged)  # to be proved first: not stored yet
                     continue
-                row, http_status, reason, install = judged
+                row, http_status, reason, install, payload = judged
                 event_id = int(conn.execute(_INSERT, row).lastrowid or 0)
                 outcomes.append(Outcome(event_id, http_status, reason))
+                fresh.append((event_id, row, payload))
                 if install is not None:
                     kept.append((event_id, *install))
             conn.execute("COMMIT")
@@ -224,13 +249,25 @@ class StoreWriter:
             raise
         self._keep(kept)
         self._maybe_rotate(conn)
+        self._fresh = fresh
         return outcomes
+
+    def _record_findings(self) -> None:
+        fresh, self._fresh = self._fresh, []
+        if not fresh:
+            return
+        assert self._conn is not None
+        try:
+            self._findings.record(self._conn, [event_from_insert(*each) for each in fresh])
+        except Exception:  # a failing check must never stop capture; the events are stored
+            log.exception("findings of events %s..%s failed", fresh[0][0], fresh[-1][0])
 
     def _judge(
         self, conn: sqlite3.Connection, d: Delivery, proof: Proof | None
-    ) -> tuple[tuple[Any, ...], int, str, Install | None] | Outcome:
-        """Decode, verify and build the row: (row, http status, reason, install to keep), or an
-        Outcome with a claim when the delivery is an install that must be proved first."""
+    ) -> tuple[tuple[Any, ...], int, str, Install | None, dict[str, Any] | None] | Outcome:
+        """Decode, verify and build the row: (row, http status, reason, install to keep, decoded
+        payload), or an Outcome with a claim when the delivery is an install that must be proved
+        first."""
         payload: dict[str, Any] | None = None
         fields = KeyFields()
         verified: bool | None = None
@@ -255,7 +292,7 @@ class StoreWriter:
             len(d.body), d.content_type, json.dumps(d.headers), body,
             json.dumps(data, ensure_ascii=False) if data is not None else None, sender,
         )  # fmt: skip
-        return row, http_status, reason, install
+        return row, http_status, reason, install, payload
 
     def _decide(
         self,
@@ -327,3 +364,18 @@ class StoreWriter:
                 "WHERE pinned = 0 ORDER BY id DESC LIMIT 1 OFFSET ?)",
                 (r.max_rows,),
             )
+
+
+def _release(futures: list[asyncio.Future[Outcome]], outcomes: list[Outcome]) -> None:
+    """Answer each waiting request (runs on the receiver's loop)."""
+    for future, outcome in zip(futures, outcomes, strict=True):
+        if not future.done():
+            future.set_result(outcome)
+
+
+def _release_from_thread(
+    loop: asyncio.AbstractEventLoop,
+    futures: list[asyncio.Future[Outcome]],
+    outcomes: list[Outcome],
+) -> None:
+    loop.call_soon_threadsafe(_release, futures, outcomes)

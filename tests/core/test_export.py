@@ -200,7 +200,7 @@ def test_event_record_has_the_documented_keys_and_values() -> None:
     assert list(record) == [
         "id", "received_at", "event", "ts", "member_id", "domain", "entity_id", "entity_type_id",
         "user_id", "handler_id", "verified", "sender", "status", "error", "http_status", "size",
-        "content_type", "payload", "body",
+        "content_type", "findings", "payload", "body",
     ]  # fmt: skip
     assert record["received_at"] == "2025-11-28T14:03:13.500Z"
     assert record["event"] == "ONCRMDEALUPDATE"

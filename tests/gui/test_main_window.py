@@ -130,3 +130,75 @@ async def test_keys_live_pause_pin_help_and_filter_errors(
         assert table.hasFocus()
         QTest.keyClick(table, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
         assert window.model.rowCount() == 0 and store.count() == 4
+
+
+@pytest.mark.asyncio
+async def test_findings_column_checks_tab_and_a_loop_alert_in_the_status_bar(
+    tmp_path: Path, make_delivery: Callable[..., bytes], wait_until
+) -> None:
+    from b24monitor.core.traffic_patterns import Alert
+    from b24monitor.gui.table.columns import COLUMNS
+
+    column = next(i for i, c in enumerate(COLUMNS) if c.key == "findings")
+    async with running_app(tmp_path / "data") as window:
+        await post_all(window, [make_delivery(user_id=None), make_delivery(ts=2**31)])
+        await wait_until(lambda: window.model.rowCount() == 2)
+        assert window.model.index(0, column).data() == "2"  # no access token, late ts (2025)
+        assert window.model.index(1, column).data() == ""
+        window.table.selectRow(0)
+        await wait_until(lambda: window.detail.shown_event is not None)
+        tabs = window.detail.tabs
+        assert tabs.tabText(tabs.indexOf(window.detail.checks)) == "Checks ⚠2"
+
+        window.session.alerts.emit(Alert("loop", "ONCRMDEALUPDATE", 5, "3187", reason="forwarded"))
+        assert window.status.alert.isVisible()
+        assert window.status.alert.text() == "⚠ loop: ONCRMDEALUPDATE 3187 updated 5× in 30 s"
+        assert "compare FIELDS" in window.status.alert.toolTip()
+
+
+@pytest.mark.asyncio
+async def test_stats_tab_shows_figures_for_the_filter(
+    tmp_path: Path, make_delivery: Callable[..., bytes], wait_until
+) -> None:
+    async with running_app(tmp_path / "data") as window:
+        await post_all(window, deliveries(make_delivery))
+        await wait_until(lambda: window.model.rowCount() == 4)
+        panel = window.stats_panel
+        window.events_tabs.setCurrentWidget(panel)
+        await wait_until(lambda: panel.loaded >= 1 and panel.table.rowCount() == 4)
+        rows = {panel.table.item(r, 0).text(): panel.table.item(r, 1).text() for r in range(4)}
+        assert rows["ONCRMDEALADD"] == "1" and rows["ONTASKADD"] == "1"
+        assert sum(panel.chart.counts) == 4
+        loaded = panel.loaded
+        window.filter_bar.set_expression("event:ONCRMDEAL*")
+        await wait_until(lambda: panel.loaded > loaded and panel.table.rowCount() == 2)
+        assert "2 events of 2 codes" in panel.summary.text()
+
+
+@pytest.mark.asyncio
+async def test_group_by_object_shows_one_row_per_object_and_its_deliveries(
+    tmp_path: Path, make_delivery: Callable[..., bytes], wait_until
+) -> None:
+    from b24monitor.gui.table.groups import EVENT_ID_ROLE
+
+    async with running_app(tmp_path / "data") as window:
+        bodies = [make_delivery(data={"FIELDS": {"ID": "3187"}}, ts=1764338592 + i)
+                  for i in range(3)] + [make_delivery(data={"FIELDS": {"ID": "42"}})]  # fmt: skip
+        await post_all(window, bodies)
+        await wait_until(lambda: window.model.rowCount() == 4)
+        window.group_action.trigger()
+        grouped = window.grouped
+        await wait_until(lambda: grouped.loaded >= 1 and grouped.topLevelItemCount() == 2)
+        titles = {grouped.topLevelItem(i).text(0) for i in range(2)}
+        assert "deal 3187 · ONCRMDEALUPDATE ×3 in 0 s" in titles
+        assert "deal 42 · ONCRMDEALUPDATE ×1" in titles
+        item = next(grouped.topLevelItem(i) for i in range(2)
+                    if grouped.topLevelItem(i).text(1) == "3")  # fmt: skip
+        item.setExpanded(True)
+        await wait_until(lambda: item.childCount() == 3)
+        assert [item.child(i).data(0, EVENT_ID_ROLE) for i in range(3)] == [3, 2, 1]
+        grouped.setCurrentItem(item.child(1))
+        await wait_until(lambda: window.detail.shown_event is not None)
+        assert window.detail.shown_event.id == 2
+        window.group_action.trigger()
+        assert window.table_stack.currentWidget() is window.table

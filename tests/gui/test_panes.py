@@ -91,3 +91,25 @@ def test_rate_history_stacks_top_codes_and_the_chart_reports_hover_counts(qtbot)
     chart.grab()  # paints without warnings
     found = chart.counts_at(4 + 596.5)
     assert found is not None and found[1] == {"A": 5, "B": 2, "other": 1}
+
+
+def test_checks_tab_lists_findings_with_their_sentence_and_counts_them(
+    qtbot, make_delivery: Callable[..., bytes]
+) -> None:
+    from b24monitor.core.findings import text_of
+    from b24monitor.core.model import Finding
+
+    pane = DetailPane()
+    qtbot.addWidget(pane)
+    ev = captured(make_delivery(user_id=None))
+    ev.findings = (Finding("no_access_token"), Finding("queue_delay", "45 s"))
+    pane.show_event(ev)
+    index = pane.tabs.indexOf(pane.checks)
+    assert pane.tabs.tabText(index) == "Checks ⚠2"
+    rows = pane.checks.rows
+    assert rows[0] == ("info", "no_access_token", text_of("no_access_token"))
+    assert rows[1][:2] == ("warn", "queue_delay") and rows[1][2].startswith("45 s: ")
+    assert "no_access_token" in pane.checks.toPlainText()
+    pane.show_event(captured(make_delivery(), event_id=2))
+    assert pane.tabs.tabText(index) == "Checks"
+    assert pane.checks.toPlainText() == "✔ every check passed"

@@ -90,9 +90,13 @@ async def test_a_matching_event_raises_one_notification_only_when_switched_on(
         notifier = Notifier(session, settings, QIcon())
         shown: list[tuple[str, str]] = []
         notifier.notified.connect(lambda title, text: shown.append((title, text)))
+        heard: list[int] = []
+        session.add_listener(heard.extend)  # after the notifier's: it has seen what we have
         async with httpx.AsyncClient() as client:
             await client.post(session.handler_url, content=make_delivery("ONCRMDEALADD"),
                               headers=FORM)  # fmt: skip
+            # The 200 comes before the front end hears of the batch: switch on only after it.
+            await wait_until(lambda: heard)
             settings.set(keys.NOTIFY, True)
             for body in (make_delivery("ONTASKADD"), make_delivery("ONCRMDEALUPDATE")):
                 await client.post(session.handler_url, content=body, headers=FORM)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from b24monitor.core.masking import is_secret_key, mask_body, mask_headers, mask_secrets
 from b24monitor.core.model import CapturedEvent
 from b24monitor.core.portal_links import display_url, event_record_url
+from b24monitor.gui.detail.checks_tab import ChecksTab
 from b24monitor.gui.detail.payload_tree import PayloadTree
 from b24monitor.gui.formats import format_delay
 
@@ -61,6 +62,7 @@ class DetailPane(QWidget):
         self.auth = QTreeWidget(self)
         self.auth.setHeaderLabels([self.tr("key"), self.tr("value")])
         self.auth.setRootIsDecorated(False)
+        self.checks = ChecksTab(self)
         self.reveal = QCheckBox(self.tr("Reveal secrets (until another event is shown)"), self)
         self.reveal.toggled.connect(self._on_reveal_toggled)
         self._build_layout()
@@ -83,6 +85,7 @@ class DetailPane(QWidget):
         self.tabs.addTab(self.json, self.tr("JSON"))
         self.tabs.addTab(self.raw, self.tr("Raw"))
         self.tabs.addTab(auth_page, self.tr("Auth"))
+        self.tabs.addTab(self.checks, self.tr("Checks"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 0, 0)
         layout.addWidget(self.code)
@@ -141,6 +144,10 @@ class DetailPane(QWidget):
         self.json.setPlainText(self._json_text(ev, payload))
         self.raw.setPlainText(self._raw_text(ev))
         self._fill_auth(ev)
+        self.checks.show_event(ev)
+        count = len(ev.findings) if ev is not None else 0
+        label = self.tr("Checks") + (f" ⚠{count}" if count else "")
+        self.tabs.setTabText(self.tabs.indexOf(self.checks), label)
 
     def _verdict(self, ev: CapturedEvent) -> str:
         if ev.status == "malformed":

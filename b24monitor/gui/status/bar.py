@@ -29,7 +29,10 @@ class StatusBar(QStatusBar):
         self.rate = self._label("eventRate")
         self.stored = self._label("storedCount")
         self.stray = self._label("strayHits")
-        for widget in (self.receiver, self.handler, self.copy, self.rate, self.stored, self.stray):
+        self.alert = self._label("trafficAlert")  # the latest loop or storm, until clicked
+        self.alert.hide()
+        for widget in (self.alert, self.receiver, self.handler, self.copy, self.rate,
+                       self.stored, self.stray):  # fmt: skip
             self.addPermanentWidget(widget)
         self._handler_url = ""
         self._public = False
@@ -113,6 +116,13 @@ class StatusBar(QStatusBar):
         else:
             self.stray.setToolTip(self.tr("No requests outside the handler path"))
             _warn(self.stray, False)
+
+    def show_alert(self, text: str, advice: str) -> None:
+        """A loop or storm: stays in red until the next one replaces it."""
+        self.alert.setText("⚠ " + text)
+        self.alert.setToolTip(advice)
+        _warn(self.alert, True)
+        self.alert.show()
 
     def show_error(self, text: str) -> None:
         self.showMessage("✖ " + text, 15_000)

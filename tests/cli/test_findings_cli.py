@@ -1,0 +1,79 @@
+"""Findings as a user meets them on the command line: JSON lines, plain lines, filter, export."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def run_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "b24monitor", "--data-dir", str(data_dir), *args],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def test_findings_in_json_lines_filter_and_export(
+    monitor: Any, tmp_path: Path, make_delivery: Callable[..., bytes]
+) -> None:
+    m = monitor()
+    url = m.next_json()["handler_url"]
+    now = int(time.time())
+    httpx.post(url, content=make_delivery(ts=now), headers=FORM)
+    httpx.post(url, content=make_delivery(user_id=None, ts=now - 120), headers=FORM)
+    good, robot = m.next_of_type("event"), m.next_of_type("event")
+    assert good["findings"] == []
+    assert [f["code"] for f in robot["findings"]] == ["no_access_token", "queue_delay"]
+    delay = robot["findings"][1]
+    assert delay["severity"] == "warn" and delay["detail"].endswith(" s")
+    assert 120 <= int(delay["detail"].removesuffix(" s")) < 180
+    m.proc.send_signal(signal.SIGTERM)
+    assert m.proc.wait(timeout=15) == 0
+
+    data_dir = tmp_path / "data"
+    out = run_cli("export", "--format", "jsonl", "--filter", "finding:queue_delay",
+                  data_dir=data_dir)  # fmt: skip
+    assert [json.loads(line)["id"] for line in out.stdout.splitlines()] == [robot["id"]]
+    out = run_cli("export", "--format", "jsonl", "--filter=-finding:any", data_dir=data_dir)
+    assert [json.loads(line)["id"] for line in out.stdout.splitlines()] == [good["id"]]
+    bad = run_cli("export", "--filter", "finding:nonsense", data_dir=data_dir)
+    assert bad.returncode == 2 and "finding: expects any or one of" in bad.stderr
+
+
+def test_plain_listen_marks_findings(tmp_path: Path, make_delivery: Callable[..., bytes]) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "b24monitor", "--data-dir", str(tmp_path), "listen"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None and proc.stdout is not None
+        url = ""
+        while not url:
+            line = proc.stderr.readline()
+            assert line, "listen exited"
+            if line.startswith("Handler URL: "):
+                url = line.removeprefix("Handler URL: ").strip()
+        httpx.post(url, content=make_delivery(user_id=None, ts=int(time.time())), headers=FORM)
+        assert proc.stdout.readline().rstrip().endswith("⚠ no_access_token")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=15)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def test_listen_help_lists_every_check(tmp_path: Path) -> None:
+    out = run_cli("listen", "--help", data_dir=tmp_path)
+    assert "finding:queue_delay" in out.stdout
+    assert "no_access_token" in out.stdout and "two_handlers" in out.stdout
