@@ -28,7 +28,6 @@ from b24monitor.gui.detail import (
     EventActionsBar,
     PingControl,
     ReplayEditDialog,
-    previous_delivery,
 )
 from b24monitor.gui.store_worker import StoreWorker
 from b24monitor.gui.table import EventTableView
@@ -197,7 +196,7 @@ class EventCommands(QObject):
         events = await self.actions.events(ids)
         if len(events) == 1:
             ev = events[0]
-            previous = await self.worker.call(lambda store: previous_delivery(store, ev))
+            previous = await self.worker.previous_delivery(ev)
             if previous is None:
                 text = self.tr("Event #%1 has no earlier delivery for the same entity")
                 self.message.emit(text.replace("%1", str(ev.id)), MESSAGE_MS)

@@ -1,21 +1,24 @@
-"""Store queries off the GUI thread: one worker thread that owns its own database connection.
+"""StoreWorker: the window's one reader of the event database, on its own thread and connection.
 
-Filtering a million rows, deleting, pinning and counting must not stall the GUI loop, and an
-SQLite connection must not be used by two threads at once. So every such call runs on one
-dedicated thread (a one-thread executor — `asyncio.to_thread` with thread affinity) through an
-`EventStore` that only this thread touches. The GUI thread keeps the Session's own store for
-the small page reads of the table model.
+Every read the window makes — the ids a filter matches, the rows a view shows, the event in the
+detail pane, the notifier's matches — and its few edits (pin, delete) run here, on one dedicated
+thread (a one-thread executor: `asyncio.to_thread` with thread affinity) through an `EventStore`
+only this thread touches. So no SQL runs on the GUI thread, and an SQLite connection is never used
+by two threads at once. Callers pass a core `Filter`, never SQL: the store's dialect stays here.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from array import array
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from b24monitor.core.filters import Filter
+from b24monitor.core.model import CapturedEvent
 from b24monitor.services.store import EventStore
 
 T = TypeVar("T")
@@ -38,7 +41,7 @@ class StoreWorker:
             await self._run(store.close)
         self._executor.shutdown(wait=True)
 
-    async def call(self, fn: Callable[[EventStore], T]) -> T:
+    async def _call(self, fn: Callable[[EventStore], T]) -> T:
         """Run `fn(store)` on the worker thread."""
         store = self._store
         if store is None:
@@ -48,31 +51,73 @@ class StoreWorker:
     async def _run(self, fn: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
 
-    async def query_ids(self, where: str, params: Sequence[object], *, min_id: int) -> array[int]:
-        """Ids matching `where` with id >= min_id, ascending."""
-        return await self.call(lambda s: s.query_ids(where, params, min_id=min_id))
+    # -- ids -------------------------------------------------------------------------------------
 
-    async def newest_ids(
-        self, where: str, params: Sequence[object], *, count: int, min_id: int
-    ) -> array[int]:
-        """The newest `count` ids matching `where` (with id >= min_id), ascending."""
-        return await self.call(lambda s: s.newest_ids(where, params, count=count, min_id=min_id))
+    async def query_ids(self, flt: Filter, *, min_id: int) -> array[int]:
+        """Ids matching `flt` with id >= min_id, ascending."""
 
-    async def match(
-        self, where: str, params: Sequence[object], after: int, upto: int
-    ) -> array[int]:
-        """Ids in (after, upto] that match `where`, ascending."""
-        bounded = f"({where}) AND id <= ?"
-        return await self.call(lambda s: s.query_ids(bounded, [*params, upto], min_id=after + 1))
+        def query(store: EventStore) -> array[int]:
+            where, params = flt.to_sql(time.time())
+            return store.query_ids(where, params, min_id=min_id)
 
-    async def delete(self, ids: Sequence[int]) -> None:
-        await self.call(lambda s: s.delete(list(ids)))
+        return await self._call(query)
 
-    async def set_pinned(self, ids: Sequence[int], pinned: bool) -> None:
-        await self.call(lambda s: s.set_pinned(list(ids), pinned))
+    async def newest_ids(self, flt: Filter, *, count: int, min_id: int) -> array[int]:
+        """The newest `count` ids matching `flt` (with id >= min_id), ascending."""
+
+        def query(store: EventStore) -> array[int]:
+            where, params = flt.to_sql(time.time())
+            return store.newest_ids(where, params, count=count, min_id=min_id)
+
+        return await self._call(query)
+
+    async def match(self, flt: Filter, ids: Sequence[int]) -> array[int]:
+        """Those of `ids` (a committed batch) that match `flt`, ascending."""
+        wanted = list(ids)
+
+        def query(store: EventStore) -> array[int]:
+            where, params = flt.to_sql(time.time())
+            return store.ids_among(wanted, where, params)
+
+        return await self._call(query)
+
+    # -- rows ------------------------------------------------------------------------------------
+
+    async def rows(self, ids: Sequence[int]) -> list[CapturedEvent]:
+        """Events without their raw request (what list rows show), in the order given."""
+        wanted = list(ids)
+        return await self._call(lambda s: s.fetch(wanted, raw=False))
+
+    async def matching_events(self, flt: Filter, ids: Sequence[int]) -> list[CapturedEvent]:
+        """Those of `ids` that match `flt`, without their raw request, in the order given."""
+        wanted = list(ids)
+
+        def query(store: EventStore) -> list[CapturedEvent]:
+            where, params = flt.to_sql(time.time())
+            return store.fetch(wanted, where, params, raw=False)
+
+        return await self._call(query)
+
+    async def event(self, event_id: int) -> CapturedEvent | None:
+        """One whole event (raw request included), for the detail pane."""
+        return await self._call(lambda s: s.get(event_id))
+
+    async def previous_delivery(self, ev: CapturedEvent) -> CapturedEvent | None:
+        """The entity's earlier delivery of the same family (compare with the previous)."""
+        return await self._call(lambda s: s.previous_delivery(ev))
+
+    async def event_codes(self, ids: Sequence[int]) -> list[tuple[int, float, str | None]]:
+        """`(id, received_at, event)` of these events (the rate chart), in id order."""
+        wanted = list(ids)
+        return await self._call(lambda s: s.event_codes(wanted))
 
     async def count(self) -> int:
-        return await self.call(lambda s: s.count())
+        return await self._call(lambda s: s.count())
 
-    async def event_codes(self, after: int, upto: int) -> list[tuple[int, float, str | None]]:
-        return await self.call(lambda s: s.event_codes(after, upto))
+    # -- edits -----------------------------------------------------------------------------------
+
+    async def delete(self, ids: Sequence[int]) -> None:
+        await self._call(lambda s: s.delete(list(ids)))
+
+    async def set_pinned(self, ids: Sequence[int], pinned: bool) -> None:
+        await self._call(lambda s: s.set_pinned(list(ids), pinned))

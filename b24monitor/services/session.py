@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from b24monitor.core.errors import UsageError
+from b24monitor.core.model import CapturedEvent
 from b24monitor.core.replay import Attempt, Routes
 from b24monitor.core.tasks import spawn
 from b24monitor.services.capture import CaptureThread
@@ -25,7 +26,7 @@ from b24monitor.services.receiver import ReceiverSettings, new_handler_path
 from b24monitor.services.store import EventStore
 from b24monitor.services.tunnel import Tunnel, TunnelSettings, TunnelState
 from b24monitor.services.tunnel_budget import PublicArrivals
-from b24monitor.services.writer import Retention
+from b24monitor.services.writer import Outcome, Retention
 
 DB_NAME = "events.sqlite3"
 DATA_DIR_ENV = "B24MONITOR_DATA_DIR"
@@ -140,7 +141,7 @@ class Session:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self.store = await asyncio.to_thread(EventStore, self.db_path)
-        self.handler_path = self._handler_path(self.store)
+        self.handler_path = await asyncio.to_thread(self._handler_path, self.store)
         self.capture = CaptureThread(
             self.db_path,
             self.handler_path,
@@ -275,14 +276,17 @@ class Session:
             store.set_setting("handler_path", path)
         return path
 
-    def _on_capture_batch(self, ids: list[int]) -> None:
-        # Called on the capture thread: hop to the front end's loop once per batch.
+    def _on_capture_batch(self, outcomes: list[Outcome]) -> None:
+        # Called on the capture thread: hop to the front end's loop once per batch. The writer
+        # says which deliveries are lifecycle events, so nobody reads the batch back for that.
         loop = self._loop
         if loop is None:
             return
+        ids = [o.event_id for o in outcomes]
+        lifecycle = [o.event_id for o in outcomes if o.event in LIFECYCLE_EVENTS]
         # A closed front-end loop means we are shutting down; the ids are in the store anyway.
         with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(self._dispatch, ids)
+            loop.call_soon_threadsafe(self._dispatch, ids, lifecycle)
 
     def _on_oauth_code(self, params: dict[str, str]) -> None:
         # Called on the capture thread, like _on_capture_batch.
@@ -303,11 +307,21 @@ class Session:
         if await portal.complete_authorization(params, redirect_uri=self.handler_url):
             await self.attach_portal()
 
-    def _dispatch(self, ids: list[int]) -> None:
+    def _dispatch(self, ids: list[int], lifecycle: list[int]) -> None:
         for listener in self._listeners:
             listener(ids)
-        if self.portal is not None and self.store is not None:
-            marks = ",".join("?" * len(LIFECYCLE_EVENTS))
-            lifecycle = self.store.fetch(ids, f"event IN ({marks})", LIFECYCLE_EVENTS)
-            if lifecycle:
-                spawn(self.portal.on_deliveries(lifecycle), name="portal-lifecycle")
+        if self.portal is not None and lifecycle:
+            spawn(self._on_lifecycle(self.portal, lifecycle), name="portal-lifecycle")
+
+    async def _on_lifecycle(self, portal: PortalLink, ids: list[int]) -> None:
+        # Rare (installs, tests): a short-lived connection on a worker thread, off the loop.
+        events = await asyncio.to_thread(_read_events, self.db_path, ids)
+        await portal.on_deliveries(events)
+
+
+def _read_events(db_path: Path, ids: list[int]) -> list[CapturedEvent]:
+    store = EventStore(db_path)
+    try:
+        return store.fetch(ids)
+    finally:
+        store.close()

@@ -36,11 +36,12 @@ _INSERT = (
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What became of one delivery: its row id and the HTTP status to answer with."""
+    """What became of one delivery: its row id, the HTTP status to answer with, its event code."""
 
     event_id: int
     http_status: int
     reason: str
+    event: str | None = None  # lets listeners pick lifecycle events without reading them back
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +54,16 @@ class Retention:
 
 
 class StoreWriter:
-    """Owns the write connection; `submit` returns once the delivery is committed."""
+    """Owns the write connection; `submit` returns once the delivery is committed.
+
+    `on_committed(outcomes)` runs on the writer's loop once per committed batch.
+    """
 
     def __init__(
         self,
         path: Path,
         *,
-        on_committed: Callable[[list[int]], None],
+        on_committed: Callable[[list[Outcome]], None],
         retention: Retention | None = None,
         max_batch: int = 500,
     ) -> None:
@@ -146,7 +150,7 @@ class StoreWriter:
                 self._unindexed += len(outcomes)
                 if self._unindexed >= MAX_UNINDEXED:  # a long burst: keep search within reach
                     await loop.run_in_executor(self._executor, self._index_sync)
-                self._on_committed([o.event_id for o in outcomes])
+                self._on_committed(outcomes)
             finally:
                 for _ in batch:
                     self._queue.task_done()
@@ -160,7 +164,7 @@ class StoreWriter:
             for delivery in deliveries:
                 row, http_status, reason = self._judge(conn, delivery)
                 cursor = conn.execute(_INSERT, row)
-                outcomes.append(Outcome(int(cursor.lastrowid or 0), http_status, reason))
+                outcomes.append(Outcome(int(cursor.lastrowid or 0), http_status, reason, row[1]))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

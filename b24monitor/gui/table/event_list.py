@@ -1,13 +1,14 @@
 """The event table's state without Qt: ids of the rows that match the filter, Live/Pause, updates.
 
 Only ids are held (an `array('q')`, 8 bytes a row), so a million matching events cost 8 MB; the
-model fetches what a visible row shows. New ids come once per committed batch; they are matched
-against the filter on the query worker and appended at most every `UPDATE_INTERVAL` seconds, so
-a burst costs the view at most ~10 updates a second (../shared/guide/architecture.md).
+model fetches what a visible row shows. New ids come once per committed batch; the batches'
+own ids are matched against the filter on the store worker (never re-queried by id range) and
+appended at most every `UPDATE_INTERVAL` seconds, so a burst costs the view at most ~10 updates
+a second (../shared/guide/architecture.md).
 
 Consistency without locks: `_seen` is the highest id already considered. A filter query returns
 every matching id that was committed when it ran, so its largest id (or the view's floor) is a
-correct `_seen`; later updates ask only for ids in (`_seen`, newest notified]. A generation number
+correct `_seen`; later updates match only the notified ids above `_seen`. A generation number
 drops the answer of any query that a newer filter, sort or clear made stale.
 """
 
@@ -44,13 +45,13 @@ class EventList(IdRows):
         self._pending: array[int] = array("q")  # matched while paused
         self._hidden: set[int] = set()  # deleted, waiting for the undo window to pass
         self.filter: Filter = parse("")
-        self._where, self._params = self.filter.to_sql()
         self.paused = False
         self.filtering = False
         self._gen = 0
         self._seen = 0  # every id <= _seen has been matched (or deliberately skipped)
         self._floor = 0  # "clear view": ids <= _floor are never shown again
         self._latest = 0  # newest committed id notified by the session
+        self._new: array[int] = array("q")  # notified ids not matched yet (ascending)
         self._timer: asyncio.TimerHandle | None = None
         self._flushing = False
         self._last_update = 0.0
@@ -71,6 +72,7 @@ class EventList(IdRows):
     def note_committed(self, ids: Sequence[int]) -> None:
         """Session listener: a batch was committed (on the GUI loop, once per batch)."""
         if ids:
+            self._new.extend(ids)
             self._latest = max(self._latest, max(ids))
             self._schedule_flush()
 
@@ -83,35 +85,36 @@ class EventList(IdRows):
         """
         self._gen += 1
         gen = self._gen
-        where, params = flt.to_sql(time.time())
         self.filtering = True
         self._notify_state()
         started = time.perf_counter()
         try:
-            ids = await self._worker.newest_ids(
-                where, params, count=FIRST_SCREEN, min_id=self._floor + 1
-            )
+            ids = await self._worker.newest_ids(flt, count=FIRST_SCREEN, min_id=self._floor + 1)
             if len(ids) == FIRST_SCREEN and gen == self._gen and not self._closed:
                 full = spawn(
-                    self._worker.query_ids(where, params, min_id=self._floor + 1),
+                    self._worker.query_ids(flt, min_id=self._floor + 1),
                     name="filter-query",
                 )
                 done, _ = await asyncio.wait({full}, timeout=FIRST_SCREEN_AFTER)
                 if not done and gen == self._gen and not self._closed:
-                    self._show_result(flt, where, params, ids)
+                    await self._show_result(flt, ids, gen)
                 ids = await full
+            if gen == self._gen and not self._closed:
+                await self._show_result(flt, ids, gen)  # still "filtering": no update meanwhile
+                self.last_filter_seconds = time.perf_counter() - started
         finally:
             if gen == self._gen:
                 self.filtering = False
                 self._notify_state()
+        if gen == self._gen and not self._closed:
+            self._schedule_flush()
+
+    async def _show_result(self, flt: Filter, ids: array[int], gen: int) -> None:
+        if self._prepare is not None:  # both ends: the first screen is read in either order
+            await self._prepare(sorted({*ids[:PREPARE], *ids[-PREPARE:]}))
         if gen != self._gen or self._closed:
             return
-        self.last_filter_seconds = time.perf_counter() - started
-        self._show_result(flt, where, params, ids)
-        self._schedule_flush()
-
-    def _show_result(self, flt: Filter, where: str, params: list[object], ids: array[int]) -> None:
-        self.filter, self._where, self._params = flt, where, params
+        self.filter = flt
         self._seen = max(ids[-1] if ids else 0, self._floor)
         if self._hidden:
             ids = array("q", (i for i in ids if i not in self._hidden))
@@ -184,11 +187,16 @@ class EventList(IdRows):
             spawn(self._flush(), name="event-list-update", on_error=self._on_error)
 
     async def _flush(self) -> None:
-        gen, after, upto = self._gen, self._seen, self._latest
+        gen, seen, upto, flt = self._gen, self._seen, self._latest, self.filter
+        batch = array("q", (i for i in self._new if i > seen))
+        self._new = array("q")
         try:
-            ids = await self._worker.match(self._where, self._params, after, upto)
+            ids = await self._worker.match(flt, batch)
             if ids and not self.paused and self._prepare is not None:
                 await self._prepare(ids[-PREPARE:])  # the rows a following view will show
+        except BaseException:
+            self._new = array("q", sorted({*batch, *self._new}))  # the next update retries
+            raise
         finally:
             self._flushing = False
         if gen == self._gen and not self._closed:
