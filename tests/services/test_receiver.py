@@ -112,7 +112,9 @@ async def test_a_token_mismatch_is_stored_flagged_and_answered_403(
 ) -> None:
     async with receiving(tmp_path) as rig, httpx.AsyncClient() as client:
         install = make_delivery("ONAPPINSTALL", {"VERSION": "1"})
-        assert (await client.post(rig.handler_url, content=install, headers=FORM)).status_code == 200
+        assert (
+            await client.post(rig.handler_url, content=install, headers=FORM)
+        ).status_code == 200
         forged = make_delivery("ONCRMDEALADD", token="f" * 32)
         reply = await client.post(rig.handler_url, content=forged, headers=FORM)
         assert reply.status_code == 403 and "does not match" in reply.text
@@ -203,4 +205,3 @@ async def test_healthz_and_single_use_probes(tmp_path: Path) -> None:
         again = await client.get(rig.base + "/probe/t0ken")
         assert (first.status_code, first.text) == (200, "b24monitor-probe t0ken")
         assert again.status_code == 404 and rig.receiver.stray_hits == 1
-
