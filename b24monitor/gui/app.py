@@ -29,7 +29,6 @@ from b24monitor.gui.store_worker import StoreWorker
 from b24monitor.services.session import Session
 
 SETTINGS_FILE = "gui.ini"  # per data dir: two data dirs never share a layout or filter history
-PORT_KEY = "receiver/port"  # = settings_store.PORT; kept for tests/gui/test_app.py
 
 
 class StartupError(Exception):
