@@ -84,7 +84,7 @@ class MainWindow(QMainWindow):
         self.chart = RateChart(self.stats.history, self)
         self.help = HelpOverlay(self)
         self.export_dialog: ExportDialog | None = None
-        self.gui_settings = GuiSettings(settings)
+        self.gui_settings = GuiSettings(settings, session.secrets)
         self.session_signals = SessionSignals(session, self)
         self.subscriptions = SubscriptionsPane(self.session_signals, self)
         self.offline = OfflinePane(self.session_signals, self)

@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -27,6 +28,10 @@ from b24monitor.services.store import EventStore
 from b24monitor.services.tunnel import Tunnel, TunnelSettings, TunnelState
 from b24monitor.services.tunnel_budget import PublicArrivals
 from b24monitor.services.writer import Outcome, Retention
+
+if TYPE_CHECKING:
+    from b24monitor.services.profiles import ProfileStore
+    from b24monitor.services.secrets import SecretStore
 
 DB_NAME = "events.sqlite3"
 DATA_DIR_ENV = "B24MONITOR_DATA_DIR"
@@ -81,10 +86,13 @@ AttemptListener = Callable[[Attempt], None]
 
 
 class Session:
-    """Owns the store and the capture thread; tells listeners about committed ids per batch."""
+    """Owns the store, the capture thread and the shared services (secrets, profiles, HTTP
+    client), which front ends take from here; tells listeners about committed ids per batch."""
 
-    def __init__(self, config: SessionConfig) -> None:
+    def __init__(self, config: SessionConfig, *, secrets: SecretStore | None = None) -> None:
+        """`secrets`: an already opened secret store (else start() opens one off the loop)."""
         self.config = config
+        self._secrets = secrets
         self.db_path = config.data_dir / DB_NAME
         self.store: EventStore | None = None
         self.capture: CaptureThread | None = None
@@ -129,6 +137,27 @@ class Session:
         self._notice_listeners.append(listener)
 
     @property
+    def secrets(self) -> SecretStore:
+        """The secret store (keyring or 0600 file), opened once; never probed on the loop."""
+        if self._secrets is None:
+            raise RuntimeError("the session's secret store is opened by start()")
+        return self._secrets
+
+    @property
+    def profiles(self) -> ProfileStore:
+        """The portal profiles of this data dir, over the session's secret store."""
+        from b24monitor.services.profiles import ProfileStore
+
+        return ProfileStore(self.config.data_dir, self.secrets)
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The one HTTP client for the portal, forwarding and replays; closed by stop()."""
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=30.0)
+        return self._http
+
+    @property
     def local_url(self) -> str:
         port = self.capture.port if self.capture else 0
         return f"http://{self.config.receiver.host}:{port}"
@@ -140,6 +169,10 @@ class Session:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        if self._secrets is None:  # choosing a keyring backend can block for seconds (D-Bus)
+            from b24monitor.services.secrets import open_secret_store
+
+            self._secrets = await asyncio.to_thread(open_secret_store)
         self.store = await asyncio.to_thread(EventStore, self.db_path)
         self.handler_path = await asyncio.to_thread(self._handler_path, self.store)
         self.capture = CaptureThread(
@@ -168,9 +201,8 @@ class Session:
             raise
         if self.config.forward is not None:
             # After the capture path: events reach the forwarder only once acknowledged.
-            self._http = self._http or httpx.AsyncClient(timeout=30.0)
             self.forwarder = Forwarder(
-                self.db_path, self.config.forward, http=self._http, on_attempt=self._on_attempt
+                self.db_path, self.config.forward, http=self.http, on_attempt=self._on_attempt
             )
             await self.forwarder.start()
             self.add_listener(self.forwarder.enqueue)
@@ -191,16 +223,11 @@ class Session:
 
     def link_portal(self, name: str) -> None:
         """Attach profile `name`: verification learns its token, bindings follow our URL."""
-        from b24monitor.services.profiles import ProfileStore
-        from b24monitor.services.secrets import open_secret_store
-
         assert self.capture is not None
-        profiles = ProfileStore(self.config.data_dir, open_secret_store())
+        profiles = self.profiles
         profile = profiles.get(name)  # a missing profile is a clear error before anything runs
-        if self._http is None:
-            self._http = httpx.AsyncClient(timeout=30.0)
         self.portal = PortalLink(
-            name, profiles, self.config.data_dir, self._http, notify=self._on_notice
+            name, profiles, self.config.data_dir, self.http, notify=self._on_notice
         )
         # Verification knows this portal's token from the start (spec §4).
         if profile.member_id and profile.application_token:

@@ -12,7 +12,6 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import replace
 
-import httpx
 from PySide6.QtCore import QObject, Signal
 
 from b24monitor.core.curl import DEFAULT_TARGET, curl_command
@@ -33,7 +32,6 @@ class EventActions(QObject):
         super().__init__(parent)
         self.session = session
         self._store: AttemptStore | None = None
-        self._http: httpx.AsyncClient | None = None
         self.timeout_s = 10.0
 
     def target_for(self, ev: CapturedEvent) -> str | None:
@@ -64,13 +62,11 @@ class EventActions(QObject):
     async def replay(self, requests: Sequence[tuple[OutgoingRequest, str]]) -> list[Attempt]:
         """POST each (request, target), record every attempt, and announce it."""
         store = await self._attempt_store()
-        if self._http is None:
-            self._http = httpx.AsyncClient()
         done: list[Attempt] = []
         for request, target in requests:
             replay_of = await asyncio.to_thread(store.last_attempt_id, request.event_id)
             attempt = await post_event(
-                self._http, request, target, kind="replay", timeout_s=self.timeout_s,
+                self.session.http, request, target, kind="replay", timeout_s=self.timeout_s,
                 replay_of=replay_of,
             )  # fmt: skip
             (new_id,) = await asyncio.to_thread(store.add_attempts, [attempt])
@@ -80,10 +76,7 @@ class EventActions(QObject):
         return done
 
     async def close(self) -> None:
-        """Close the HTTP client and the store connection (before the session stops)."""
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
+        """Close the store connection (before the session stops; the session owns the client)."""
         if self._store is not None:
             await asyncio.to_thread(self._store.close)
             self._store = None
