@@ -27,7 +27,7 @@ NGROK_SECRET_KEY = "@ngrok"  # shared with `b24monitor tunnel authtoken`
 DATA_DIR_KEY = "data_dir"
 DEFAULT_BODY_LIMIT_KB = 1024
 
-# The keys of gui.ini; `receiver/port` is also read by app.py (PORT_KEY) before start-up.
+# The keys of gui.ini (what the Settings dialog edits is listed in setting_specs.py).
 PORT = "receiver/port"
 BODY_LIMIT_KB = "receiver/body_limit_kb"
 KEEP_DAYS = "retention/keep_days"
@@ -42,9 +42,6 @@ NOTIFY_FILTERS = "notify/filters"
 LANGUAGE = "ui/language"
 PORTAL = "portal/current"
 FORWARD_TO = "forward/routes"  # `--forward-to` specs, space separated
-
-RESTART_KEYS = frozenset({PORT, BODY_LIMIT_KB, KEEP_DAYS, KEEP_ROWS, LANGUAGE, FORWARD_TO})
-"""Settings read only at start-up: changing them says "takes effect after a restart"."""
 
 
 def user_settings() -> QSettings:

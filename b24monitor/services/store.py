@@ -290,11 +290,6 @@ class EventStore:
             found.extend(r[0] for r in self._conn.execute(sql, [*chunk, *params]))
         return array("q", sorted(found))
 
-    def app_tokens(self) -> dict[str, str]:
-        """application_token per member_id (spec §4), learned from installs or set by the user."""
-        rows = self._conn.execute("SELECT member_id, application_token FROM app_tokens")
-        return {m: t for m, t in rows}
-
     def set_app_token(
         self, member_id: str, token: str, *, domain: str | None = None, source: str = "user"
     ) -> None:

@@ -1,15 +1,14 @@
 """No SQL on the GUI thread: every statement of a live session is traced with the thread it ran on.
 
-A trace callback on every SQLite connection the app opens (sqlite3.connect wrapped to install
-it) records the thread of each statement while the real window runs under live load: rows
-arrive, a filter is applied, rows are painted, an event is shown in the detail pane, pinned,
-and a saved filter raises a notification. The GUI thread must not appear once.
+A trace callback on every SQLite connection the app opens (the `sql_log` fixture) records the
+thread of each statement while the real window runs under live load: rows arrive, a filter is
+applied, rows are painted, an event is shown in the detail pane, pinned, and a saved filter
+raises a notification. The GUI thread must not appear once.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -29,32 +28,9 @@ from b24monitor.gui.settings_store import GuiSettings
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
-class StatementLog:
-    """Statements per thread name, from every connection opened while installed."""
-
-    def __init__(self) -> None:
-        self.by_thread: list[tuple[int, str]] = []
-
-    def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        original = sqlite3.connect
-
-        def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
-            conn = original(*args, **kwargs)
-            conn.set_trace_callback(self._record)
-            return conn
-
-        monkeypatch.setattr(sqlite3, "connect", connect)
-
-    def _record(self, statement: str) -> None:
-        self.by_thread.append((threading.get_ident(), statement))
-
-    def on(self, ident: int) -> list[str]:
-        return [sql for thread, sql in self.by_thread if thread == ident]
-
-
 @pytest.mark.asyncio
 async def test_no_sql_runs_on_the_gui_thread_under_live_load(
-    tmp_path: Path, make_delivery: Callable[..., bytes], monkeypatch, wait_until
+    tmp_path: Path, make_delivery: Callable[..., bytes], sql_log: Any, wait_until
 ) -> None:
     data = tmp_path / "data"
     data.mkdir()
@@ -63,8 +39,8 @@ async def test_no_sql_runs_on_the_gui_thread_under_live_load(
     settings.set_notify_filters(["deals"])
     settings.set(keys.NOTIFY, True)
     settings.qsettings.sync()
-    log = StatementLog()
-    log.install(monkeypatch)
+    log = sql_log
+    log.seen.clear()
     gui_thread = threading.get_ident()
     async with running_app(data) as window:
         shown: list[str] = []
@@ -89,6 +65,6 @@ async def test_no_sql_runs_on_the_gui_thread_under_live_load(
         QTest.keyClick(window.table, Qt.Key.Key_P)  # pin: a write, on the store worker
         await wait_until(lambda: window.model.index(0, 0).data(Qt.ItemDataRole.FontRole))
         await wait_until(lambda: shown)
-        assert log.by_thread, "the trace recorded nothing: the wrapper is not installed"
+        assert log.seen, "the trace recorded nothing: the wrapper is not installed"
         assert log.on(gui_thread) == []
     assert log.on(gui_thread) == []  # nor while the window and the session stop

@@ -1,8 +1,8 @@
 """The group-commit writer: one transaction per batch, and everything the 200 depends on decided
 before the commit (decode → 400, token → 403, install → learned token).
 
-Every statement on the writer's connection is traced (sqlite3.connect wrapped to install a trace
-callback), so "one transaction" is counted, not assumed.
+Every statement on the writer's connection is traced (the `sql_log` fixture), so "one
+transaction" is counted, not assumed.
 """
 
 from __future__ import annotations
@@ -50,34 +50,19 @@ def read_all(db_path: Path) -> list[tuple[int, str | None, str, bool | None]]:
         store.close()
 
 
-@pytest.fixture
-def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every SQL statement run on connections opened from now on."""
-    seen: list[str] = []
-    original = sqlite3.connect
-
-    def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
-        conn = original(*args, **kwargs)
-        conn.set_trace_callback(seen.append)
-        return conn
-
-    monkeypatch.setattr(sqlite3, "connect", connect)
-    return seen
-
-
 @pytest.mark.asyncio
 async def test_deliveries_that_queue_up_are_committed_in_one_transaction(
-    tmp_path: Path, make_delivery: Callable[..., bytes], statements: list[str]
+    tmp_path: Path, make_delivery: Callable[..., bytes], sql_log: Any
 ) -> None:
     batches: list[list[Outcome]] = []
     async with writing(tmp_path / "e.sqlite3", batches) as writer:
-        statements.clear()
+        sql_log.seen.clear()
         # Submitted together, before the writer's task runs again: they queue up as one batch.
         outcomes = await asyncio.gather(
             *(writer.submit(delivery(make_delivery("ONCRMDEALADD"))) for _ in range(20))
         )
-        transactions = [s for s in statements if s.startswith("BEGIN")]
-        inserts = [s for s in statements if s.startswith("INSERT INTO events(")]
+        transactions = [s for s in sql_log.statements if s.startswith("BEGIN")]
+        inserts = [s for s in sql_log.statements if s.startswith("INSERT INTO events(")]
     assert len(transactions) == 1 and len(inserts) == 20
     assert [len(b) for b in batches] == [20]
     assert [o.event_id for o in batches[0]] == [o.event_id for o in outcomes]

@@ -56,7 +56,6 @@ class EventList(IdRows):
         self._flushing = False
         self._last_update = 0.0
         self._closed = False
-        self.last_filter_seconds = 0.0
 
     def set_preparer(self, prepare: Callable[[Sequence[int]], Awaitable[None]]) -> None:
         """`await prepare(ids)` runs before new ids are appended (a view reads their rows
@@ -87,7 +86,6 @@ class EventList(IdRows):
         gen = self._gen
         self.filtering = True
         self._notify_state()
-        started = time.perf_counter()
         try:
             ids = await self._worker.newest_ids(flt, count=FIRST_SCREEN, min_id=self._floor + 1)
             if len(ids) == FIRST_SCREEN and gen == self._gen and not self._closed:
@@ -101,7 +99,6 @@ class EventList(IdRows):
                 ids = await full
             if gen == self._gen and not self._closed:
                 await self._show_result(flt, ids, gen)  # still "filtering": no update meanwhile
-                self.last_filter_seconds = time.perf_counter() - started
         finally:
             if gen == self._gen:
                 self.filtering = False
