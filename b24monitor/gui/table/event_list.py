@@ -89,6 +89,8 @@ class EventList(IdRows):
         try:
             ids = await self._worker.newest_ids(flt, count=FIRST_SCREEN, min_id=self._floor + 1)
             if len(ids) == FIRST_SCREEN and gen == self._gen and not self._closed:
+                # Read the first screen's rows now, before the full query holds the worker.
+                await self._prepare_ends(ids)
                 full = spawn(
                     self._worker.query_ids(flt, min_id=self._floor + 1),
                     name="filter-query",
@@ -106,9 +108,13 @@ class EventList(IdRows):
         if gen == self._gen and not self._closed:
             self._schedule_flush()
 
-    async def _show_result(self, flt: Filter, ids: array[int], gen: int) -> None:
-        if self._prepare is not None:  # both ends: the first screen is read in either order
+    async def _prepare_ends(self, ids: array[int]) -> None:
+        """Read the rows at both ends of `ids`: the first screen in either sort order."""
+        if self._prepare is not None:
             await self._prepare(sorted({*ids[:PREPARE], *ids[-PREPARE:]}))
+
+    async def _show_result(self, flt: Filter, ids: array[int], gen: int) -> None:
+        await self._prepare_ends(ids)
         if gen != self._gen or self._closed:
             return
         self.filter = flt
