@@ -52,7 +52,7 @@ class EventCommands(QObject):
         super().__init__(window)
         self.session, self.worker, self.table, self.detail = session, worker, table, detail
         self._window = window
-        self.actions = EventActions(session, self)
+        self.actions = EventActions(session, worker, self)
         self.attempts = AttemptsTab(self.actions.attempts_for, self._on_task_failed, detail)
         self.bar = EventActionsBar(detail)
         self.ping = PingControl(session, self)
@@ -88,11 +88,10 @@ class EventCommands(QObject):
         self.ping.message.connect(lambda text: self.message.emit(text, MESSAGE_MS))
 
     async def close(self) -> None:
-        """Before the session stops: close the replay client and store connection."""
+        """Before the session stops: close the dialogs and the ping control."""
         for dialog in self.dialogs:
             dialog.close()
         await self.ping.close()
-        await self.actions.close()
 
     # -- copy as curl ---------------------------------------------------------------------------
 

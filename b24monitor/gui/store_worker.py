@@ -1,7 +1,8 @@
 """StoreWorker: the window's one reader of the event database, on its own thread and connection.
 
 Every read the window makes — the ids a filter matches, the rows a view shows, the event in the
-detail pane, the notifier's matches — and its few edits (pin, delete) run here, on one dedicated
+detail pane, its forward attempts, the notifier's matches — and its few edits (pin, delete, a
+replay's attempt) run here, on one dedicated
 thread (a one-thread executor: `asyncio.to_thread` with thread affinity) through an `EventStore`
 only this thread touches. So no SQL runs on the GUI thread, and an SQLite connection is never used
 by two threads at once. Callers pass a core `Filter`, never SQL: the store's dialect stays here.
@@ -19,6 +20,8 @@ from typing import TypeVar
 
 from b24monitor.core.filters import Filter
 from b24monitor.core.model import CapturedEvent
+from b24monitor.core.replay import Attempt
+from b24monitor.services.attempts_store import AttemptStore
 from b24monitor.services.store import EventStore
 
 T = TypeVar("T")
@@ -30,10 +33,10 @@ class StoreWorker:
     def __init__(self, db_path: Path) -> None:
         self.db_path = db_path
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="b24monitor-query")
-        self._store: EventStore | None = None
+        self._store: AttemptStore | None = None
 
     async def open(self) -> None:
-        self._store = await self._run(lambda: EventStore(self.db_path))
+        self._store = await self._run(lambda: AttemptStore(self.db_path))
 
     async def close(self) -> None:
         store, self._store = self._store, None
@@ -41,7 +44,7 @@ class StoreWorker:
             await self._run(store.close)
         self._executor.shutdown(wait=True)
 
-    async def _call(self, fn: Callable[[EventStore], T]) -> T:
+    async def _call(self, fn: Callable[[AttemptStore], T]) -> T:
         """Run `fn(store)` on the worker thread."""
         store = self._store
         if store is None:
@@ -101,6 +104,22 @@ class StoreWorker:
     async def event(self, event_id: int) -> CapturedEvent | None:
         """One whole event (raw request included), for the detail pane."""
         return await self._call(lambda s: s.get(event_id))
+
+    async def events(self, ids: Sequence[int]) -> list[CapturedEvent]:
+        """Whole events (raw requests included), in the order given: replay, curl, compare."""
+        wanted = list(ids)
+        return await self._call(lambda s: s.fetch(wanted))
+
+    async def attempts_for(self, event_id: int) -> list[Attempt]:
+        """Every forward and replay attempt of one event, oldest first."""
+        return await self._call(lambda s: s.attempts_for(event_id))
+
+    async def last_attempt_id(self, event_id: int) -> int | None:
+        return await self._call(lambda s: s.last_attempt_id(event_id))
+
+    async def add_attempt(self, attempt: Attempt) -> int:
+        """Record a replay's attempt; returns its id."""
+        return (await self._call(lambda s: s.add_attempts([attempt])))[0]
 
     async def previous_delivery(self, ev: CapturedEvent) -> CapturedEvent | None:
         """The entity's earlier delivery of the same family (compare with the previous)."""
