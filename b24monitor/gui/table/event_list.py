@@ -84,6 +84,7 @@ class EventList(IdRows):
         """
         self._gen += 1
         gen = self._gen
+        self._cancel_timer()  # an update due now would match against the old filter
         self.filtering = True
         self._notify_state()
         try:
@@ -170,9 +171,7 @@ class EventList(IdRows):
 
     def close(self) -> None:
         self._closed = True
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._cancel_timer()
 
     # -- updates ---------------------------------------------------------------------------
 
@@ -183,14 +182,22 @@ class EventList(IdRows):
         delay = max(0.0, self._last_update + UPDATE_INTERVAL - time.monotonic())
         self._timer = asyncio.get_running_loop().call_later(delay, self._start_flush)
 
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
     def _start_flush(self) -> None:
         self._timer = None
-        if self._latest > self._seen and not self._closed:
+        if self._latest > self._seen and not self._closed and not self.filtering:
             self._flushing = True
-            spawn(self._flush(), name="event-list-update", on_error=self._on_error)
+            # The filter and generation are taken now: a filter applied before the task's first
+            # step must find this update stale, not lend it a new generation with the old filter.
+            flush = self._flush(self._gen, self.filter)
+            spawn(flush, name="event-list-update", on_error=self._on_error)
 
-    async def _flush(self) -> None:
-        gen, seen, upto, flt = self._gen, self._seen, self._latest, self.filter
+    async def _flush(self, gen: int, flt: Filter) -> None:
+        seen, upto = self._seen, self._latest
         batch = array("q", (i for i in self._new if i > seen))
         self._new = array("q")
         try:

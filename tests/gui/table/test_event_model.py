@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from b24monitor.core.filters import parse
+from b24monitor.core.tasks import spawn
 from b24monitor.gui.live_toggle import LiveToggle
 from b24monitor.gui.store_worker import StoreWorker
 from b24monitor.gui.table import event_list
@@ -104,6 +105,30 @@ async def test_inserts_while_filtered_show_only_matching_rows_in_id_order(
         assert set(column_texts(r.model, 1)) == {"ONTASKADD"}
         r.events.set_newest_first(True)
         assert r.model.index(0, 0).data(EVENT_ID_ROLE) == max(ids)
+
+
+@pytest.mark.asyncio
+async def test_an_update_due_when_a_filter_is_applied_never_uses_the_old_filter(
+    tmp_path: Path, make_delivery: Callable[..., bytes], monkeypatch, wait_until
+) -> None:
+    monkeypatch.setattr(event_list, "UPDATE_INTERVAL", 0.0)  # an update is due at once
+    async with rig(tmp_path) as r:
+        await r.post_many(make_delivery, 3)  # deal, deal, task
+        await r.events.reapply()
+        applying: list[object] = []
+
+        def filter_now(ids: list[int]) -> None:
+            # Right after the list heard of the batch (its update is due): the user filters.
+            if not applying:
+                applying.append(spawn(r.events.apply_filter(parse("event:ONCRMDEAL*")), name="f"))
+
+        r.session.add_listener(filter_now)
+        await r.post(make_delivery("ONTASKADD"))  # matches the old filter, not the new one
+        await wait_until(lambda: applying and applying[0].done())  # type: ignore[union-attr]
+        await r.post(make_delivery("ONCRMDEALADD"))
+        await wait_until(lambda: r.model.rowCount() >= 3)
+        assert set(column_texts(r.model, 1)) == {"ONCRMDEALADD", "ONCRMDEALUPDATE"}
+        assert r.model.rowCount() == 3
 
 
 @pytest.mark.asyncio
