@@ -32,8 +32,17 @@ DEFAULT_EVENTS = (
 class DemoPortal:
     """A running sandbox portal plus the `sandbox` profile pointing at it."""
 
-    def __init__(self, data_dir: Path, *, rate: float = 1.0, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        rate: float = 1.0,
+        seed: int | None = None,
+        profiles: ProfileStore | None = None,
+    ) -> None:
+        """`profiles`: the session's (the desktop app has one); else opened at start()."""
         self._data_dir = data_dir
+        self._profiles = profiles
         self._rate = rate
         self._seed = seed
         self.portal = SandboxPortal(seed=seed, rate_limit=True)
@@ -47,7 +56,9 @@ class DemoPortal:
     ) -> str:
         """Start the portal, recreate the profile, remember the events; returns the profile."""
         await self.portal.start()
-        profiles = ProfileStore(self._data_dir, open_secret_store())
+        profiles = self._profiles or ProfileStore(
+            self._data_dir, await asyncio.to_thread(open_secret_store)
+        )
         # Each sandbox run is a new portal (new member_id): an old install must not linger.
         with contextlib.suppress(ProfileError):
             profiles.remove(DEMO_PROFILE)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import tempfile
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -63,3 +65,36 @@ def delivery(
 @pytest.fixture
 def make_delivery() -> Callable[..., bytes]:
     return delivery
+
+
+class StatementLog:
+    """Every SQL statement run on a connection opened while installed, with its thread."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[int, str]] = []  # (thread ident, statement)
+
+    def __call__(self, statement: str) -> None:
+        self.seen.append((threading.get_ident(), statement))
+
+    @property
+    def statements(self) -> list[str]:
+        return [sql for _, sql in self.seen]
+
+    def on(self, ident: int) -> list[str]:
+        return [sql for thread, sql in self.seen if thread == ident]
+
+
+@pytest.fixture
+def sql_log(monkeypatch: pytest.MonkeyPatch) -> StatementLog:
+    """Traces every SQLite connection opened from now on (sqlite3.connect wrapped to install a
+    trace callback): what ran, and on which thread."""
+    log = StatementLog()
+    original = sqlite3.connect
+
+    def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        conn = original(*args, **kwargs)
+        conn.set_trace_callback(log)
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    return log

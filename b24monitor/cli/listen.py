@@ -61,23 +61,17 @@ def _codes(text: str) -> list[str]:
 
 def _run_listen(args: argparse.Namespace) -> int:
     from b24monitor import headless
-    from b24monitor.services.receiver import ReceiverSettings
-    from b24monitor.services.session import SessionConfig, normalize_public_url
-    from b24monitor.services.writer import Retention
+    from b24monitor.services.config import build_config
 
-    if not 0 <= args.port <= 65535:
-        raise UsageError(f"--port {args.port} is not a port number (0–65535)")
-    if args.body_limit < 1024:
-        raise UsageError("--body-limit must be at least 1024 bytes")
     flt = parse_filter(args.filter)
-    config = SessionConfig(
-        data_dir=data_dir(args),
-        receiver=ReceiverSettings(host=args.host, port=args.port, body_limit=args.body_limit),
-        public_url=normalize_public_url(args.public_url) if args.public_url else None,
-        retention=Retention(
-            max_rows=args.keep_rows,
-            max_age_s=args.keep_days * 86400 if args.keep_days is not None else None,
-        ),
+    config = build_config(
+        data_dir(args),
+        host=args.host,
+        port=args.port,
+        body_limit=args.body_limit,
+        public_url=args.public_url,
+        keep_rows=args.keep_rows,
+        keep_days=args.keep_days,
         tunnel=tunnel_settings(args),
         portal=args.portal,
         keep_bindings=args.keep_bindings,

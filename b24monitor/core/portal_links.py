@@ -24,7 +24,6 @@ from b24monitor.core.model import CapturedEvent
 
 _HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?\.?)+(?::\d{1,5})?$")
 _IPV6 = re.compile(r"^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$")
-SMART_INVOICE_TYPE = "31"  # entityTypeId of smart invoices in every portal
 
 # kind → path from (entity id, entity type id, user id); None when the record has no page
 _PAGES: dict[str, Callable[[str, str | None, str], str | None]] = {

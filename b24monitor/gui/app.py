@@ -26,10 +26,10 @@ from b24monitor.gui.main_window import MainWindow
 from b24monitor.gui.os_signals import SignalWatcher
 from b24monitor.gui.settings_store import GuiSettings
 from b24monitor.gui.store_worker import StoreWorker
+from b24monitor.services.secrets import open_secret_store
 from b24monitor.services.session import Session
 
 SETTINGS_FILE = "gui.ini"  # per data dir: two data dirs never share a layout or filter history
-PORT_KEY = "receiver/port"  # = settings_store.PORT; kept for tests/gui/test_app.py
 
 
 class StartupError(Exception):
@@ -54,7 +54,13 @@ async def running_app(data_dir: Path) -> AsyncIterator[MainWindow]:
             f"cannot create {data_dir} ({exc.strerror or exc}); choose another --data-dir."
         ) from None
     settings = open_settings(data_dir)
-    session = Session(GuiSettings(settings).session_config(data_dir))
+    # The keyring is probed here, off the GUI thread, once; the session hands the store out.
+    secrets = await asyncio.to_thread(open_secret_store)
+    try:
+        config = GuiSettings(settings, secrets).session_config(data_dir)
+    except B24MonitorError as exc:
+        raise StartupError(f"{exc}; fix it in Settings or {data_dir / SETTINGS_FILE}") from None
+    session = Session(config, secrets=secrets)
     worker = StoreWorker(session.db_path)
     window = MainWindow(session, worker, settings)
     try:

@@ -28,7 +28,6 @@ from b24monitor.gui.detail import (
     EventActionsBar,
     PingControl,
     ReplayEditDialog,
-    previous_delivery,
 )
 from b24monitor.gui.store_worker import StoreWorker
 from b24monitor.gui.table import EventTableView
@@ -53,7 +52,7 @@ class EventCommands(QObject):
         super().__init__(window)
         self.session, self.worker, self.table, self.detail = session, worker, table, detail
         self._window = window
-        self.actions = EventActions(session, self)
+        self.actions = EventActions(session, worker, self)
         self.attempts = AttemptsTab(self.actions.attempts_for, self._on_task_failed, detail)
         self.bar = EventActionsBar(detail)
         self.ping = PingControl(session, self)
@@ -89,11 +88,10 @@ class EventCommands(QObject):
         self.ping.message.connect(lambda text: self.message.emit(text, MESSAGE_MS))
 
     async def close(self) -> None:
-        """Before the session stops: close the replay client and store connection."""
+        """Before the session stops: close the dialogs and the ping control."""
         for dialog in self.dialogs:
             dialog.close()
         await self.ping.close()
-        await self.actions.close()
 
     # -- copy as curl ---------------------------------------------------------------------------
 
@@ -197,7 +195,7 @@ class EventCommands(QObject):
         events = await self.actions.events(ids)
         if len(events) == 1:
             ev = events[0]
-            previous = await self.worker.call(lambda store: previous_delivery(store, ev))
+            previous = await self.worker.previous_delivery(ev)
             if previous is None:
                 text = self.tr("Event #%1 has no earlier delivery for the same entity")
                 self.message.emit(text.replace("%1", str(ev.id)), MESSAGE_MS)

@@ -7,7 +7,6 @@ Places left for later parts: `add_side_dock` (subscriptions), `add_events_tab` (
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 
 from PySide6.QtCore import QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import (
@@ -30,7 +29,6 @@ from PySide6.QtWidgets import (
 )
 
 from b24monitor.core.filters import Filter
-from b24monitor.core.model import CapturedEvent
 from b24monitor.core.tasks import spawn
 from b24monitor.core.traffic_patterns import Alert
 from b24monitor.demo import DemoPortal
@@ -80,9 +78,7 @@ class MainWindow(QMainWindow):
         self.deletion = PendingDeletion(self.events, worker, on_error=self._on_task_failed)
         session.add_listener(self.events.note_committed)
         session.add_listener(self.stats.note_committed)
-        self.model = EventTableModel(
-            self.events, self._load_rows, self, load_ahead=self._load_rows_ahead
-        )
+        self.model = EventTableModel(self.events, worker.rows, self, on_error=self._on_task_failed)
         self.table = EventTableView(self.model, self)
         self.detail = DetailPane(self)
         self.filter_bar = FilterBar(settings, self)
@@ -92,7 +88,7 @@ class MainWindow(QMainWindow):
         self.chart = RateChart(self.stats.history, self)
         self.help = HelpOverlay(self)
         self.export_dialog: ExportDialog | None = None
-        self.gui_settings = GuiSettings(settings)
+        self.gui_settings = GuiSettings(settings, session.secrets)
         self.session_signals = SessionSignals(session, self)
         self.subscriptions = SubscriptionsPane(self.session_signals, self)
         self.offline = OfflinePane(self.session_signals, self)
@@ -100,10 +96,12 @@ class MainWindow(QMainWindow):
         self.grouped = GroupedView(session.db_path, self)
         self.portal_status = PortalStatus(self.session_signals, self)
         self.welcome = WelcomePanel(self.session_signals, self)
-        self.notifier = Notifier(session, self.gui_settings, icon("b24monitor"), self)
+        self.notifier = Notifier(worker, self.gui_settings, icon("b24monitor"), self)
+        session.add_listener(self.notifier.note_committed)
         self.commands = EventCommands(session, worker, self.table, self.detail, self)
         self.detail.reveal_by_default = not self.gui_settings.mask_by_default
         self.demos: list[DemoPortal] = []  # "Try without a portal": stopped after the session
+        self._detail_request = 0  # the newest detail read; older answers are dropped
         self._build()
         self._connect_signals()
 
@@ -261,18 +259,20 @@ class MainWindow(QMainWindow):
         event.accept()
         self.closed.emit()
 
-    def _load_rows(self, ids: Sequence[int]) -> list[CapturedEvent]:
-        store = self.session.store  # rows need no raw request: raw=False skips headers, body
-        return store.fetch(ids, raw=False) if store is not None else []
-
-    async def _load_rows_ahead(self, ids: Sequence[int]) -> list[CapturedEvent]:
-        return await self.worker.call(lambda store: store.fetch(ids, raw=False))
-
     # -- slots ----------------------------------------------------------------------------------
 
     def _on_table_current_event_changed(self, event_id: int) -> None:
-        store = self.session.store
-        self.detail.show_event(store.get(event_id) if store and event_id >= 0 else None)
+        self._detail_request += 1
+        if event_id < 0:
+            self.detail.show_event(None)
+            return
+        spawn(self._show_detail(event_id, self._detail_request), name="detail-read",
+              on_error=self._on_task_failed)  # fmt: skip
+
+    async def _show_detail(self, event_id: int, request: int) -> None:
+        ev = await self.worker.event(event_id)  # the whole event, read on the store worker
+        if request == self._detail_request:
+            self.detail.show_event(ev)
 
     def _on_table_copy_requested(self) -> None:
         text = self.detail.payload_json()

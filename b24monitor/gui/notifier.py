@@ -1,8 +1,8 @@
 """Notifier: a tray notification when a new event matches a saved filter (Settings; off by default).
 
-Each committed batch is checked against the chosen saved filters with one store query per
-filter, limited to the batch's ids. A burst raises at most one notification per filter every
-QUIET_S seconds, counting what it left out.
+Each committed batch's ids are checked against the chosen saved filters on the store worker (one
+query per filter, never on the GUI thread). A burst raises at most one notification per filter
+every QUIET_S seconds, counting what it left out.
 """
 
 from __future__ import annotations
@@ -16,32 +16,32 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from b24monitor.core.errors import FilterSyntaxError
-from b24monitor.core.filters import parse
+from b24monitor.core.filters import Filter, parse
+from b24monitor.core.tasks import spawn
 from b24monitor.gui.settings_dialog import SAVED_FILTERS_KEY
 from b24monitor.gui.settings_store import GuiSettings
-from b24monitor.services.session import Session
+from b24monitor.gui.store_worker import StoreWorker
 
 QUIET_S = 10.0
 
 
 class Notifier(QObject):
-    """Lives as long as the session; `notified(title, text)` is emitted for every notification."""
+    """Feed it committed batches (`note_committed`); `notified(title, text)` per notification."""
 
     notified = Signal(str, str)
 
     def __init__(
-        self, session: Session, settings: GuiSettings, icon: QIcon, parent: QObject | None = None
+        self, worker: StoreWorker, settings: GuiSettings, icon: QIcon, parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
-        self.session = session
+        self._worker = worker
         self.settings = settings
         self._icon = icon
         self._tray: QSystemTrayIcon | None = None
         self._last: dict[str, float] = {}
         self._missed: dict[str, int] = {}
-        session.add_listener(self.note_committed)
 
-    def _filters(self) -> dict[str, str]:
+    def _filters(self) -> dict[str, Filter]:
         try:
             saved = json.loads(str(self.settings.qsettings.value(SAVED_FILTERS_KEY, "{}")))
         except ValueError:
@@ -49,22 +49,26 @@ class Notifier(QObject):
         chosen = set(self.settings.notify_filters)
         if not isinstance(saved, dict):
             return {}
-        return {str(k): str(v) for k, v in saved.items() if k in chosen}
+        filters = {}
+        for name, expression in saved.items():
+            if name in chosen:
+                try:
+                    filters[str(name)] = parse(str(expression))
+                except FilterSyntaxError:
+                    continue
+        return filters
 
     def note_committed(self, ids: Sequence[int]) -> None:
-        """Session batch listener: check the new ids against the chosen filters."""
-        store = self.session.store
-        if not ids or store is None or not self.settings.notify:
-            return
-        now = time.monotonic()
-        for name, expression in self._filters().items():
-            try:
-                where, params = parse(expression).to_sql()
-            except FilterSyntaxError:
-                continue
-            matches = store.fetch(list(ids), where, params)
+        """Session batch listener: check the batch's ids against the chosen filters."""
+        if ids and self.settings.notify:
+            spawn(self._check(list(ids)), name="notifier-check")
+
+    async def _check(self, ids: list[int]) -> None:
+        for name, flt in self._filters().items():
+            matches = await self._worker.matching_events(flt, ids)
             if not matches:
                 continue
+            now = time.monotonic()
             if now - self._last.get(name, -QUIET_S) < QUIET_S:
                 self._missed[name] = self._missed.get(name, 0) + len(matches)
                 continue

@@ -33,16 +33,21 @@ from PySide6.QtWidgets import (
 from b24monitor.core.errors import UsageError
 from b24monitor.core.replay import parse_routes
 from b24monitor.gui import settings_store as keys
+from b24monitor.gui.i18n import translate
+from b24monitor.gui.setting_specs import CONTEXT, SPECS, SettingSpec, Value
 from b24monitor.gui.settings_store import GuiSettings, preferred_data_dir, set_preferred_data_dir
 from b24monitor.services.session import normalize_public_url
 
 SAVED_FILTERS_KEY = "filters/saved"  # written by the filter bar's menus (filter_menus.py)
-REGIONS = ("", "us", "eu", "ap", "au", "sa", "jp", "in")
 WARN_STYLE = "color: #d03030;"
 
 
 class SettingsDialog(QDialog):
-    """Emits `applied(changed_keys)` after saving; `restart_needed` tells whether to restart."""
+    """Emits `applied(changed_keys)` after saving; `restart_needed` tells whether to restart.
+
+    Its widgets come from setting_specs.SPECS (one attribute per spec, e.g. `self.port`); only
+    the data folder and the saved-filter list are built by hand.
+    """
 
     applied = Signal(list)
 
@@ -54,45 +59,12 @@ class SettingsDialog(QDialog):
         self.setWindowTitle(self.tr("Settings"))
         self.settings = settings
         self._data_dir = data_dir
-        s = settings
         self.folder = QLineEdit(str(preferred_data_dir() or data_dir), self)
-        self.language = QComboBox(self)
-        for code, name in (("", self.tr("System language")), ("en", "English"),
-                           ("ru", "Русский")):  # fmt: skip
-            self.language.addItem(name, code)
-        self.language.setCurrentIndex(max(0, self.language.findData(s.language)))
-        self.port = self._spin(s.port, 0, 65535, self.tr("any free port"))
-        self.body_limit = self._spin(s.body_limit_kb, 16, 1024 * 1024, suffix=" KB")
-        self.keep_days = self._spin(s.keep_days, 0, 100_000, self.tr("forever"))
-        self.keep_rows = self._spin(s.keep_rows, 0, 2_000_000_000, self.tr("no limit"))
-        self.tunnel = QComboBox(self)
-        for code, name in (("none", self.tr("None (local only)")), ("ngrok", "ngrok"),
-                           ("url", self.tr("My own public URL"))):  # fmt: skip
-            self.tunnel.addItem(name, code)
-        self.tunnel.setCurrentIndex(self.tunnel.findData(s.tunnel_mode))
-        self.authtoken = QLineEdit(s.ngrok_authtoken(), self)
-        self.authtoken.setObjectName("ngrokAuthtoken")
-        self.authtoken.setEchoMode(QLineEdit.EchoMode.Password)
-        self.domain = QLineEdit(s.ngrok_domain, self)
-        self.domain.setPlaceholderText(self.tr("optional: your reserved domain"))
-        self.region = QComboBox(self)
-        for code in REGIONS:
-            self.region.addItem(code or self.tr("automatic"), code)
-        self.region.setCurrentIndex(max(0, self.region.findData(s.ngrok_region)))
-        self.public_url = QLineEdit(s.public_url, self)
-        self.public_url.setPlaceholderText("https://hooks.example.com")
-        self.forward_to = QLineEdit(s.forward_to, self)
-        self.forward_to.setObjectName("forwardTo")
-        self.forward_to.setPlaceholderText(
-            "http://localhost:8000/  ONCRMDEAL*=http://localhost:8000/deals"
-        )
-        self.forward_to.setToolTip(
-            self.tr("A bare URL is the default target; PATTERN=URL sends matching events elsewhere")
-        )
-        self.masking = QCheckBox(self.tr("Mask tokens by default (detail, copies, exports)"), self)
-        self.masking.setChecked(s.mask_by_default)
-        self.notify = QCheckBox(self.tr("Tray notification when an event matches:"), self)
-        self.notify.setChecked(s.notify)
+        self._widgets: dict[str, QWidget] = {}
+        for spec in SPECS:
+            widget = self._make(spec)
+            self._widgets[spec.key] = widget
+            setattr(self, spec.name, widget)
         self.filters = QListWidget(self)
         self.filters.setMaximumHeight(90)
         self._fill_filters()
@@ -110,16 +82,36 @@ class SettingsDialog(QDialog):
         self._on_tunnel_current_index_changed()
         self._update_note()
 
-    def _spin(
-        self, value: int, low: int, high: int, special: str = "", suffix: str = ""
-    ) -> QSpinBox:
-        spin = QSpinBox(self)
-        spin.setRange(low, high)
-        spin.setValue(value)
-        spin.setSuffix(suffix)
-        if special:
-            spin.setSpecialValueText(special)
-        return spin
+    def _make(self, spec: SettingSpec) -> QWidget:
+        """The spec's editor, showing the saved value."""
+        value = spec.read(self.settings)
+        if spec.kind == "spin":
+            spin = QSpinBox(self)
+            spin.setRange(spec.low, spec.high)
+            spin.setValue(int(value))
+            spin.setSuffix(spec.suffix)
+            if spec.special:
+                spin.setSpecialValueText(translate(CONTEXT, spec.special))
+            return spin
+        if spec.kind == "choice":
+            combo = QComboBox(self)
+            for code, name in spec.choices:
+                combo.addItem(translate(CONTEXT, name), code)
+            combo.setCurrentIndex(max(0, combo.findData(value)))
+            return combo
+        if spec.kind == "check":
+            check = QCheckBox(translate(CONTEXT, spec.label), self)
+            check.setChecked(bool(value))
+            return check
+        edit = QLineEdit(str(value), self)
+        edit.setObjectName(spec.object_name)
+        if spec.kind == "secret":
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+        if spec.placeholder:
+            edit.setPlaceholderText(translate(CONTEXT, spec.placeholder))
+        if spec.tip:
+            edit.setToolTip(translate(CONTEXT, spec.tip))
+        return edit
 
     def _fill_filters(self) -> None:
         try:
@@ -142,29 +134,20 @@ class SettingsDialog(QDialog):
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(browse)
-        general = QFormLayout()
-        general.addRow(self.tr("Data folder:"), folder_row)
-        general.addRow(self.tr("Language:"), self.language)
-        general.addRow(self.tr("Receiver port:"), self.port)
-        general.addRow(self.tr("Largest body:"), self.body_limit)
-        general.addRow(self.tr("Keep events for (days):"), self.keep_days)
-        general.addRow(self.tr("Keep at most (events):"), self.keep_rows)
-        tunnel = QFormLayout()
-        tunnel.addRow(self.tr("Public route:"), self.tunnel)
-        tunnel.addRow(self.tr("ngrok authtoken:"), self.authtoken)
-        tunnel.addRow(self.tr("ngrok domain:"), self.domain)
-        tunnel.addRow(self.tr("ngrok region:"), self.region)
-        tunnel.addRow(self.tr("Own public URL:"), self.public_url)
-        forward = QFormLayout()
-        forward.addRow(self.tr("Forward events to:"), self.forward_to)
+        forms = {group: QFormLayout() for group in ("general", "tunnel", "forward")}
+        forms["general"].addRow(self.tr("Data folder:"), folder_row)
         privacy = QVBoxLayout()
-        privacy.addWidget(self.masking)
-        privacy.addWidget(self.notify)
+        for spec in SPECS:
+            widget = self._widgets[spec.key]
+            if spec.group == "privacy":
+                privacy.addWidget(widget)
+            else:
+                forms[spec.group].addRow(translate(CONTEXT, spec.label), widget)
         privacy.addWidget(self.filters)
         layout = QVBoxLayout(self)
-        for title, inner in ((self.tr("General (after a restart)"), general),
-                             (self.tr("Tunnel (after a restart)"), tunnel),
-                             (self.tr("Forwarding (after a restart)"), forward),
+        for title, inner in ((self.tr("General (after a restart)"), forms["general"]),
+                             (self.tr("Tunnel (after a restart)"), forms["tunnel"]),
+                             (self.tr("Forwarding (after a restart)"), forms["forward"]),
                              (self.tr("Privacy and notifications"), privacy)):  # fmt: skip
             box = QGroupBox(title, self)
             box.setLayout(inner)
@@ -177,55 +160,43 @@ class SettingsDialog(QDialog):
     def _connect_signals(self) -> None:
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
-        self.tunnel.currentIndexChanged.connect(self._on_tunnel_current_index_changed)
-        self.notify.toggled.connect(self._on_notify_toggled)
-        for spin in (self.port, self.body_limit, self.keep_days, self.keep_rows):
-            spin.valueChanged.connect(self._update_note)
-        for edit in (self.folder, self.authtoken, self.domain, self.public_url, self.forward_to):
-            edit.textChanged.connect(self._update_note)
-        for combo in (self.language, self.tunnel, self.region):
-            combo.currentIndexChanged.connect(self._update_note)
+        tunnel, notify = self._widgets[keys.TUNNEL_MODE], self._widgets[keys.NOTIFY]
+        assert isinstance(tunnel, QComboBox) and isinstance(notify, QCheckBox)
+        tunnel.currentIndexChanged.connect(self._on_tunnel_current_index_changed)
+        notify.toggled.connect(self._on_notify_toggled)
+        self.folder.textChanged.connect(self._update_note)
+        for widget in self._widgets.values():
+            if isinstance(widget, QSpinBox):
+                widget.valueChanged.connect(self._update_note)
+            elif isinstance(widget, QLineEdit):
+                widget.textChanged.connect(self._update_note)
+            elif isinstance(widget, QComboBox):
+                widget.currentIndexChanged.connect(self._update_note)
 
     # -- values ---------------------------------------------------------------------------------
 
-    def values(self) -> dict[str, str | int | bool]:
-        """What the dialog would store, by gui.ini key."""
+    def values(self) -> dict[str, Value]:
+        """What the dialog would store, by gui.ini key (the secret is not among them)."""
         return {
-            keys.LANGUAGE: str(self.language.currentData()),
-            keys.PORT: self.port.value(),
-            keys.BODY_LIMIT_KB: self.body_limit.value(),
-            keys.KEEP_DAYS: self.keep_days.value(),
-            keys.KEEP_ROWS: self.keep_rows.value(),
-            keys.TUNNEL_MODE: str(self.tunnel.currentData()),
-            keys.NGROK_DOMAIN: self.domain.text().strip(),
-            keys.NGROK_REGION: str(self.region.currentData()),
-            keys.PUBLIC_URL: self.public_url.text().strip(),
-            keys.FORWARD_TO: " ".join(self.forward_to.text().split()),
-            keys.MASK_DEFAULT: self.masking.isChecked(),
-            keys.NOTIFY: self.notify.isChecked(),
+            spec.key: _value_of(spec, self._widgets[spec.key])
+            for spec in SPECS
+            if spec.kind != "secret"
         }
 
-    def _current(self) -> dict[str, str | int | bool]:
-        s = self.settings
-        return {keys.LANGUAGE: s.language, keys.PORT: s.port, keys.BODY_LIMIT_KB: s.body_limit_kb,
-                keys.KEEP_DAYS: s.keep_days, keys.KEEP_ROWS: s.keep_rows,
-                keys.TUNNEL_MODE: s.tunnel_mode, keys.NGROK_DOMAIN: s.ngrok_domain,
-                keys.NGROK_REGION: s.ngrok_region, keys.PUBLIC_URL: s.public_url,
-                keys.FORWARD_TO: s.forward_to,
-                keys.MASK_DEFAULT: s.mask_by_default, keys.NOTIFY: s.notify}  # fmt: skip
-
     def changed(self) -> list[str]:
-        now, new = self._current(), self.values()
-        changed = [key for key, value in new.items() if now[key] != value]
-        if self.authtoken.text().strip() != self.settings.ngrok_authtoken():
-            changed.append(keys.NGROK_SECRET_KEY)
+        changed = [
+            spec.key
+            for spec in SPECS
+            if _value_of(spec, self._widgets[spec.key]) != spec.read(self.settings)
+        ]
         if Path(self.folder.text().strip()).expanduser() != self._data_dir:
             changed.append(keys.DATA_DIR_KEY)
         return changed
 
     @property
     def restart_needed(self) -> bool:
-        return any(key not in (keys.MASK_DEFAULT, keys.NOTIFY) for key in self.changed())
+        at_once = {spec.key for spec in SPECS if not spec.restart}
+        return any(key not in at_once for key in self.changed())
 
     def _update_note(self) -> None:
         self.note.setText(
@@ -262,7 +233,8 @@ class SettingsDialog(QDialog):
         ]
         self.settings.set_notify_filters(names)
         if keys.NGROK_SECRET_KEY in changed:
-            self.settings.set_ngrok_authtoken(self.authtoken.text().strip())
+            secret = _value_of(SECRET, self._widgets[SECRET.key])
+            self.settings.set_ngrok_authtoken(str(secret))
         if keys.DATA_DIR_KEY in changed:
             set_preferred_data_dir(Path(folder).expanduser())
         self.settings.qsettings.sync()
@@ -275,10 +247,26 @@ class SettingsDialog(QDialog):
             self.folder.setText(chosen)
 
     def _on_tunnel_current_index_changed(self, *_: object) -> None:
-        mode = self.tunnel.currentData()
-        for widget in (self.authtoken, self.domain, self.region):
+        mode = self.values()[keys.TUNNEL_MODE]
+        for key in (keys.NGROK_SECRET_KEY, keys.NGROK_DOMAIN, keys.NGROK_REGION):
+            widget = self._widgets[key]
             widget.setEnabled(mode == "ngrok")
-        self.public_url.setEnabled(mode == "url")
+        self._widgets[keys.PUBLIC_URL].setEnabled(mode == "url")
 
     def _on_notify_toggled(self, checked: bool) -> None:
         self.filters.setEnabled(checked and self.filters.count() > 0)
+
+
+SECRET = next(spec for spec in SPECS if spec.kind == "secret")
+
+
+def _value_of(spec: SettingSpec, widget: QWidget) -> Value:
+    """The value an editor holds, as it would be saved."""
+    if isinstance(widget, QSpinBox):
+        return widget.value()
+    if isinstance(widget, QComboBox):
+        return str(widget.currentData())
+    if isinstance(widget, QCheckBox):
+        return widget.isChecked()
+    assert isinstance(widget, QLineEdit)
+    return spec.clean(widget.text())

@@ -9,7 +9,6 @@ folder, `b24monitor/b24monitor.ini`) and the ngrok authtoken, a secret (the secr
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Literal, cast
 
@@ -17,19 +16,18 @@ from PySide6.QtCore import QSettings
 
 from b24monitor.core.errors import ProfileError, UsageError
 from b24monitor.core.replay import Routes, parse_routes
+from b24monitor.services.config import build_config
 from b24monitor.services.profiles import ProfileStore
-from b24monitor.services.receiver import ReceiverSettings
 from b24monitor.services.secrets import SecretStore, open_secret_store
 from b24monitor.services.session import SessionConfig
 from b24monitor.services.tunnel import TunnelSettings
-from b24monitor.services.writer import Retention
 
 TunnelMode = Literal["ngrok", "url", "none"]
 NGROK_SECRET_KEY = "@ngrok"  # shared with `b24monitor tunnel authtoken`
 DATA_DIR_KEY = "data_dir"
 DEFAULT_BODY_LIMIT_KB = 1024
 
-# The keys of gui.ini; `receiver/port` is also read by app.py (PORT_KEY) before start-up.
+# The keys of gui.ini (what the Settings dialog edits is listed in setting_specs.py).
 PORT = "receiver/port"
 BODY_LIMIT_KB = "receiver/body_limit_kb"
 KEEP_DAYS = "retention/keep_days"
@@ -44,9 +42,6 @@ NOTIFY_FILTERS = "notify/filters"
 LANGUAGE = "ui/language"
 PORTAL = "portal/current"
 FORWARD_TO = "forward/routes"  # `--forward-to` specs, space separated
-
-RESTART_KEYS = frozenset({PORT, BODY_LIMIT_KB, KEEP_DAYS, KEEP_ROWS, LANGUAGE, FORWARD_TO})
-"""Settings read only at start-up: changing them says "takes effect after a restart"."""
 
 
 def user_settings() -> QSettings:
@@ -203,13 +198,6 @@ class GuiSettings:
 
     # -- what the settings build ------------------------------------------------------------------
 
-    def receiver_settings(self) -> ReceiverSettings:
-        return ReceiverSettings(port=self.port, body_limit=self.body_limit_kb * 1024)
-
-    def retention(self) -> Retention:
-        days, rows = self.keep_days, self.keep_rows
-        return Retention(max_rows=rows or None, max_age_s=days * 86400.0 if days else None)
-
     def tunnel_settings(self) -> TunnelSettings:
         mode = self.tunnel_mode
         if mode != "ngrok":
@@ -222,14 +210,21 @@ class GuiSettings:
         )
 
     def session_config(self, data_dir: Path) -> SessionConfig:
-        """Everything the Session needs from Settings (the own public URL included)."""
+        """Everything the Session needs from Settings (the own public URL included).
+
+        Raises:
+            UsageError: a saved value the Session cannot use (e.g. a public URL that is not
+                http(s)); the message names it.
+        """
         public = self.public_url if self.tunnel_mode == "url" and self.public_url else None
-        config = SessionConfig(
-            data_dir=data_dir,
-            receiver=self.receiver_settings(),
-            retention=self.retention(),
+        return build_config(
+            data_dir,
+            port=self.port,
+            body_limit=self.body_limit_kb * 1024,
+            public_url=public,
+            keep_rows=self.keep_rows or None,  # 0 in Settings = no limit
+            keep_days=self.keep_days or None,
             tunnel=self.tunnel_settings(),
             portal=self.last_portal(data_dir),
             forward=self.forward_routes(),
         )
-        return replace(config, public_url=public)

@@ -22,8 +22,6 @@ from b24monitor.gui.i18n import install_translators
 from b24monitor.gui.icons import resources_dir
 from b24monitor.gui.settings_store import GuiSettings
 
-LANGUAGES = ("en", "ru")
-
 
 def ui_locale(settings: GuiSettings | None = None) -> QLocale:
     """The Settings override ("en"/"ru"), else the system locale."""

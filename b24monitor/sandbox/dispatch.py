@@ -49,8 +49,3 @@ def call(state: PortalState, caller: Caller, name: str, params: Params) -> Reply
     if spec.app_only and not caller.via_app:
         raise wrong_auth_type()
     return spec.function(state, caller, params)
-
-
-def method_names() -> list[str]:
-    """Every method the sandbox answers, sorted (for describe())."""
-    return sorted([*METHODS, "batch"])

@@ -164,11 +164,6 @@ class SandboxPortal:
         return self._base_url
 
     @property
-    def oauth_base_url(self) -> str:
-        """The OAuth server's address (token URL = this + `/oauth/token/`)."""
-        return self._oauth_base_url
-
-    @property
     def client_endpoint(self) -> str:
         """The REST base URL, `<base>/rest/`."""
         return self.state.identity.client_endpoint

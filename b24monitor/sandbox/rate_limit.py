@@ -39,9 +39,3 @@ class LeakyBucket:
             return False
         self._level += 1
         return True
-
-    @property
-    def level(self) -> float:
-        """The current fill level (requests not yet drained)."""
-        elapsed = self._clock() - self._last
-        return max(0.0, self._level - elapsed * self.drain)

@@ -1,16 +1,24 @@
 """Traffic analysis after the commit: loops and storms, flagged on events and raised as alerts.
 
-Runs on the front end's loop, fed with each committed batch and each recorded forward attempt
-(services/session.py wires it); the detectors are pure (core/traffic_patterns.py). Events of a
-loop get the `loop` finding in the store; alerts go out through `alerts`, one per looping
-object and one per storm when it ends. A one-second tick lets a storm end while nothing arrives.
+Fed from the front end's loop with each committed batch and each recorded forward attempt
+(services/session.py wires it), it does its reading and writing on one worker thread of its own
+with its own connection: the front end's loop (the GUI thread in the window) never runs SQL. The
+detectors are pure (core/traffic_patterns.py) and only touched on that thread, in the order the
+news came. Events of a loop get the `loop` finding in the store; alerts go out through `alerts`
+on the loop, one per looping object and one per storm when it ends. A one-second tick lets a
+storm end while nothing arrives.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
 
 from b24monitor.core.replay import Attempt
 from b24monitor.core.signals import Signal
@@ -18,20 +26,28 @@ from b24monitor.core.tasks import spawn
 from b24monitor.core.traffic_patterns import Alert, LoopDetector, Seen, StormDetector
 from b24monitor.services.store import EventStore
 
+log = logging.getLogger(__name__)
+
 TICK_S = 1.0
 
 
 class TrafficAnalysis:
-    """Feeds the detectors from the store; `alerts` emits each Alert once."""
+    """Feeds the detectors from the store on its own thread; `alerts` emits each Alert once."""
 
-    def __init__(self, store: EventStore, alerts: Signal[Alert]) -> None:
-        self._store = store
+    def __init__(self, db_path: Path, alerts: Signal[Alert]) -> None:
+        self._db_path = db_path
+        self._store: EventStore | None = None  # opened on the worker thread
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="b24monitor-analysis")
         self._loops = LoopDetector()
         self._storms = StormDetector()
         self.alerts = alerts
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._ticker: asyncio.Task[None] | None = None
+        # Jobs not delivered yet, each with what runs on the loop after its alerts.
+        self._jobs: dict[Future[list[Alert]], Callable[[], None] | None] = {}
 
     def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         self._ticker = spawn(self._tick_forever(), name="traffic-analysis-tick")
 
     async def stop(self) -> None:
@@ -39,11 +55,64 @@ class TrafficAnalysis:
             self._ticker.cancel()
             await asyncio.gather(self._ticker, return_exceptions=True)
             self._ticker = None
-        self._emit(self._storms.tick(time.time() + 2 * self._storms.window_s))  # end what runs
+        end = time.time() + 2 * self._storms.window_s
+        self._submit(self._storms.tick, end)  # end the storm that runs, after what is queued
+        await asyncio.to_thread(self._executor.shutdown, wait=True)
+        for job in list(self._jobs):  # their alerts, now that every job has finished
+            self._deliver(job)
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
-    def on_batch(self, ids: Sequence[int]) -> None:
-        """A committed batch (front end's loop)."""
-        seen = [Seen(*row) for row in self._store.key_rows(ids)]
+    def on_batch(self, ids: Sequence[int], then: Callable[[], None] | None = None) -> None:
+        """A committed batch (front end's loop): analysed on the worker thread, then `then()`
+        runs on the loop — so what the front ends show of the batch carries its loop flags."""
+        self._submit(self._analyse_batch, list(ids), then=then)
+
+    def on_attempt(self, attempt: Attempt) -> None:
+        """A forward was answered: the loop evidence of its object may be complete now."""
+        if attempt.kind == "forward" and attempt.answered:
+            self._submit(self._analyse_attempt, attempt.event_id)
+
+    def _submit(
+        self, work: Callable[..., list[Alert]], *args: Any, then: Callable[[], None] | None = None
+    ) -> None:
+        try:
+            job = self._executor.submit(work, *args)
+        except RuntimeError:  # stopped: the session is shutting down
+            if then is not None:
+                then()
+            return
+        self._jobs[job] = then
+        job.add_done_callback(self._on_done)
+
+    def _on_done(self, job: Future[list[Alert]]) -> None:
+        # On the worker thread: hand the alerts to the loop, where listeners expect them.
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            loop.call_soon_threadsafe(self._deliver, job)
+
+    def _deliver(self, job: Future[list[Alert]]) -> None:
+        if job not in self._jobs:
+            return  # delivered already (stop() and the callback both may come)
+        then = self._jobs.pop(job)
+        try:
+            self._emit(job.result())
+        except Exception:  # a failing analysis must not keep the batch from the front ends
+            log.exception("traffic analysis failed")
+        if then is not None:
+            then()
+
+    def _store_here(self) -> EventStore:
+        if self._store is None:
+            self._store = EventStore(self._db_path)
+        return self._store
+
+    def _analyse_batch(self, ids: list[int]) -> list[Alert]:
+        store = self._store_here()
+        seen = [Seen(*row) for row in store.key_rows(ids)]
         flagged = []
         for ev in seen:
             self._loops.add(ev)
@@ -51,25 +120,22 @@ class TrafficAnalysis:
             if self._loops.still_looping(ev):
                 flagged.append(ev.id)
         if flagged:
-            self._store.add_findings([(i, "loop", "still looping") for i in flagged])
+            store.add_findings([(i, "loop", "still looping") for i in flagged])
         keys = [k for k in (ev.object_key for ev in seen) if k is not None]
-        self._raise_loops(self._loops.check(keys, self._forwarded))
-        self._emit(self._storms.tick(time.time()))
+        alerts = self._loop_alerts(self._loops.check(keys, store.forward_answers))
+        return alerts + self._storms.tick(time.time())
 
-    def on_attempt(self, attempt: Attempt) -> None:
-        """A forward was answered: the loop evidence of its object may be complete now."""
-        if attempt.kind == "forward" and attempt.answered:
-            keys = self._loops.keys_of({attempt.event_id})
-            self._raise_loops(self._loops.check(keys, self._forwarded))
+    def _analyse_attempt(self, event_id: int) -> list[Alert]:
+        store = self._store_here()
+        keys = self._loops.keys_of({event_id})
+        return self._loop_alerts(self._loops.check(keys, store.forward_answers))
 
-    def _forwarded(self, ids: list[int]) -> dict[int, float]:
-        return self._store.forward_answers(ids)
-
-    def _raise_loops(self, alerts: list[Alert]) -> None:
+    def _loop_alerts(self, alerts: list[Alert]) -> list[Alert]:
+        store = self._store_here()
         for alert in alerts:
             detail = f"{alert.count} updates in 30 s ({alert.reason})"
-            self._store.add_findings([(i, "loop", detail) for i in alert.event_ids])
-        self._emit(alerts)
+            store.add_findings([(i, "loop", detail) for i in alert.event_ids])
+        return alerts
 
     def _emit(self, alerts: list[Alert]) -> None:
         for alert in alerts:
@@ -78,4 +144,4 @@ class TrafficAnalysis:
     async def _tick_forever(self) -> None:
         while True:
             await asyncio.sleep(TICK_S)
-            self._emit(self._storms.tick(time.time()))
+            self._submit(self._storms.tick, time.time())

@@ -3,7 +3,7 @@
 It runs apart from the front end's loop in the GUI and headless alike: inside a qasync loop
 aiohttp serves several times fewer requests, and a GUI stall would delay every acknowledgement
 (../shared/guide/architecture.md, "The path of one delivery"). Committed ids are handed to the
-front end once per batch through `on_batch`, which is called on the capture thread.
+front end once per batch through `on_batch(outcomes)`, which is called on the capture thread.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from b24monitor.core.verification import Sender
 from b24monitor.services.install_gate import KeepInstall, Prover
 from b24monitor.services.receiver import Receiver, ReceiverSettings
 from b24monitor.services.tunnel_budget import PublicArrivals
-from b24monitor.services.writer import Retention, StoreWriter
+from b24monitor.services.writer import Outcome, Retention, StoreWriter
 
 
 class CaptureThread:
-    """Start/stop the capture path from any thread; `on_batch(ids)` fires after each commit."""
+    """Start/stop the capture path from any thread; `on_batch(outcomes)` fires after each commit."""
 
     def __init__(
         self,
@@ -30,7 +30,7 @@ class CaptureThread:
         handler_path: str,
         settings: ReceiverSettings,
         *,
-        on_batch: Callable[[list[int]], None],
+        on_batch: Callable[[list[Outcome]], None],
         retention: Retention | None = None,
         on_oauth_code: Callable[[dict[str, str]], None] | None = None,
         arrivals: PublicArrivals | None = None,

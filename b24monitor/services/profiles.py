@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hmac
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -294,11 +294,3 @@ def _expires(auth: Mapping[str, Any], now: float) -> int:
         if isinstance(value, int | str) and str(value).isdigit():
             return int(base + int(value))
     return int(now + 3600)  # access tokens live one hour (spec §5.2)
-
-
-def iter_secret_values(profile: Profile) -> Iterator[str]:
-    """The profile's non-empty secret values, for masking them in logs and exports."""
-    for name in SECRET_FIELDS:
-        value = getattr(profile, name)
-        if value:
-            yield value

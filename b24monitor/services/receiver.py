@@ -78,9 +78,7 @@ class Receiver:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.host, self.settings.port, backlog=1024)
         await site.start()
-        server = site._server  # aiohttp exposes no public accessor for the bound port
-        assert isinstance(server, asyncio.base_events.Server)
-        self.port = server.sockets[0].getsockname()[1]
+        self.port = int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
         """Stop accepting; requests already in flight finish (their commits are awaited)."""

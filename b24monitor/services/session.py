@@ -12,10 +12,12 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
 from b24monitor.core.errors import UsageError
+from b24monitor.core.model import CapturedEvent
 from b24monitor.core.replay import Attempt, Routes
 from b24monitor.core.signals import Signal
 from b24monitor.core.tasks import spawn
@@ -34,12 +36,15 @@ from b24monitor.services.portal_link import (
 )
 from b24monitor.services.profiles import ProfileStore
 from b24monitor.services.receiver import ReceiverSettings, new_handler_path
-from b24monitor.services.secrets import open_secret_store
 from b24monitor.services.senders import profile_senders
 from b24monitor.services.store import EventStore
 from b24monitor.services.tunnel import Tunnel, TunnelSettings, TunnelState
 from b24monitor.services.tunnel_budget import PublicArrivals
-from b24monitor.services.writer import Retention
+from b24monitor.services.writer import Outcome, Retention
+
+if TYPE_CHECKING:
+    from b24monitor.services.profiles import ProfileStore
+    from b24monitor.services.secrets import SecretStore
 
 DB_NAME = "events.sqlite3"
 DATA_DIR_ENV = "B24MONITOR_DATA_DIR"
@@ -94,10 +99,13 @@ AttemptListener = Callable[[Attempt], None]
 
 
 class Session:
-    """Owns the store and the capture thread; tells listeners about committed ids per batch."""
+    """Owns the store, the capture thread and the shared services (secrets, profiles, HTTP
+    client), which front ends take from here; tells listeners about committed ids per batch."""
 
-    def __init__(self, config: SessionConfig) -> None:
+    def __init__(self, config: SessionConfig, *, secrets: SecretStore | None = None) -> None:
+        """`secrets`: an already opened secret store (else start() opens one off the loop)."""
         self.config = config
+        self._secrets = secrets
         self.db_path = config.data_dir / DB_NAME
         self.store: EventStore | None = None
         self.capture: CaptureThread | None = None
@@ -111,7 +119,7 @@ class Session:
         # Deliveries through the public URL, seen by the receiver: proof of the tunnel (issue 17).
         self.arrivals = PublicArrivals()
         self.portal: PortalLink | None = None
-        self.profiles: ProfileStore | None = None
+        self._profiles: ProfileStore | None = None
         self.pending: PendingInstalls | None = None
         self._notice_listeners: list[NoticeListener] = []
         self._http: httpx.AsyncClient | None = None
@@ -146,6 +154,27 @@ class Session:
         self._notice_listeners.append(listener)
 
     @property
+    def secrets(self) -> SecretStore:
+        """The secret store (keyring or 0600 file), opened once; never probed on the loop."""
+        if self._secrets is None:
+            raise RuntimeError("the session's secret store is opened by start()")
+        return self._secrets
+
+    @property
+    def profiles(self) -> ProfileStore:
+        """The portal profiles of this data dir, over the session's secret store."""
+        if self._profiles is None:
+            self._profiles = ProfileStore(self.config.data_dir, self.secrets)
+        return self._profiles
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The one HTTP client for the portal, forwarding and replays; closed by stop()."""
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=30.0)
+        return self._http
+
+    @property
     def local_url(self) -> str:
         port = self.capture.port if self.capture else 0
         return f"http://{self.config.receiver.host}:{port}"
@@ -157,11 +186,13 @@ class Session:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        if self._secrets is None:  # choosing a keyring backend can block for seconds (D-Bus)
+            from b24monitor.services.secrets import open_secret_store
+
+            self._secrets = await asyncio.to_thread(open_secret_store)
         self.store = await asyncio.to_thread(EventStore, self.db_path)
-        self.handler_path = self._handler_path(self.store)
-        secrets = await asyncio.to_thread(open_secret_store)
-        self.profiles = ProfileStore(self.config.data_dir, secrets)
-        self.pending = PendingInstalls(self.config.data_dir, secrets)
+        self.handler_path = await asyncio.to_thread(self._handler_path, self.store)
+        self.pending = PendingInstalls(self.config.data_dir, self.secrets)
         self.capture = CaptureThread(
             self.db_path,
             self.handler_path,
@@ -188,16 +219,14 @@ class Session:
             self.store.close()
             self.store = None
             raise
-        # Loops and storms, after the commit; first listener, so lines carry `loop` findings.
-        self.analysis = TrafficAnalysis(self.store, self.alerts)
-        self.add_listener(self.analysis.on_batch)
+        # Loops and storms, after the commit; each batch is announced once analysed.
+        self.analysis = TrafficAnalysis(self.db_path, self.alerts)
         self.add_attempt_listener(self.analysis.on_attempt)
         self.analysis.start()
         if self.config.forward is not None:
             # After the capture path: events reach the forwarder only once acknowledged.
-            self._http = self._http or httpx.AsyncClient(timeout=30.0)
             self.forwarder = Forwarder(
-                self.db_path, self.config.forward, http=self._http, on_attempt=self._on_attempt
+                self.db_path, self.config.forward, http=self.http, on_attempt=self._on_attempt
             )
             await self.forwarder.start()
             self.add_listener(self.forwarder.enqueue)
@@ -219,7 +248,7 @@ class Session:
 
     def learn_profile_senders(self) -> None:
         """Verification knows every profile's token from the start, named (spec §4)."""
-        assert self.capture is not None and self.profiles is not None
+        assert self.capture is not None
         known, expected = profile_senders(self.profiles.list())
         for sender in known:
             self.capture.add_sender(sender)
@@ -228,12 +257,10 @@ class Session:
 
     def link_portal(self, name: str) -> None:
         """Attach profile `name`: its pending install is adopted, bindings follow our URL."""
-        assert self.capture is not None and self.profiles is not None
+        assert self.capture is not None
         self.profiles.get(name)  # a missing profile is a clear error before anything runs
         self.learn_profile_senders()  # a profile added while running (the wizard) is known too
-        if self._http is None:
-            self._http = httpx.AsyncClient(timeout=30.0)
-        self.portal = PortalLink(name, self.profiles, self.config.data_dir, self._http,
+        self.portal = PortalLink(name, self.profiles, self.config.data_dir, self.http,
                                  notify=self._on_notice, pending=self.pending,
                                  on_sender=self.capture.add_sender)  # fmt: skip
         if self.config.follow_bindings:
@@ -287,11 +314,11 @@ class Session:
         if self.capture is not None:
             await asyncio.to_thread(self.capture.stop)
             self.capture = None
+        if self.analysis is not None:  # announces the last batches (the forwarder hears them)
+            await self.analysis.stop()
         if self.forwarder is not None:
             await self.forwarder.stop()
             self.forwarder = None
-        if self.analysis is not None:
-            await self.analysis.stop()
         if self.store is not None:
             self.store.close()
             self.store = None
@@ -307,14 +334,17 @@ class Session:
             store.set_setting("handler_path", path)
         return path
 
-    def _on_capture_batch(self, ids: list[int]) -> None:
-        # Called on the capture thread: hop to the front end's loop once per batch.
+    def _on_capture_batch(self, outcomes: list[Outcome]) -> None:
+        # Called on the capture thread: hop to the front end's loop once per batch. The writer
+        # says which deliveries are lifecycle events, so nobody reads the batch back for that.
         loop = self._loop
         if loop is None:
             return
+        ids = [o.event_id for o in outcomes]
+        lifecycle = [o.event_id for o in outcomes if o.event in LIFECYCLE_EVENTS]
         # A closed front-end loop means we are shutting down; the ids are in the store anyway.
         with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(self._dispatch, ids)
+            loop.call_soon_threadsafe(self._dispatch, ids, lifecycle)
 
     def _on_oauth_code(self, params: dict[str, str]) -> None:
         # Called on the capture thread, like _on_capture_batch.
@@ -335,31 +365,46 @@ class Session:
         if await portal.complete_authorization(params, redirect_uri=self.handler_url):
             await self.attach_portal()
 
-    def _dispatch(self, ids: list[int]) -> None:
+    def _dispatch(self, ids: list[int], lifecycle: list[int]) -> None:
+        if self.analysis is not None:  # first loops and storms, so what is shown carries them
+            self.analysis.on_batch(ids, then=lambda: self._announce(ids, lifecycle))
+        else:
+            self._announce(ids, lifecycle)
+
+    def _announce(self, ids: list[int], lifecycle: list[int]) -> None:
         for listener in self._listeners:
             listener(ids)
-        if self.portal is not None and self.store is not None:
-            marks = ",".join("?" * len(LIFECYCLE_EVENTS))
-            lifecycle = self.store.fetch(ids, f"event IN ({marks})", LIFECYCLE_EVENTS)
-            if lifecycle:
-                spawn(self.portal.on_deliveries(lifecycle), name="portal-lifecycle")
-        elif self.store is not None:
-            installs = self.store.fetch(ids, "event IN ('ONAPPINSTALL', 'ONAPPUPDATE')")
-            for ev in installs:
-                spawn(self._unlinked_install(ev.id, ev.domain), name="pending-install")
+        if lifecycle:
+            spawn(self._on_lifecycle(self.portal, lifecycle), name="portal-lifecycle")
+
+    async def _on_lifecycle(self, portal: PortalLink | None, ids: list[int]) -> None:
+        # Rare (installs, tests): a short-lived connection on a worker thread, off the loop.
+        events = await asyncio.to_thread(_read_events, self.db_path, ids)
+        if portal is not None:
+            await portal.on_deliveries(events)
+            return
+        for ev in events:
+            if ev.event in ("ONAPPINSTALL", "ONAPPUPDATE"):
+                await self._unlinked_install(ev.id, ev.domain)
 
     async def _unlinked_install(self, event_id: int, domain: str | None) -> None:
         """No profile is linked: a proved install goes to its profile, any other is pending."""
-        if self.pending is None or self.profiles is None:
+        if self.pending is None:
             return
         entry = await asyncio.to_thread(self.pending.get, event_id)
         if entry is None:
             return
-        if entry.profile:
-            self._http = self._http or httpx.AsyncClient(timeout=30.0)
-            if await adopt(entry.profile, self.profiles, self.pending, self._http):
-                self._on_notice({"type": "installed", "member_id": entry.member_id,
-                                 "domain": domain, "profile": entry.profile})  # fmt: skip
-                return
+        if entry.profile and await adopt(entry.profile, self.profiles, self.pending, self.http):
+            self._on_notice({"type": "installed", "member_id": entry.member_id,
+                             "domain": domain, "profile": entry.profile})  # fmt: skip
+            return
         self._on_notice({"type": "pending_install", "member_id": entry.member_id,
                          "domain": domain, "message": pending_sentence(entry)})  # fmt: skip
+
+
+def _read_events(db_path: Path, ids: list[int]) -> list[CapturedEvent]:
+    store = EventStore(db_path)
+    try:
+        return store.fetch(ids)
+    finally:
+        store.close()

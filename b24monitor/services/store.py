@@ -320,18 +320,33 @@ class EventStore:
             marks = ",".join("?" * len(chunk))
             self._conn.execute(f"DELETE FROM events WHERE id IN ({marks})", chunk)
 
-    def event_codes(self, after_id: int, upto_id: int) -> list[tuple[int, float, str | None]]:
-        """`(id, received_at, event)` of the events with after_id < id <= upto_id (rate charts)."""
-        rows = self._conn.execute(
-            "SELECT id, received_at, event FROM events WHERE id > ? AND id <= ? ORDER BY id",
-            (after_id, upto_id),
-        )
-        return [(int(i), float(at), event) for i, at, event in rows]
+    def event_codes(self, ids: Sequence[int]) -> list[tuple[int, float, str | None]]:
+        """`(id, received_at, event)` of these events, in id order (rate charts)."""
+        rows: list[tuple[int, float, str | None]] = []
+        for chunk, marks in _chunks(ids):
+            rows.extend(
+                (int(i), float(at), event)
+                for i, at, event in self._conn.execute(
+                    f"SELECT id, received_at, event FROM events WHERE id IN ({marks})", chunk
+                )
+            )
+        return sorted(rows)
 
     def senders(self) -> list[Sender]:
         """Every stored sender token (spec §4: one per app or webhook of a portal)."""
         rows = self._conn.execute("SELECT member_id, application_token, label FROM sender_tokens")
         return [Sender(m, t, label) for m, t, label in rows]
+
+    def ids_among(
+        self, ids: Sequence[int], where: str = "", params: Sequence[object] = ()
+    ) -> array[int]:
+        """Those of `ids` that match `where`, ascending (a committed batch against a filter)."""
+        cond = f" AND ({where})" if where else ""
+        found: list[int] = []
+        for chunk, marks in _chunks(ids):
+            sql = f"SELECT id FROM events WHERE id IN ({marks}){cond}"
+            found.extend(r[0] for r in self._conn.execute(sql, [*chunk, *params]))
+        return array("q", sorted(found))
 
     def key_rows(self, ids: Sequence[int]) -> list[tuple[int, float, str, Any, Any, Any]]:
         """(id, received_at, event, entity_id, member_id, entity_type_id) of events with a code,
@@ -383,6 +398,13 @@ class EventStore:
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+
+def _chunks(ids: Sequence[int], size: int = 500) -> Iterator[tuple[list[int], str]]:
+    """`ids` in chunks small enough for one `IN (?, …)`, each with its placeholders."""
+    for start in range(0, len(ids), size):
+        chunk = list(ids[start : start + size])
+        yield chunk, ",".join("?" * len(chunk))
 
 
 __all__ = ["EVENT_COLUMNS", "EventStore", "StoreError", "connect", "row_to_event"]

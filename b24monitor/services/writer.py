@@ -61,7 +61,7 @@ _INSERT = (
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What became of one delivery: its row id and the HTTP status to answer with.
+    """What became of one delivery: its row id, the HTTP status to answer with, its event code.
 
     claim: set (and nothing stored) when the delivery is an install that must be proved first.
     """
@@ -69,6 +69,7 @@ class Outcome:
     event_id: int
     http_status: int
     reason: str
+    event: str | None = None  # lets listeners pick lifecycle events without reading them back
     claim: tuple[KeyFields, Mapping[str, Any]] | None = None
 
 
@@ -86,13 +87,16 @@ class Retention:
 
 
 class StoreWriter:
-    """Owns the write connection; `submit` returns once the delivery is committed."""
+    """Owns the write connection; `submit` returns once the delivery is committed.
+
+    `on_committed(outcomes)` runs on the writer's loop once per committed batch.
+    """
 
     def __init__(
         self,
         path: Path,
         *,
-        on_committed: Callable[[list[int]], None],
+        on_committed: Callable[[list[Outcome]], None],
         retention: Retention | None = None,
         max_batch: int = 500,
         prover: Prover | None = None,
@@ -202,8 +206,9 @@ class StoreWriter:
                 self._unindexed += len(ids)
                 if self._unindexed >= MAX_UNINDEXED:  # a long burst: keep search within reach
                     await loop.run_in_executor(self._executor, self._index_sync)
-                if ids:
-                    self._on_committed(ids)
+                stored = [o for o in outcomes if o.claim is None]
+                if stored:
+                    self._on_committed(stored)
             finally:
                 for _ in batch:
                     self._queue.task_done()
@@ -239,7 +244,7 @@ class StoreWriter:
                     continue
                 row, http_status, reason, install, payload = judged
                 event_id = int(conn.execute(_INSERT, row).lastrowid or 0)
-                outcomes.append(Outcome(event_id, http_status, reason))
+                outcomes.append(Outcome(event_id, http_status, reason, event=row[1]))
                 fresh.append((event_id, row, payload))
                 if install is not None:
                     kept.append((event_id, *install))

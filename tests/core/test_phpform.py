@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import pytest
@@ -214,13 +213,16 @@ def test_a_field_given_both_as_value_and_as_map_is_refused(body: bytes) -> None:
         parse_form(body)
 
 
-def _timed(body: bytes) -> tuple[Any, float]:
-    start = time.perf_counter()
+def _parsed(body: bytes) -> Any:
     try:
-        result: Any = parse_form(body)
+        return parse_form(body)
     except MalformedDelivery as exc:
-        result = exc
-    return result, time.perf_counter() - start
+        return exc
+
+
+# Hostile bodies must be refused in linear time. A deadline (pytest-timeout) catches a parser
+# that goes quadratic — minutes, for these sizes — without timing a loaded machine.
+HOSTILE = pytest.mark.timeout(20)
 
 
 def test_keys_nested_up_to_php_limit_parse_and_deeper_ones_are_refused() -> None:
@@ -232,32 +234,32 @@ def test_keys_nested_up_to_php_limit_parse_and_deeper_ones_are_refused() -> None
         parse_form(b"a" + b"[x]" * (MAX_DEPTH + 1) + b"=1")
 
 
+@HOSTILE
 def test_ten_thousand_bracket_levels_are_refused_fast() -> None:
     for body in (b"a" + b"[x]" * 10_000 + b"=1", b"a" + b"%5Bx%5D" * 10_000 + b"=1"):
-        result, seconds = _timed(body)
+        result = _parsed(body)
         assert isinstance(result, MalformedDelivery)
         assert "deeper than" in str(result)
-        assert seconds < 0.1
 
 
+@HOSTILE
 def test_ten_thousand_unbalanced_brackets_do_not_hang() -> None:
-    result, seconds = _timed(b"a" + b"[" * 10_000 + b"]" * 10_000 + b"=1")
+    result = _parsed(b"a" + b"[" * 10_000 + b"]" * 10_000 + b"=1")
     assert result == {"a": {"[" * 9_999: "1"}}  # PHP: a segment ends at the first `]`
-    assert seconds < 0.1
 
 
+@HOSTILE
 def test_a_hundred_thousand_fields_are_refused_fast() -> None:
-    result, seconds = _timed(b"&".join(b"f%d=v" % i for i in range(100_000)))
+    result = _parsed(b"&".join(b"f%d=v" % i for i in range(100_000)))
     assert isinstance(result, MalformedDelivery)
     assert f"more than the {MAX_FIELDS} allowed" in str(result)
-    assert seconds < 0.1
 
 
-def test_the_largest_allowed_append_list_parses_in_well_under_a_second() -> None:
-    result, seconds = _timed(b"&".join([b"a%5B%5D=v"] * MAX_FIELDS))
+@HOSTILE
+def test_the_largest_allowed_append_list_parses() -> None:
+    result = _parsed(b"&".join([b"a%5B%5D=v"] * MAX_FIELDS))
     assert isinstance(result, dict)
     assert len(result["a"]) == MAX_FIELDS
-    assert seconds < 1.0
 
 
 @pytest.mark.parametrize("body", PHP_BODIES)

@@ -12,8 +12,9 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from b24monitor.core.tasks import spawn
-from b24monitor.gui.app import PORT_KEY, StartupError, main, open_settings, running_app
+from b24monitor.gui.app import StartupError, main, open_settings, running_app
 from b24monitor.gui.main_window import MainWindow
+from b24monitor.gui.settings_store import PORT
 from b24monitor.services.session import DB_NAME
 
 
@@ -33,7 +34,7 @@ async def test_a_port_in_use_is_a_startup_error(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         settings = open_settings(tmp_path)
-        settings.setValue(PORT_KEY, taken.getsockname()[1])
+        settings.setValue(PORT, taken.getsockname()[1])
         settings.sync()
         with pytest.raises(StartupError, match=r"cannot listen on 127\.0\.0\.1"):
             async with running_app(tmp_path):

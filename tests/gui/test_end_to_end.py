@@ -15,7 +15,6 @@ from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWizard
-from subscription_rows import find
 
 from b24monitor.gui.about_dialog import AboutDialog
 from b24monitor.gui.app import running_app
@@ -26,6 +25,7 @@ from b24monitor.gui.main_window import MainWindow
 from b24monitor.gui.subscriptions.model import ONLINE
 from b24monitor.gui.table.columns import ENTITY_COLUMN
 from b24monitor.sandbox import SandboxPortal
+from tests.gui.subscription_rows import find
 
 TICKED = ("ONCRMCOMPANYADD", "ONCRMLEADUPDATE", "ONCRMCONTACTUPDATE")
 ROLE = Qt.ItemDataRole

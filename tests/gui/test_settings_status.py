@@ -19,6 +19,7 @@ from b24monitor.gui.session_signals import SessionSignals
 from b24monitor.gui.settings_dialog import SAVED_FILTERS_KEY, SettingsDialog
 from b24monitor.gui.settings_store import GuiSettings
 from b24monitor.gui.status.portal_status import PortalStatus, TunnelItem
+from b24monitor.gui.store_worker import StoreWorker
 from b24monitor.sandbox import SandboxPortal
 from b24monitor.services.profiles import Profile, ProfileStore
 from b24monitor.services.secrets import open_secret_store
@@ -86,8 +87,11 @@ async def test_a_matching_event_raises_one_notification_only_when_switched_on(
     settings.set_notify_filters(["deals"])
     session = Session(settings.session_config(tmp_path / "data"))
     await session.start()
+    worker = StoreWorker(session.db_path)
+    await worker.open()
     try:
-        notifier = Notifier(session, settings, QIcon())
+        notifier = Notifier(worker, settings, QIcon())
+        session.add_listener(notifier.note_committed)
         shown: list[tuple[str, str]] = []
         notifier.notified.connect(lambda title, text: shown.append((title, text)))
         heard: list[int] = []
@@ -103,6 +107,7 @@ async def test_a_matching_event_raises_one_notification_only_when_switched_on(
         await wait_until(lambda: shown)
         assert shown == [("Filter “deals” matched", "ONCRMDEALUPDATE 3187")]
     finally:
+        await worker.close()
         await session.stop()
 
 

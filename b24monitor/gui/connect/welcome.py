@@ -6,8 +6,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from b24monitor.gui.session_signals import SessionSignals
-from b24monitor.services.profiles import ProfileStore
-from b24monitor.services.secrets import open_secret_store
 
 
 class WelcomePanel(QFrame):
@@ -51,7 +49,7 @@ class WelcomePanel(QFrame):
         if self.session.portal is not None:
             self.hide()
             return
-        profiles = ProfileStore(self.session.config.data_dir, open_secret_store()).list()
+        profiles = self.session.profiles.list()
         self.setVisible(not profiles)
 
     def _on_signals_portal_switched(self, name: str) -> None:

@@ -29,8 +29,7 @@ from b24monitor.gui.connect.pages import (
 from b24monitor.gui.session_signals import SessionSignals
 from b24monitor.gui.settings_store import PORTAL, GuiSettings
 from b24monitor.services.portal_link import Notice
-from b24monitor.services.profiles import Profile, ProfileStore
-from b24monitor.services.secrets import open_secret_store
+from b24monitor.services.profiles import Profile
 from b24monitor.services.tunnel import TunnelState
 
 CHOICE, APP_STEPS, KEYS, WAIT_INSTALL, WEBHOOK, DEMO, DONE = range(7)
@@ -56,7 +55,7 @@ class ConnectWizard(QWizard):
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage)
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage)
         self.signals, self.session, self.settings = signals, signals.session, settings
-        self.profiles = ProfileStore(self.session.config.data_dir, open_secret_store())
+        self.profiles = self.session.profiles
         self.choice_page = ChoicePage(self)
         self.choice_page.choose(choice)
         self.steps_page = AppStepsPage(self)
@@ -157,7 +156,7 @@ class ConnectWizard(QWizard):
     async def _start_demo(self) -> None:
         page = self.demo_page
         page.start(self.tr("Starting a simulated portal on this computer…"))
-        demo = DemoPortal(self.session.config.data_dir)
+        demo = DemoPortal(self.session.config.data_dir, profiles=self.session.profiles)
         try:
             name = await demo.start()
         except (B24MonitorError, OSError) as exc:

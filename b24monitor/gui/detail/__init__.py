@@ -5,7 +5,7 @@ Entry: what the main window and its event commands need is re-exported here.
 
 from b24monitor.gui.detail.actions import EventActions
 from b24monitor.gui.detail.attempts_tab import AttemptsTab
-from b24monitor.gui.detail.diff_dialog import DiffDialog, previous_delivery
+from b24monitor.gui.detail.diff_dialog import DiffDialog
 from b24monitor.gui.detail.pane import DetailPane
 from b24monitor.gui.detail.ping_control import PingControl
 from b24monitor.gui.detail.replay_menu import (
@@ -25,5 +25,4 @@ __all__ = [
     "EventActionsBar",
     "PingControl",
     "ReplayEditDialog",
-    "previous_delivery",
 ]

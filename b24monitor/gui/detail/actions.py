@@ -1,24 +1,21 @@
 """EventActions: replay stored events to the forward target, list their attempts, copy as curl.
 
-Replays go through the same services code as `b24monitor replay` (post_event + AttemptStore), on
-the GUI's loop but never blocking it: store calls run in worker threads (asyncio.to_thread), the
-HTTP request is asynchronous. The store connection is opened on first use and is this object's
-own, so it never shares a connection with the capture writer or the query worker.
+Replays go through the same services code as `b24monitor replay` (post_event + the attempts
+table), on the GUI's loop but never blocking it: store calls go through the window's store
+worker, the HTTP request is asynchronous on the session's client.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import replace
 
-import httpx
 from PySide6.QtCore import QObject, Signal
 
 from b24monitor.core.curl import DEFAULT_TARGET, curl_command
 from b24monitor.core.model import CapturedEvent
 from b24monitor.core.replay import Attempt, OutgoingRequest
-from b24monitor.services.attempts_store import AttemptStore
+from b24monitor.gui.store_worker import StoreWorker
 from b24monitor.services.forwarder import post_event
 from b24monitor.services.session import Session
 
@@ -29,11 +26,12 @@ class EventActions(QObject):
     attempt_recorded = Signal(object)
     message = Signal(str)
 
-    def __init__(self, session: Session, parent: QObject | None = None) -> None:
+    def __init__(
+        self, session: Session, worker: StoreWorker, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.session = session
-        self._store: AttemptStore | None = None
-        self._http: httpx.AsyncClient | None = None
+        self._worker = worker
         self.timeout_s = 10.0
 
     def target_for(self, ev: CapturedEvent) -> str | None:
@@ -46,44 +44,25 @@ class EventActions(QObject):
         target = self.target_for(ev) or DEFAULT_TARGET
         return curl_command(ev, target, reveal_secrets=reveal)
 
-    async def _attempt_store(self) -> AttemptStore:
-        if self._store is None:
-            self._store = await asyncio.to_thread(AttemptStore, self.session.db_path)
-        return self._store
-
     async def attempts_for(self, event_id: int) -> list[Attempt]:
         """Every forward and replay attempt of one event, oldest first."""
-        store = await self._attempt_store()
-        return await asyncio.to_thread(store.attempts_for, event_id)
+        return await self._worker.attempts_for(event_id)
 
     async def events(self, ids: Sequence[int]) -> list[CapturedEvent]:
         """The stored events with their raw bodies, in id order."""
-        store = await self._attempt_store()
-        return await asyncio.to_thread(store.events, list(ids))
+        return await self._worker.events(sorted(ids))
 
     async def replay(self, requests: Sequence[tuple[OutgoingRequest, str]]) -> list[Attempt]:
         """POST each (request, target), record every attempt, and announce it."""
-        store = await self._attempt_store()
-        if self._http is None:
-            self._http = httpx.AsyncClient()
         done: list[Attempt] = []
         for request, target in requests:
-            replay_of = await asyncio.to_thread(store.last_attempt_id, request.event_id)
+            replay_of = await self._worker.last_attempt_id(request.event_id)
             attempt = await post_event(
-                self._http, request, target, kind="replay", timeout_s=self.timeout_s,
+                self.session.http, request, target, kind="replay", timeout_s=self.timeout_s,
                 replay_of=replay_of,
             )  # fmt: skip
-            (new_id,) = await asyncio.to_thread(store.add_attempts, [attempt])
+            new_id = await self._worker.add_attempt(attempt)
             attempt = replace(attempt, id=new_id)
             done.append(attempt)
             self.attempt_recorded.emit(attempt)
         return done
-
-    async def close(self) -> None:
-        """Close the HTTP client and the store connection (before the session stops)."""
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
-        if self._store is not None:
-            await asyncio.to_thread(self._store.close)
-            self._store = None

@@ -18,14 +18,8 @@ from PySide6.QtWidgets import (
 
 from b24monitor.core.diff import Change, diff_payloads
 from b24monitor.core.model import CapturedEvent
-from b24monitor.services.store import EventStore
 
 _KINDS = {"added": "+", "removed": "−", "changed": "~"}
-
-
-def previous_delivery(store: EventStore, ev: CapturedEvent) -> CapturedEvent | None:
-    """The newest earlier event of the same portal, entity and family (as `diff --previous`)."""
-    return store.previous_delivery(ev)
 
 
 class DiffDialog(QDialog):

@@ -22,8 +22,7 @@ class LiveStats:
         self._on_error = on_error
         self.history = RateHistory()
         self.stored = 0
-        self._read_upto = -1  # -1: not started (the first poll starts after the newest id)
-        self._latest = 0
+        self._unread: list[int] = []  # committed ids whose codes the next poll reads
         self._task: asyncio.Task[None] | None = None
         self._listeners: list[Callable[[], None]] = []
 
@@ -31,11 +30,8 @@ class LiveStats:
         self._listeners.append(listener)
 
     def note_committed(self, ids: Sequence[int]) -> None:
-        """Session listener: only the newest id is kept; the poll reads the rest."""
-        if ids:
-            if self._read_upto < 0:
-                self._read_upto = min(ids) - 1
-            self._latest = max(self._latest, max(ids))
+        """Session listener: the batch's ids wait for the next poll, which reads their codes."""
+        self._unread.extend(ids)
 
     def start(self) -> None:
         self._task = spawn(self._run(), name="live-stats", on_error=self._on_error)
@@ -53,11 +49,9 @@ class LiveStats:
     async def poll(self) -> None:
         # count(*) walks the smallest index: a few ms over a million rows, on the worker thread.
         self.stored = await self._worker.count()
-        upto = self._latest
-        if self._read_upto >= 0 and upto > self._read_upto:
-            rows = await self._worker.event_codes(self._read_upto, upto)
-            for _, received_at, event in rows:
+        unread, self._unread = self._unread, []
+        if unread:
+            for _, received_at, event in await self._worker.event_codes(unread):
                 self.history.add(received_at, event)
-            self._read_upto = upto
         for listener in self._listeners:
             listener()

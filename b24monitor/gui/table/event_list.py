@@ -1,13 +1,14 @@
 """The event table's state without Qt: ids of the rows that match the filter, Live/Pause, updates.
 
 Only ids are held (an `array('q')`, 8 bytes a row), so a million matching events cost 8 MB; the
-model fetches what a visible row shows. New ids come once per committed batch; they are matched
-against the filter on the query worker and appended at most every `UPDATE_INTERVAL` seconds, so
-a burst costs the view at most ~10 updates a second (../shared/guide/architecture.md).
+model fetches what a visible row shows. New ids come once per committed batch; the batches'
+own ids are matched against the filter on the store worker (never re-queried by id range) and
+appended at most every `UPDATE_INTERVAL` seconds, so a burst costs the view at most ~10 updates
+a second (../shared/guide/architecture.md).
 
 Consistency without locks: `_seen` is the highest id already considered. A filter query returns
 every matching id that was committed when it ran, so its largest id (or the view's floor) is a
-correct `_seen`; later updates ask only for ids in (`_seen`, newest notified]. A generation number
+correct `_seen`; later updates match only the notified ids above `_seen`. A generation number
 drops the answer of any query that a newer filter, sort or clear made stale.
 """
 
@@ -44,18 +45,17 @@ class EventList(IdRows):
         self._pending: array[int] = array("q")  # matched while paused
         self._hidden: set[int] = set()  # deleted, waiting for the undo window to pass
         self.filter: Filter = parse("")
-        self._where, self._params = self.filter.to_sql()
         self.paused = False
         self.filtering = False
         self._gen = 0
         self._seen = 0  # every id <= _seen has been matched (or deliberately skipped)
         self._floor = 0  # "clear view": ids <= _floor are never shown again
         self._latest = 0  # newest committed id notified by the session
+        self._new: array[int] = array("q")  # notified ids not matched yet (ascending)
         self._timer: asyncio.TimerHandle | None = None
         self._flushing = False
         self._last_update = 0.0
         self._closed = False
-        self.last_filter_seconds = 0.0
 
     def set_preparer(self, prepare: Callable[[Sequence[int]], Awaitable[None]]) -> None:
         """`await prepare(ids)` runs before new ids are appended (a view reads their rows
@@ -71,6 +71,7 @@ class EventList(IdRows):
     def note_committed(self, ids: Sequence[int]) -> None:
         """Session listener: a batch was committed (on the GUI loop, once per batch)."""
         if ids:
+            self._new.extend(ids)
             self._latest = max(self._latest, max(ids))
             self._schedule_flush()
 
@@ -83,35 +84,41 @@ class EventList(IdRows):
         """
         self._gen += 1
         gen = self._gen
-        where, params = flt.to_sql(time.time())
+        self._cancel_timer()  # an update due now would match against the old filter
         self.filtering = True
         self._notify_state()
-        started = time.perf_counter()
         try:
-            ids = await self._worker.newest_ids(
-                where, params, count=FIRST_SCREEN, min_id=self._floor + 1
-            )
+            ids = await self._worker.newest_ids(flt, count=FIRST_SCREEN, min_id=self._floor + 1)
             if len(ids) == FIRST_SCREEN and gen == self._gen and not self._closed:
+                # Read the first screen's rows now, before the full query holds the worker.
+                await self._prepare_ends(ids)
                 full = spawn(
-                    self._worker.query_ids(where, params, min_id=self._floor + 1),
+                    self._worker.query_ids(flt, min_id=self._floor + 1),
                     name="filter-query",
                 )
                 done, _ = await asyncio.wait({full}, timeout=FIRST_SCREEN_AFTER)
                 if not done and gen == self._gen and not self._closed:
-                    self._show_result(flt, where, params, ids)
+                    await self._show_result(flt, ids, gen)
                 ids = await full
+            if gen == self._gen and not self._closed:
+                await self._show_result(flt, ids, gen)  # still "filtering": no update meanwhile
         finally:
             if gen == self._gen:
                 self.filtering = False
                 self._notify_state()
+        if gen == self._gen and not self._closed:
+            self._schedule_flush()
+
+    async def _prepare_ends(self, ids: array[int]) -> None:
+        """Read the rows at both ends of `ids`: the first screen in either sort order."""
+        if self._prepare is not None:
+            await self._prepare(sorted({*ids[:PREPARE], *ids[-PREPARE:]}))
+
+    async def _show_result(self, flt: Filter, ids: array[int], gen: int) -> None:
+        await self._prepare_ends(ids)
         if gen != self._gen or self._closed:
             return
-        self.last_filter_seconds = time.perf_counter() - started
-        self._show_result(flt, where, params, ids)
-        self._schedule_flush()
-
-    def _show_result(self, flt: Filter, where: str, params: list[object], ids: array[int]) -> None:
-        self.filter, self._where, self._params = flt, where, params
+        self.filter = flt
         self._seen = max(ids[-1] if ids else 0, self._floor)
         if self._hidden:
             ids = array("q", (i for i in ids if i not in self._hidden))
@@ -164,9 +171,7 @@ class EventList(IdRows):
 
     def close(self) -> None:
         self._closed = True
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._cancel_timer()
 
     # -- updates ---------------------------------------------------------------------------
 
@@ -177,18 +182,31 @@ class EventList(IdRows):
         delay = max(0.0, self._last_update + UPDATE_INTERVAL - time.monotonic())
         self._timer = asyncio.get_running_loop().call_later(delay, self._start_flush)
 
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
     def _start_flush(self) -> None:
         self._timer = None
-        if self._latest > self._seen and not self._closed:
+        if self._latest > self._seen and not self._closed and not self.filtering:
             self._flushing = True
-            spawn(self._flush(), name="event-list-update", on_error=self._on_error)
+            # The filter and generation are taken now: a filter applied before the task's first
+            # step must find this update stale, not lend it a new generation with the old filter.
+            flush = self._flush(self._gen, self.filter)
+            spawn(flush, name="event-list-update", on_error=self._on_error)
 
-    async def _flush(self) -> None:
-        gen, after, upto = self._gen, self._seen, self._latest
+    async def _flush(self, gen: int, flt: Filter) -> None:
+        seen, upto = self._seen, self._latest
+        batch = array("q", (i for i in self._new if i > seen))
+        self._new = array("q")
         try:
-            ids = await self._worker.match(self._where, self._params, after, upto)
+            ids = await self._worker.match(flt, batch)
             if ids and not self.paused and self._prepare is not None:
                 await self._prepare(ids[-PREPARE:])  # the rows a following view will show
+        except BaseException:
+            self._new = array("q", sorted({*batch, *self._new}))  # the next update retries
+            raise
         finally:
             self._flushing = False
         if gen == self._gen and not self._closed:

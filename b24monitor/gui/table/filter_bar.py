@@ -173,10 +173,6 @@ class FilterBar(QWidget):
         self.edit.setFocus()
         self.apply(remember=False)
 
-    @property
-    def menus(self) -> FilterMenus:
-        return self._menus
-
 
 def _marked_html(expression: str, column: int, message: str) -> str:
     index = max(0, min(column - 1, len(expression)))

@@ -35,7 +35,6 @@ class IdRows:
         self._observers: list[ListObserver] = []
         self._ids: array[int] = array("q")
         self.newest_first = False
-        self.updates = 0  # insertions of new rows so far (the benchmark counts them)
 
     def add_observer(self, observer: ListObserver) -> None:
         self._observers.append(observer)
@@ -81,7 +80,6 @@ class IdRows:
         for observer in self._observers:
             observer.about_to_insert(first, first + count - 1)
         self._ids.extend(ids)
-        self.updates += 1
         for observer in self._observers:
             observer.inserted()
 

@@ -1,8 +1,14 @@
-"""EventTableModel: a thin Qt adapter over EventList; row contents come from the store in pages."""
+"""EventTableModel: a thin Qt adapter over EventList; row contents come from the store in pages.
+
+Pages are read off the GUI thread (the store worker): a row not read yet shows blank until its
+page arrives, then the rows change. `look()` decides a row's texts, tint, mark and link in one
+place; `data()` and the row painter both show what it says.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +24,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 
 from b24monitor.core.model import CapturedEvent
+from b24monitor.core.tasks import spawn
 from b24monitor.gui.i18n import QT_TRANSLATE_NOOP
 from b24monitor.gui.icons import icon
 from b24monitor.gui.table.columns import (
@@ -28,9 +35,9 @@ from b24monitor.gui.table.columns import (
     VERIFIED_COLUMN,
 )
 from b24monitor.gui.table.event_list import EventList
-from b24monitor.gui.table.row_cache import Row, RowCache
+from b24monitor.gui.table.row_cache import LOADING, Row, RowCache
 
-PAGE = 100  # rows fetched per store query when the view asks for an uncached row
+PAGE = 100  # rows read per store query when the view asks for an uncached row
 EVENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 LINK_ROLE = Qt.ItemDataRole.UserRole + 2  # the record's portal page (entity column)
 
@@ -64,6 +71,8 @@ _ROLES = frozenset(
 
 def row_tint(row: Row) -> QColor | None:
     """Malformed and unverified (✖) rows stand out; None for the others."""
+    if row.loading or row.gone:
+        return None
     if row.status == "malformed":
         return _MALFORMED
     if row.verified is False or row.status == "rejected":
@@ -71,13 +80,31 @@ def row_tint(row: Row) -> QColor | None:
     return None
 
 
-def mark_color(row: Row) -> QColor | None:
-    """Colour of the ✔/✖ mark."""
-    return _MARK_COLORS.get(row.verified)
-
-
 def _tr(text: str) -> str:
     return QCoreApplication.translate(CONTEXT, text)
+
+
+@dataclass(frozen=True, slots=True)
+class RowLook:
+    """How one row is shown: its cell texts, tint, ✔/✖ colour, link and weight."""
+
+    texts: tuple[str, ...]  # per column, translated where the column is
+    tint: QColor | None
+    mark: QColor | None  # colour of the verified column's mark
+    link: str | None  # the entity cell links here (None: plain text)
+    pinned: bool  # bold, with a pin in the time column
+
+    @classmethod
+    def of(cls, row: Row) -> RowLook:
+        if row.gone or row.loading:
+            blank = [""] * len(COLUMNS)
+            if row.gone:
+                blank[TIME_COLUMN] = _tr("(removed)")
+            return cls(tuple(blank), None, None, None, False)
+        pairs = zip(row.texts, COLUMNS, strict=True)
+        texts = tuple(_tr(text) if column.translated else text for text, column in pairs)
+        mark = _MARK_COLORS.get(row.verified)
+        return cls(texts, row_tint(row), mark, row.link, row.pinned)
 
 
 class _Adapter:
@@ -119,19 +146,21 @@ class EventTableModel(QAbstractTableModel):
     def __init__(
         self,
         events: EventList,
-        load: Callable[[Sequence[int]], list[CapturedEvent]],
+        load: Callable[[Sequence[int]], Awaitable[list[CapturedEvent]]],
         parent: QObject | None = None,
         *,
-        load_ahead: Callable[[Sequence[int]], Awaitable[list[CapturedEvent]]] | None = None,
+        on_error: Callable[[str, BaseException], None] | None = None,
     ) -> None:
-        """`load` reads rows now (on the GUI thread, a page when the view scrolls to them);
-        `load_ahead`, if given, reads the rows of new events off the GUI thread."""
+        """`load(ids)` reads rows off the GUI thread (the store worker's `rows`): a page when
+        the view reaches uncached rows, and the rows of new events before they are shown."""
         super().__init__(parent)
         self.events = events
-        self.cache = RowCache(load)
-        self._load_ahead = load_ahead
-        if load_ahead is not None:
-            events.set_preparer(self._prepare)
+        self.cache = RowCache()
+        self._load = load
+        self._on_error = on_error
+        self._loading: set[int] = set()  # first ids of the pages being read
+        self.loads = 0  # page reads so far (tests check that scrolling reads pages, not rows)
+        events.set_preparer(self._prepare)
         self._pin = icon("pin")
         self._bold = QFont()
         self._bold.setBold(True)
@@ -173,7 +202,8 @@ class EventTableModel(QAbstractTableModel):
         number = index.row()
         if not 0 <= number < len(self.events):
             return None
-        return self._value(self.row(number), number, index.column(), role)
+        row = self.row(number)
+        return self._value(row, RowLook.of(row), number, index.column(), role)
 
     def multiData(self, index: AnyIndex, roleDataSpan: Any) -> None:
         """All roles of a cell in one call. Views ask ~5 roles a cell; one Python call instead of
@@ -184,30 +214,31 @@ class EventTableModel(QAbstractTableModel):
                 role_data.clearData()
             return
         row, column = self.row(number), index.column()
+        look = RowLook.of(row)
         for role_data in roleDataSpan:
             role = role_data.role()
-            value = self._value(row, number, column, role) if role in _ROLES else None
+            value = self._value(row, look, number, column, role) if role in _ROLES else None
             if value is None:
                 role_data.clearData()
             else:
                 role_data.setData(value)
 
-    def _value(self, row: Row, number: int, column: int, role: int) -> Any:
+    def _value(self, row: Row, look: RowLook, number: int, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, column)
+            return look.texts[column]
         if role == Qt.ItemDataRole.BackgroundRole:
-            return row_tint(row)
+            return look.tint
         if role == Qt.ItemDataRole.ForegroundRole and column == VERIFIED_COLUMN:
-            return mark_color(row)
+            return look.mark
         if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[column].right:
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        if column == ENTITY_COLUMN and row.link and not row.gone:
-            link = self._link_value(row, role)
+        if column == ENTITY_COLUMN and look.link:
+            link = self._link_value(look, role)
             if link is not None:
                 return link
-        if role == Qt.ItemDataRole.FontRole and row.pinned:
+        if role == Qt.ItemDataRole.FontRole and look.pinned:
             return self._bold
-        if role == Qt.ItemDataRole.DecorationRole and column == TIME_COLUMN and row.pinned:
+        if role == Qt.ItemDataRole.DecorationRole and column == TIME_COLUMN and look.pinned:
             return self._pin
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, column, self.events.id_at(number))
@@ -222,32 +253,57 @@ class EventTableModel(QAbstractTableModel):
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _link_value(self, row: Row, role: int) -> Any:
+    def _link_value(self, look: RowLook, role: int) -> Any:
         """The entity cell as a link: underlined, in the palette's link colour, its URL."""
         if role == LINK_ROLE:
-            return row.link
+            return look.link
         if role == Qt.ItemDataRole.FontRole:
-            return self._link_bold if row.pinned else self._link_font
+            return self._link_bold if look.pinned else self._link_font
         if role == Qt.ItemDataRole.ForegroundRole:
             return QGuiApplication.palette().color(QPalette.ColorRole.Link)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return _tr(_LINK_TIP).replace("%1", row.link or "")
+            return _tr(_LINK_TIP).replace("%1", look.link or "")
         return None
 
     async def _prepare(self, ids: Sequence[int]) -> None:
         missing = self.cache.missing(ids)
-        if missing and self._load_ahead is not None:
-            self.cache.put(await self._load_ahead(missing))
+        if missing:
+            self.cache.put(missing, await self._load(missing))
 
     def row(self, row_number: int) -> Row:
+        """The row's contents; LOADING (blank) while its page is being read."""
         event_id = self.events.id_at(row_number)
         row = self.cache.get(event_id)
         if row is None:
             start = row_number - row_number % PAGE
-            self.cache.fill(self.events.ids_at(start, start + PAGE - 1))
-            row = self.cache.get(event_id)
-            assert row is not None
+            self._request_page(self.events.ids_at(start, start + PAGE - 1))
+            return LOADING
         return row
+
+    def look(self, row_number: int) -> RowLook:
+        """How row `row_number` is shown; what `data()` answers and the painter draws."""
+        return RowLook.of(self.row(row_number))
+
+    def _request_page(self, ids: list[int]) -> None:
+        if not ids or ids[0] in self._loading:
+            return
+        try:
+            spawn(self._read_page(ids), name="table-page", on_error=self._on_error)
+        except RuntimeError:  # no loop running (Qt painting between tests): read on next paint
+            return
+        self._loading.add(ids[0])
+        self.loads += 1
+
+    async def _read_page(self, ids: list[int]) -> None:
+        try:
+            events = await self._load(ids)
+        finally:
+            self._loading.discard(ids[0])
+        self.cache.put(ids, events)
+        rows = [r for r in map(self.events.row_of, ids) if r is not None]
+        if rows:
+            last = len(COLUMNS) - 1
+            self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), last))
 
     def event_id(self, row_number: int) -> int:
         return self.events.id_at(row_number)
@@ -260,16 +316,9 @@ class EventTableModel(QAbstractTableModel):
             if row is not None:
                 self.dataChanged.emit(self.index(row, 0), self.index(row, last))
 
-    def display_text(self, row: Row, column: int) -> str:
-        return self._display(row, column)
-
-    def _display(self, row: Row, column: int) -> str:
-        if row.gone:
-            return _tr("(removed)") if column == TIME_COLUMN else ""
-        text = row.texts[column]
-        return _tr(text) if COLUMNS[column].translated else text
-
     def _tooltip(self, row: Row, column: int, event_id: int) -> str | None:
+        if row.loading:
+            return None
         if row.gone:
             return _tr("This event was removed from the store.")
         if column == TIME_COLUMN:

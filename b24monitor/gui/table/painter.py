@@ -5,7 +5,8 @@ Measured here (2 cores, capture thread busy at 1,000 deliveries/s): a QTableView
 from Python into a Qt function that releases the GIL — may wait for the capture thread to let
 go of the GIL. Repaints took 25–55 ms. Here a row is one tab-separated line drawn with tab stops
 at the column edges (right tabs for numbers), plus its background and the ✔/✖ mark: ~5 calls a
-row instead of ~25. The model is unchanged (data() still serves tooltips, accessibility, tests).
+row instead of ~25. What a row shows — texts, tint, mark colour, link — comes from the model's
+`look()`, the same answer `data()` gives (tooltips, accessibility, tests): one place decides.
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QTableView
 
 from b24monitor.gui.table.columns import COLUMNS, ENTITY_COLUMN, TIME_COLUMN, VERIFIED_COLUMN
-from b24monitor.gui.table.model import EventTableModel, mark_color, row_tint
-from b24monitor.gui.table.row_cache import Row
+from b24monitor.gui.table.model import EventTableModel, RowLook
 
 PADDING = 4
 PIN = 16  # room for the pin icon in the time column of a pinned row
@@ -81,27 +81,26 @@ class RowPainter:
         selection = view.selectionModel()
         current = view.currentIndex().row() if view.hasFocus() else -1
         for number in range(first, last + 1):
-            row = model.row(number)
+            look = model.look(number)
             y, height = view.rowViewportPosition(number), view.rowHeight(number)
             selected = selection.isRowSelected(number, QModelIndex())
             rect = QRect(0, y, width, height)
-            self._background(painter, view, number, row, selected, colors, rect)
-            painter.setFont(fonts[row.pinned])
+            self._background(painter, view, number, look, selected, colors, rect)
+            painter.setFont(fonts[look.pinned])
             painter.setPen(colors["hl_text"] if selected else colors["text"])
-            line = self._line(painter, model, row, sections)
+            line = self.line(painter, look, sections)
             line_rect = QRectF(origin, y, width - origin, height)
-            painter.drawText(line_rect, line, options[row.pinned])
-            if row.pinned and sections[0][0] == TIME_COLUMN:
+            painter.drawText(line_rect, line, options[look.pinned])
+            if look.pinned and sections[0][0] == TIME_COLUMN:
                 self._pin.paint(painter, QRect(origin + PADDING, y + (height - 14) // 2, 14, 14))
-            if verified is not None and not row.gone:
-                mark = mark_color(row)
+            if verified is not None:
                 plain_color = colors["hl_text"] if selected else colors["text"]
-                painter.setPen(plain_color if selected or mark is None else mark)
+                painter.setPen(plain_color if selected or look.mark is None else look.mark)
                 box = QRect(verified[1] + PADDING, y, verified[2] - 2 * PADDING, height)
-                text = model.display_text(row, VERIFIED_COLUMN)
+                text = look.texts[VERIFIED_COLUMN]
                 painter.drawText(box, Qt.AlignmentFlag.AlignVCenter, text)
-            if entity is not None and row.link and not row.gone:
-                self._link(painter, model, row, entity, (y, height), colors, selected)
+            if entity is not None and look.link:
+                self._link(painter, look, entity, (y, height), colors, selected)
             if number == current:
                 painter.setPen(QPen(colors["text"], 1, Qt.PenStyle.DotLine))
                 painter.drawRect(0, y, width - 1, height - 1)
@@ -124,27 +123,20 @@ class RowPainter:
         option.setTabs(tabs)
         return option
 
-    def _line(
-        self,
-        painter: QPainter,
-        model: EventTableModel,
-        row: Row,
-        sections: list[tuple[int, int, int]],
-    ) -> str:
+    def line(self, painter: QPainter, look: RowLook, sections: list[tuple[int, int, int]]) -> str:
+        """The row's plain cells as one tabbed line (the mark and a link are drawn on their own)."""
         cells = []
         for logical, _, section_width in sections:
-            if logical == VERIFIED_COLUMN or (
-                logical == ENTITY_COLUMN and row.link and not row.gone
-            ):
+            if logical == VERIFIED_COLUMN or (logical == ENTITY_COLUMN and look.link):
                 cells.append("")  # drawn on its own, in its colour
                 continue
-            pin = PIN if row.pinned and logical == TIME_COLUMN else 0
+            pin = PIN if look.pinned and logical == TIME_COLUMN else 0
             room = section_width - 2 * PADDING - pin
-            cells.append(self._elide(painter, model.display_text(row, logical), room, row.pinned))
+            cells.append(self._elide(painter, look.texts[logical], room, look.pinned))
         return "\t" + "\t".join(cells)
 
     def _link(
-        self, painter: QPainter, model: EventTableModel, row: Row, section: tuple[int, int, int],
+        self, painter: QPainter, look: RowLook, section: tuple[int, int, int],
         rows: tuple[int, int], colors: dict[str, QColor], selected: bool,
     ) -> None:  # fmt: skip
         """The entity cell as a link: underlined, in the link colour (plain when selected)."""
@@ -155,7 +147,7 @@ class RowPainter:
         painter.setFont(font)
         painter.setPen(colors["hl_text"] if selected else colors["link"])
         room = section_width - 2 * PADDING
-        text = self._elide(painter, model.display_text(row, ENTITY_COLUMN), room, row.pinned)
+        text = self._elide(painter, look.texts[ENTITY_COLUMN], room, look.pinned)
         box = QRect(x + PADDING, y, room, height)
         painter.drawText(box, Qt.AlignmentFlag.AlignVCenter, text)
         font.setUnderline(False)
@@ -177,16 +169,15 @@ class RowPainter:
 
     @staticmethod
     def _background(
-        painter: QPainter, view: QTableView, number: int, row: Row, selected: bool,
+        painter: QPainter, view: QTableView, number: int, look: RowLook, selected: bool,
         colors: dict[str, QColor], rect: QRect,
     ) -> None:  # fmt: skip
         if selected:
             painter.fillRect(rect, colors["hl"])
         elif view.alternatingRowColors() and number % 2:
             painter.fillRect(rect, colors["alt"])
-        tint = row_tint(row)
-        if tint is not None:
-            painter.fillRect(rect, tint)
+        if look.tint is not None:
+            painter.fillRect(rect, look.tint)
 
 
 def _colors(view: QTableView) -> dict[str, QColor]:

@@ -1,9 +1,9 @@
-"""A small LRU cache of table rows, filled from the store a page at a time."""
+"""A small LRU cache of table rows, filled (off the GUI thread) a page at a time."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from b24monitor.core.model import CapturedEvent, Status, Verified
@@ -22,6 +22,7 @@ class Row:
     error: str | None
     pinned: bool
     gone: bool = False  # removed from the store (retention) since the view was filled
+    loading: bool = False  # not read yet: a placeholder until its page arrives
     link: str | None = None  # the record's portal page (the entity cell is a link to it)
     sender: str | None = None  # the app or webhook whose token matched (spec §4)
 
@@ -34,18 +35,15 @@ class Row:
 
 
 GONE = Row(("",) * len(COLUMNS), 0.0, None, "ok", None, False, gone=True)
+LOADING = Row(("",) * len(COLUMNS), 0.0, None, "ok", None, False, loading=True)
 
 
 class RowCache:
-    """Rows by event id; `fill` loads the missing ones of a page in one query."""
+    """Rows by event id; `put` adds the rows of a page read elsewhere (ids not found: GONE)."""
 
-    def __init__(
-        self, load: Callable[[Sequence[int]], list[CapturedEvent]], capacity: int = 5000
-    ) -> None:
-        self._load = load
+    def __init__(self, capacity: int = 5000) -> None:
         self.capacity = capacity
         self._rows: OrderedDict[int, Row] = OrderedDict()
-        self.loads = 0  # store queries so far (tests check that scrolling pages, not rows)
 
     def get(self, event_id: int) -> Row | None:
         row = self._rows.get(event_id)
@@ -53,24 +51,14 @@ class RowCache:
             self._rows.move_to_end(event_id)
         return row
 
-    def fill(self, ids: Iterable[int]) -> None:
-        missing = [i for i in ids if i not in self._rows]
-        if not missing:
-            return
-        self.loads += 1
-        found = {ev.id: Row.of(ev) for ev in self._load(missing)}
-        for event_id in missing:
-            self._rows[event_id] = found.get(event_id, GONE)
-        while len(self._rows) > self.capacity:
-            self._rows.popitem(last=False)
-
     def missing(self, ids: Iterable[int]) -> list[int]:
         return [i for i in ids if i not in self._rows]
 
-    def put(self, events: Iterable[CapturedEvent]) -> None:
-        """Rows read elsewhere (ahead of time, off the GUI thread)."""
-        for ev in events:
-            self._rows[ev.id] = Row.of(ev)
+    def put(self, ids: Iterable[int], events: Iterable[CapturedEvent]) -> None:
+        """The rows of `ids`, read off the GUI thread; an id with no event was removed."""
+        found = {ev.id: Row.of(ev) for ev in events}
+        for event_id in ids:
+            self._rows[event_id] = found.get(event_id, GONE)
         while len(self._rows) > self.capacity:
             self._rows.popitem(last=False)
 

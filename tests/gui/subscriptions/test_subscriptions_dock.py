@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
-from subscription_rows import find
 
 from b24monitor.core.subscriptions import Subscription
 from b24monitor.gui.session_signals import SessionSignals
@@ -19,6 +18,7 @@ from b24monitor.services.profiles import Profile, ProfileStore
 from b24monitor.services.secrets import open_secret_store
 from b24monitor.services.session import Session, SessionConfig
 from b24monitor.services.subscriptions import DesiredStore
+from tests.gui.subscription_rows import find
 
 CHECKED = Qt.CheckState.Checked
 ROLE = Qt.ItemDataRole

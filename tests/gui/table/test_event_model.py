@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from b24monitor.core.filters import parse
+from b24monitor.core.tasks import spawn
 from b24monitor.gui.live_toggle import LiveToggle
 from b24monitor.gui.store_worker import StoreWorker
 from b24monitor.gui.table import event_list
@@ -50,9 +51,7 @@ async def rig(data_dir: Path) -> AsyncIterator[Rig]:
     session.add_listener(events.note_committed)
     await session.start()
     await worker.open()
-    store = session.store
-    assert store is not None
-    model = EventTableModel(events, store.fetch)
+    model = EventTableModel(events, worker.rows)
     try:
         async with httpx.AsyncClient() as client:
             yield Rig(session, events, model, client)
@@ -109,6 +108,30 @@ async def test_inserts_while_filtered_show_only_matching_rows_in_id_order(
 
 
 @pytest.mark.asyncio
+async def test_an_update_due_when_a_filter_is_applied_never_uses_the_old_filter(
+    tmp_path: Path, make_delivery: Callable[..., bytes], monkeypatch, wait_until
+) -> None:
+    monkeypatch.setattr(event_list, "UPDATE_INTERVAL", 0.0)  # an update is due at once
+    async with rig(tmp_path) as r:
+        await r.post_many(make_delivery, 3)  # deal, deal, task
+        await r.events.reapply()
+        applying: list[object] = []
+
+        def filter_now(ids: list[int]) -> None:
+            # Right after the list heard of the batch (its update is due): the user filters.
+            if not applying:
+                applying.append(spawn(r.events.apply_filter(parse("event:ONCRMDEAL*")), name="f"))
+
+        r.session.add_listener(filter_now)
+        await r.post(make_delivery("ONTASKADD"))  # matches the old filter, not the new one
+        await wait_until(lambda: applying and applying[0].done())  # type: ignore[union-attr]
+        await r.post(make_delivery("ONCRMDEALADD"))
+        await wait_until(lambda: r.model.rowCount() >= 3)
+        assert set(column_texts(r.model, 1)) == {"ONCRMDEALADD", "ONCRMDEALUPDATE"}
+        assert r.model.rowCount() == 3
+
+
+@pytest.mark.asyncio
 async def test_pause_counts_new_matching_events_and_resume_shows_them(
     tmp_path: Path, make_delivery: Callable[..., bytes], wait_until, qtbot
 ) -> None:
@@ -153,10 +176,11 @@ async def test_rows_are_read_a_page_at_a_time_and_clear_view_keeps_the_store(
     async with rig(tmp_path) as r:
         await r.post_many(make_delivery, 30)
         await r.events.reapply()
+        r.model.cache.clear()  # as if scrolled far away: the rows must be read again
         for row in range(30):
             r.model.index(row, 1).data()
-        assert r.model.cache.loads == 1
-        assert r.model.index(0, 2).data() == "deal 1000"
+        await wait_until(lambda: r.model.index(0, 2).data() == "deal 1000")
+        assert r.model.loads == 1  # one page read for 30 rows, off the GUI thread
         r.events.clear_view()
         assert r.model.rowCount() == 0
         await r.post(make_delivery("ONCRMLEADADD", {"FIELDS": {"ID": "7"}}))

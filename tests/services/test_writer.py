@@ -1,0 +1,183 @@
+"""The group-commit writer: one transaction per batch, and everything the 200 depends on decided
+before the commit (decode → 400, token → 403, install → learned token).
+
+Every statement on the writer's connection is traced (the `sql_log` fixture), so "one
+transaction" is counted, not assumed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from b24monitor.core.model import Delivery
+from b24monitor.services.store import EventStore
+from b24monitor.services.writer import Outcome, Retention, StoreWriter
+
+FORM = "application/x-www-form-urlencoded"
+APP_TOKEN = "9e7d1c2b3a4f5e6d7c8b9a0f1e2d3c4b"  # the token make_delivery puts in every body
+
+
+def delivery(body: bytes, content_type: str = FORM) -> Delivery:
+    return Delivery(time.time(), "POST", "/b24/x/events", (("Host", "x"),), body, content_type,
+                    "127.0.0.1")  # fmt: skip
+
+
+@asynccontextmanager
+async def writing(
+    db_path: Path, batches: list[list[Outcome]], **options: Any
+) -> AsyncIterator[StoreWriter]:
+    writer = StoreWriter(db_path, on_committed=batches.append, **options)
+    await writer.open()
+    try:
+        yield writer
+    finally:
+        await writer.close()
+
+
+def read_all(db_path: Path) -> list[tuple[int, str | None, str, bool | None]]:
+    store = EventStore(db_path)
+    try:
+        return [(ev.id, ev.event, ev.status, ev.verified) for ev in store.iter_events()]
+    finally:
+        store.close()
+
+
+INSERT = "INSERT INTO events("
+
+
+def transactions(statements: list[str]) -> list[list[str]]:
+    """The statements of each BEGIN … COMMIT, in order."""
+    found: list[list[str]] = []
+    current: list[str] | None = None
+    for statement in statements:
+        if statement.startswith("BEGIN"):
+            current = []
+        elif statement.startswith(("COMMIT", "ROLLBACK")) and current is not None:
+            found.append(current)
+            current = None
+        elif current is not None:
+            current.append(statement)
+    return found
+
+
+@pytest.mark.asyncio
+async def test_deliveries_that_queue_up_are_committed_in_one_transaction(
+    tmp_path: Path, make_delivery: Callable[..., bytes], sql_log: Any
+) -> None:
+    batches: list[list[Outcome]] = []
+    async with writing(tmp_path / "e.sqlite3", batches) as writer:
+        sql_log.seen.clear()
+        # Submitted together, before the writer's task runs again: they queue up as one batch.
+        outcomes = await asyncio.gather(
+            *(writer.submit(delivery(make_delivery("ONCRMDEALADD"))) for _ in range(20))
+        )
+        statements = list(sql_log.statements)
+    # The transactions that stored events (the writer may index full text in another one later).
+    stored = [t for t in transactions(statements) if any(s.startswith(INSERT) for s in t)]
+    assert len(stored) == 1 and sum(s.startswith(INSERT) for s in stored[0]) == 20
+    assert [len(b) for b in batches] == [20]
+    assert [o.event_id for o in batches[0]] == [o.event_id for o in outcomes]
+    assert len({o.event_id for o in outcomes}) == 20
+
+
+@pytest.mark.asyncio
+async def test_submit_returns_only_once_the_row_is_readable_elsewhere(
+    tmp_path: Path, make_delivery: Callable[..., bytes]
+) -> None:
+    db = tmp_path / "e.sqlite3"
+    async with writing(db, []) as writer:
+        outcome = await writer.submit(delivery(make_delivery("ONTASKADD")))
+        assert (outcome.http_status, outcome.event) == (200, "ONTASKADD")
+        assert read_all(db) == [(outcome.event_id, "ONTASKADD", "ok", None)]
+
+
+@pytest.mark.asyncio
+async def test_the_answer_is_decided_before_the_commit(
+    tmp_path: Path, make_delivery: Callable[..., bytes]
+) -> None:
+    db = tmp_path / "e.sqlite3"
+    batches: list[list[Outcome]] = []
+    async with writing(db, batches) as writer:
+        install = await writer.submit(delivery(make_delivery("ONAPPINSTALL", {"VERSION": "1"})))
+        good = await writer.submit(delivery(make_delivery("ONCRMDEALADD")))
+        forged = await writer.submit(delivery(make_delivery("ONCRMDEALADD", token="f" * 32)))
+        broken = await writer.submit(delivery(b"", FORM))
+    assert [o.http_status for o in (install, good, forged, broken)] == [200, 200, 403, 400]
+    assert "does not match" in forged.reason and "empty body" in broken.reason
+    # Stored as judged: the install taught the token that verified the next delivery.
+    assert [row[1:] for row in read_all(db)] == [
+        ("ONAPPINSTALL", "ok", None),
+        ("ONCRMDEALADD", "ok", True),
+        ("ONCRMDEALADD", "rejected", False),
+        (None, "malformed", None),
+    ]
+    assert [o.event for batch in batches for o in batch] == [
+        "ONAPPINSTALL", "ONCRMDEALADD", "ONCRMDEALADD", None,
+    ]  # fmt: skip
+
+
+@pytest.mark.asyncio
+async def test_a_learned_token_survives_a_restart(
+    tmp_path: Path, make_delivery: Callable[..., bytes]
+) -> None:
+    db = tmp_path / "e.sqlite3"
+    async with writing(db, []) as writer:
+        await writer.submit(delivery(make_delivery("ONAPPINSTALL", {"VERSION": "1"})))
+    async with writing(db, []) as writer:
+        forged = await writer.submit(delivery(make_delivery("ONCRMDEALADD", token="f" * 32)))
+    assert forged.http_status == 403
+
+
+@pytest.mark.asyncio
+async def test_a_pasted_token_judges_the_next_delivery(
+    tmp_path: Path, make_delivery: Callable[..., bytes]
+) -> None:
+    db = tmp_path / "e.sqlite3"
+    async with writing(db, []) as writer:
+        writer.expect_app_token(APP_TOKEN)  # a webhook's token, pasted before its portal is known
+        good = await writer.submit(delivery(make_delivery("ONCRMDEALADD")))
+        forged = await writer.submit(delivery(make_delivery("ONCRMDEALADD", token="f" * 32)))
+    assert (good.http_status, forged.http_status) == (200, 403)
+    assert [row[3] for row in read_all(db)] == [True, False]
+
+
+@pytest.mark.asyncio
+async def test_a_failed_commit_answers_nobody_200(
+    tmp_path: Path, make_delivery: Callable[..., bytes]
+) -> None:
+    db = tmp_path / "e.sqlite3"
+    batches: list[list[Outcome]] = []
+    async with writing(db, batches) as writer:
+        other = sqlite3.connect(db)
+        other.execute("ALTER TABLE events RENAME TO events_gone")  # the insert must now fail
+        other.commit()
+        other.close()
+        with pytest.raises(sqlite3.OperationalError):
+            await writer.submit(delivery(make_delivery()))
+        assert batches == []  # nobody is told about ids that were never committed
+        sqlite3.connect(db).execute("ALTER TABLE events_gone RENAME TO events").connection.close()
+
+
+@pytest.mark.asyncio
+async def test_retention_keeps_the_newest_rows_and_every_pinned_one(
+    tmp_path: Path, make_delivery: Callable[..., bytes]
+) -> None:
+    db = tmp_path / "e.sqlite3"
+    keep = Retention(max_rows=3, check_every_s=0.0)
+    async with writing(db, [], retention=keep) as writer:
+        first = await writer.submit(delivery(make_delivery()))
+        store = EventStore(db)
+        store.set_pinned([first.event_id], True)
+        store.close()
+        for _ in range(6):
+            await writer.submit(delivery(make_delivery()))
+    ids = [row[0] for row in read_all(db)]
+    assert ids[0] == first.event_id and len(ids) == 4
