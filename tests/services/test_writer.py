@@ -111,7 +111,7 @@ async def test_the_answer_is_decided_before_the_commit(
         forged = await writer.submit(delivery(make_delivery("ONCRMDEALADD", token="f" * 32)))
         broken = await writer.submit(delivery(b"", FORM))
     assert [o.http_status for o in (install, good, forged, broken)] == [200, 200, 403, 400]
-    assert "does not match" in forged.reason and "empty body" in broken.reason
+    assert "matches none" in forged.reason and "empty body" in broken.reason
     # Stored as judged: the install taught the token that verified the next delivery.
     assert [row[1:] for row in read_all(db)] == [
         ("ONAPPINSTALL", "ok", None),
@@ -142,11 +142,14 @@ async def test_a_pasted_token_judges_the_next_delivery(
 ) -> None:
     db = tmp_path / "e.sqlite3"
     async with writing(db, []) as writer:
-        writer.expect_app_token(APP_TOKEN)  # a webhook's token, pasted before its portal is known
+        writer.expect_app_token(APP_TOKEN, "webhook crm-sync")  # pasted before its portal is known
         good = await writer.submit(delivery(make_delivery("ONCRMDEALADD")))
         forged = await writer.submit(delivery(make_delivery("ONCRMDEALADD", token="f" * 32)))
     assert (good.http_status, forged.http_status) == (200, 403)
     assert [row[3] for row in read_all(db)] == [True, False]
+    with sqlite3.connect(db) as conn:  # the verified one is named after the pasted sender
+        senders = [r[0] for r in conn.execute("SELECT sender FROM events ORDER BY id")]
+    assert senders == ["webhook crm-sync", None]
 
 
 @pytest.mark.asyncio
