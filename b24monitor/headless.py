@@ -175,7 +175,7 @@ def _notice_text(n: Notice) -> str:
         case "installed":
             who = f"profile “{n['profile']}”: " if n.get("profile") else ""
             return f"{who}app installed on {n.get('domain')} (member {n.get('member_id')})"
-        case "pending_install" | "uninstalled":
+        case "pending_install" | "uninstalled" | "profile_known":
             return str(n.get("message"))
         case "bound" | "unbound":
             return f"{n['type']} {n['event']} ({n['event_type']})"

@@ -226,6 +226,8 @@ class PortalStatus(QObject):
             self.refresh()
         if kind == "portal_moved":
             self.message.emit("⚠ " + str(notice.get("message")), 30_000)
+        elif kind == "profile_known":  # added by another process while running (issue 10c)
+            self.message.emit(str(notice.get("message")), 10_000)
 
     def _on_signals_tunnel_changed(self, state: TunnelState) -> None:
         self.tunnel.show_state(state)
