@@ -183,10 +183,10 @@ def _notice_text(n: Notice) -> str:
             return f"{n.get('where')}: {n.get('message')}"
         case "offline":
             return "new rows in the offline queue (`b24monitor offline list`)"
-        case "install_handler":
-            return n.get("warning") or f"installation handler: {n.get('handler')} (this URL)"
-        case "portal_moved" | "app_settings_stale":
+        case "portal_moved":
             return str(n.get("message"))
+        case "app_settings_stale":
+            return "⚠ " + str(n.get("message"))
     return json.dumps(n, ensure_ascii=False)
 
 

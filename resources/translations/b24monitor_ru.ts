@@ -39,8 +39,8 @@
         <translation>Скопировать новый адрес обработчика для настроек приложения</translation>
     </message>
     <message>
-        <source>The app&apos;s handler path and installation path in the portal still hold %1. Open the app&apos;s settings in Bitrix24 and set both to %2 (Copy puts it on the clipboard). A stable ngrok domain keeps the URL from changing.</source>
-        <translation>В настройках приложения на портале путь обработчика и путь для первоначальной установки всё ещё %1. Откройте настройки приложения в Битрикс24 и укажите в обоих полях %2 («копировать» кладёт его в буфер обмена). Постоянный домен ngrok не даёт адресу меняться.</translation>
+        <source>Copy puts the new handler URL on the clipboard.</source>
+        <translation>«Копировать» кладёт новый адрес обработчика в буфер обмена.</translation>
     </message>
 </context>
 <context>
@@ -1723,8 +1723,8 @@
         <translation>чужих: %1 (не трогаем)</translation>
     </message>
     <message>
-        <source>⚠ Installs go to %1, not to this handler URL: in the portal, edit the application&apos;s “Initial installation path” to %2.</source>
-        <translation>⚠ Установки уходят на %1, а не на этот адрес обработчика: в портале измените у приложения «Путь для первоначальной установки» на %2.</translation>
+        <source>⚠ Installs still go to the app&apos;s old URL: see “app settings stale” in the status bar.</source>
+        <translation>⚠ Установки всё ещё уходят на старый адрес приложения: см. «настройки приложения устарели» в строке состояния.</translation>
     </message>
     <message>
         <source>Select all in “%1” — online</source>
