@@ -813,6 +813,26 @@
 <context>
     <name>KeysPage</name>
     <message>
+        <source>Portal (REST pace):</source>
+        <translation>Портал (темп REST):</translation>
+    </message>
+    <message>
+        <source>Bitrix24 cloud — 2 requests/s, bursts of 50</source>
+        <translation>Облачный Битрикс24 — 2 запроса/с, всплески до 50</translation>
+    </message>
+    <message>
+        <source>Bitrix24 cloud, Enterprise plan — 5 requests/s, bursts of 250</source>
+        <translation>Облачный Битрикс24, тариф Энтерпрайз — 5 запросов/с, всплески до 250</translation>
+    </message>
+    <message>
+        <source>Self-hosted (on-premise) — unpaced until the portal asks to slow down</source>
+        <translation>Коробочный (на своём сервере) — без ограничения, пока портал не попросит замедлиться</translation>
+    </message>
+    <message>
+        <source>How fast b24monitor calls the portal&apos;s REST API. When the portal answers QUERY_LIMIT_EXCEEDED it is always waited for.</source>
+        <translation>Как часто b24monitor вызывает REST API портала. Если портал отвечает QUERY_LIMIT_EXCEEDED, b24monitor всегда выжидает.</translation>
+    </message>
+    <message>
         <source>The application&apos;s keys</source>
         <translation>Ключи приложения</translation>
     </message>
