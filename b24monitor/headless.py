@@ -175,7 +175,7 @@ def _notice_text(n: Notice) -> str:
         case "installed":
             who = f"profile “{n['profile']}”: " if n.get("profile") else ""
             return f"{who}app installed on {n.get('domain')} (member {n.get('member_id')})"
-        case "pending_install" | "uninstalled":
+        case "pending_install" | "uninstalled" | "profile_known":
             return str(n.get("message"))
         case "bound" | "unbound":
             return f"{n['type']} {n['event']} ({n['event_type']})"
@@ -183,10 +183,10 @@ def _notice_text(n: Notice) -> str:
             return f"{n.get('where')}: {n.get('message')}"
         case "offline":
             return "new rows in the offline queue (`b24monitor offline list`)"
-        case "install_handler":
-            return n.get("warning") or f"installation handler: {n.get('handler')} (this URL)"
-        case "portal_moved" | "app_settings_stale":
+        case "portal_moved":
             return str(n.get("message"))
+        case "app_settings_stale":
+            return "⚠ " + str(n.get("message"))
     return json.dumps(n, ensure_ascii=False)
 
 

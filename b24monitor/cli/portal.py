@@ -230,6 +230,7 @@ def labelled_bindings(rows: list[Any], ledger: Iterable[Made]) -> list[dict[str,
     """event.get rows with who made them (`owner`) and, on the installation handler, a
     `warning` when it no longer points at the handler URL of our newest binding."""
     from b24monitor.core import subscriptions as subs
+    from b24monitor.core.app_settings import app_settings_warning
 
     made = {m.key: m for m in ledger}
     online = sorted((m for m in made.values() if m.mode == "online"), key=lambda m: m.at)
@@ -242,7 +243,7 @@ def labelled_bindings(rows: list[Any], ledger: Iterable[Made]) -> list[dict[str,
             entry |= {"owner": "b24monitor", "made_at": made[row.key].at}
         elif subs.is_install_handler(row):
             entry |= {"owner": "installation", "current_handler_url": current,
-                      "warning": subs.install_warning(row.handler, current)}  # fmt: skip
+                      "warning": app_settings_warning(row.handler, current)}  # fmt: skip
         else:
             entry["owner"] = "other"
         labelled.append(entry)

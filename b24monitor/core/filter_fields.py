@@ -206,6 +206,8 @@ FIELDS: tuple[FilterField, ...] = (
                 _glob_of("domain", fold=True)),
     FilterField("user", "user ID of the delivery", "user:1", _glob_of("user_id")),
     FilterField("handler", "event handler ID", "handler:7", _glob_of("handler_id")),
+    FilterField("sender", "the sender named after ✔ (a profile, \"webhook NAME\"); any case",
+                'sender:"webhook crm-sync"', _glob_of("sender", fold=True)),
     FilterField("verified", "token matched (yes), did not (no), or no token known (unknown)",
                 "verified:no", _choice("verified", _VERIFIED)),
     FilterField("status", "ok, malformed (body did not decode) or rejected", "status:malformed",

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from b24monitor.core.app_settings import app_settings_warning
 from b24monitor.core.portal_errors import is_already_bound
 
 Mode = Literal["online", "offline"]
@@ -119,8 +120,9 @@ class ReconcileReport:
 
     @property
     def install_warning(self) -> str | None:
-        """A sentence when the installation handler no longer points at our handler URL."""
-        return install_warning(self.install_handler, self.handler_url)
+        """The app-settings warning (core/app_settings.py) when the portal's installation
+        handler no longer points at our handler URL."""
+        return app_settings_warning(self.install_handler, self.handler_url)
 
     def state_of(self, event: str, mode: Mode = "online") -> State | None:
         """The state of our own row for `event` × `mode` (foreign rows ignored)."""
@@ -284,18 +286,6 @@ def foreign_detail(row: Binding) -> str:
     if row.connector:
         return f"offline queue of auth_connector “{row.connector}”; left alone"
     return "offline binding not made by b24monitor; left alone"
-
-
-def install_warning(install_handler: str | None, handler_url: str | None) -> str | None:
-    """The sentence shown when installs would go to an old URL (spec §1.1: only the admin
-    can change the installation path; event.bind cannot)."""
-    if install_handler is None or handler_url is None or install_handler == handler_url:
-        return None
-    return (
-        f"the portal sends installs and reinstalls to {install_handler}, not to this handler "
-        f"URL: in the portal, edit the application's “Initial installation path” to "
-        f"{handler_url} and save."
-    )
 
 
 def pending_report(the_plan: Plan, handler_url: str | None) -> ReconcileReport:

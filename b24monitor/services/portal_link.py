@@ -12,8 +12,8 @@ an install only when it is proved to be its app's (services/adoption.py, spec §
 The app's settings in the portal keep the handler and installation URL they were saved with
 (spec §1.1): the profile remembers the handler URL current when ONAPPINSTALL arrived, or the
 installation path the portal's own ONAPPINSTALL row shows in event.get (`app_url`); when the
-session's URL differs, bindings still move but the user is told once per URL that the app's
-settings are stale.
+session's URL differs, bindings still move but the user is told once per URL, by the one
+`app_settings_stale` notice and the one sentence of core/app_settings.py.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
+from b24monitor.core.app_settings import app_settings_warning, is_stale
 from b24monitor.core.errors import B24MonitorError, PortalError
 from b24monitor.core.model import CapturedEvent
 from b24monitor.core.portal_errors import is_already_bound
@@ -68,14 +69,13 @@ class PortalLink:
         self._pending = pending
         self._on_sender = on_sender
         self.client = PortalClient(profile_name, profiles, http, on_moved=self._on_moved)
-        self._stale_told: str | None = None
+        self._stale_told: tuple[str, str] | None = None  # (saved URL, handler URL) told
         self.offline = OfflineQueue(self.client)
         self._handler_url: str | None = None
         self._public = False
         self._pings: dict[str, asyncio.Future[float]] = {}
         self._state = secrets.token_urlsafe(16)  # ties an OAuth redirect to our request
         self._bound: set[tuple[str, Mode]] = set()
-        self._install_seen: tuple[str | None, str | None] = (None, None)
         self.report = ReconcileReport()
         self.subscriptions: SubscriptionManager | None = None
         if self.profile.kind == "app":
@@ -100,16 +100,23 @@ class PortalLink:
 
     def app_settings_stale(self, handler_url: str | None) -> bool:
         """True when the app's saved URL in the portal is not `handler_url` (spec §1.1)."""
-        saved = self.profile.app_url
-        return bool(saved and handler_url and saved != handler_url)
+        return is_stale(self.profile.app_url, handler_url)
+
+    def app_settings_warning(self, handler_url: str | None) -> str | None:
+        """The one sentence saying what to edit in the app's settings; None when current."""
+        return app_settings_warning(self.profile.app_url, handler_url)
 
     def _tell_if_stale(self, handler_url: str) -> None:
-        if not self.app_settings_stale(handler_url) or self._stale_told == handler_url:
+        saved = self.profile.app_url
+        message = app_settings_warning(saved, handler_url)
+        if message is None or self._stale_told == (saved, handler_url):
             return
-        self._stale_told = handler_url
-        message = stale_sentence(handler_url)
-        self._notify({"type": "app_settings_stale", "app_url": self.profile.app_url,
-                      "handler_url": handler_url, "message": message})  # fmt: skip
+        self._stale_told = (saved, handler_url)
+        install = self.report.install_handler if self.report is not None else None
+        # `install_handler`/`warning`: the fields issue 16's install_handler notice carried.
+        self._notify({"type": "app_settings_stale", "app_url": saved, "handler_url": handler_url,
+                      "install_handler": install, "message": message,
+                      "warning": message})  # fmt: skip
 
     def _on_moved(self, name: str, old_domain: str, new_domain: str) -> None:
         """The portal was renamed and the profile follows it (spec §5.1): say so once."""
@@ -310,24 +317,17 @@ class PortalLink:
         for row in report.errors:
             self._notify({"type": "error", "where": "event.bind", "code": row.event,
                           "message": row.detail})  # fmt: skip
-        self._notify_install_handler(report)
+        self._remember_install_handler(report)
         self._notify({"type": "subscriptions", "report": report})
 
-    def _notify_install_handler(self, report: ReconcileReport) -> None:
-        """Once per change: where the portal's installation handler points (spec §1.1)."""
-        seen = (report.install_handler, report.handler_url)
-        if seen == self._install_seen or report.install_handler is None:
+    def _remember_install_handler(self, report: ReconcileReport) -> None:
+        """The portal's own ONAPPINSTALL row is the truth about the app's saved installation
+        path (spec §1.1): remember it, so staleness is judged from what the portal says."""
+        if report.install_handler is None:
             return
-        self._install_seen = seen
-        # The portal's own ONAPPINSTALL row is the truth about the app's saved installation path:
-        # remember it, so staleness is judged from what the portal says (spec §1.1).
         self._profiles.set_app_url(self.profile_name, report.install_handler)
         if report.handler_url is not None:
             self._tell_if_stale(report.handler_url)
-        self._notify({"type": "install_handler", "handler": report.install_handler,
-                      "handler_url": report.handler_url,
-                      "current": report.install_warning is None,
-                      "warning": report.install_warning})  # fmt: skip
 
     def _require_app(self) -> SubscriptionManager:
         if self.subscriptions is None:
@@ -344,15 +344,6 @@ def moved_sentence(profile_name: str, new_domain: str) -> str:
     return (
         f"portal {profile_name} moved to {new_domain}; the profile now uses the new address "
         "and bindings carry on"
-    )
-
-
-def stale_sentence(handler_url: str) -> str:
-    """The persistent warning when the app's saved URL is not the current one (spec §1.1)."""
-    return (
-        f"the app's handler path and installation path in the portal still hold the old URL: "
-        f"set both to {handler_url} in the app's settings (a stable ngrok domain keeps the "
-        "URL from changing)"
     )
 
 

@@ -73,6 +73,11 @@ class ProfileStore:
         self._secrets = secrets
         self._now = wall_clock
 
+    @property
+    def path(self) -> Path:
+        """The public profiles file; it is replaced on every change (watched by sessions)."""
+        return self._path
+
     def add(self, profile: Profile) -> None:
         """Store a new profile; refuses a taken name or a profile missing its credentials."""
         _validate(profile)

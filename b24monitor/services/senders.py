@@ -9,6 +9,7 @@ delivery, §4 step 4).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from b24monitor.core.verification import Sender
 from b24monitor.services.profiles import Profile
@@ -31,3 +32,15 @@ def profile_senders(profiles: Iterable[Profile]) -> tuple[list[Sender], list[tup
         else:
             expected.append((profile.application_token, label_of(profile)))
     return known, expected
+
+
+def profile_known_notice(profile: Profile) -> dict[str, Any]:
+    """The notice for a profile another process added while this session runs."""
+    label = label_of(profile)
+    return {
+        "type": "profile_known",
+        "profile": profile.name,
+        "sender": label,
+        "message": f"profile “{profile.name}” added: deliveries with its token now show "
+        f"as ✔ {label}.",
+    }

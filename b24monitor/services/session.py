@@ -34,9 +34,10 @@ from b24monitor.services.portal_link import (
     PortalLink,
     pending_sentence,
 )
+from b24monitor.services.profile_watch import stamp, watch_file
 from b24monitor.services.profiles import ProfileStore
 from b24monitor.services.receiver import ReceiverSettings, new_handler_path
-from b24monitor.services.senders import profile_senders
+from b24monitor.services.senders import profile_known_notice, profile_senders
 from b24monitor.services.store import EventStore
 from b24monitor.services.tunnel import Tunnel, TunnelSettings, TunnelState
 from b24monitor.services.tunnel_budget import PublicArrivals
@@ -127,6 +128,8 @@ class Session:
         self._attempt_listeners: list[AttemptListener] = []
         self.analysis: TrafficAnalysis | None = None  # loops and storms (issue 12)
         self.alerts: Signal[Alert] = Signal("alerts")  # its news, connectable before start()
+        self._taught: set[tuple[str, str, str]] = set()  # (profile, member_id, token) known
+        self._profile_watch: asyncio.Task[None] | None = None
 
     def add_listener(self, listener: BatchListener) -> None:
         """`listener(ids)` runs on the front end's loop once per committed batch."""
@@ -230,7 +233,12 @@ class Session:
             )
             await self.forwarder.start()
             self.add_listener(self.forwarder.enqueue)
+        # Stamp first, then learn: a profile added in between is seen as a change (issue 10c).
+        seen = await asyncio.to_thread(stamp, self.profiles.path)
         await asyncio.to_thread(self.learn_profile_senders)
+        self._profile_watch = spawn(
+            watch_file(self.profiles.path, self._profiles_changed, seen=seen), name="profile-watch"
+        )
         if self.config.portal is not None:
             try:
                 self.link_portal(self.config.portal)
@@ -246,14 +254,30 @@ class Session:
         if name is not None:
             self.link_portal(name)
 
-    def learn_profile_senders(self) -> None:
-        """Verification knows every profile's token from the start, named (spec §4)."""
+    def learn_profile_senders(self) -> list[str]:
+        """Verification knows every profile's token, named (spec §4); returns the names of
+        profiles whose token is new to this session."""
         assert self.capture is not None
-        known, expected = profile_senders(self.profiles.list())
+        listed = self.profiles.list()
+        known, expected = profile_senders(listed)
         for sender in known:
             self.capture.add_sender(sender)
         for token, label in expected:
             self.capture.expect_app_token(token, label)
+        taught = {(p.name, p.member_id, p.application_token) for p in listed if p.application_token}
+        fresh = sorted({name for name, _, _ in taught - self._taught})
+        self._taught |= taught
+        return fresh
+
+    async def _profiles_changed(self) -> None:
+        """Another process (`portal add`, the wizard) changed the profiles: teach verification
+        the new senders at once, so their next delivery is ✔ and named without a restart."""
+        if self.capture is None:
+            return
+        linked = self.portal.profile_name if self.portal is not None else None
+        for name in await asyncio.to_thread(self.learn_profile_senders):
+            if name != linked:  # the linked profile's news come as `installed` notices
+                self._on_notice(profile_known_notice(self.profiles.get(name)))
 
     def link_portal(self, name: str) -> None:
         """Attach profile `name`: its pending install is adopted, bindings follow our URL."""
@@ -305,6 +329,10 @@ class Session:
 
     async def stop(self) -> None:
         """Unbind, stop the tunnel, stop accepting, commit what arrived, close the store."""
+        if self._profile_watch is not None:
+            self._profile_watch.cancel()
+            await asyncio.gather(self._profile_watch, return_exceptions=True)
+            self._profile_watch = None
         if self.portal is not None:
             await self.portal.close(keep_bindings=self.config.keep_bindings)
             self.portal = None

@@ -39,8 +39,8 @@
         <translation>Скопировать новый адрес обработчика для настроек приложения</translation>
     </message>
     <message>
-        <source>The app&apos;s handler path and installation path in the portal still hold %1. Open the app&apos;s settings in Bitrix24 and set both to %2 (Copy puts it on the clipboard). A stable ngrok domain keeps the URL from changing.</source>
-        <translation>В настройках приложения на портале путь обработчика и путь для первоначальной установки всё ещё %1. Откройте настройки приложения в Битрикс24 и укажите в обоих полях %2 («копировать» кладёт его в буфер обмена). Постоянный домен ngrok не даёт адресу меняться.</translation>
+        <source>Copy puts the new handler URL on the clipboard.</source>
+        <translation>«Копировать» кладёт новый адрес обработчика в буфер обмена.</translation>
     </message>
 </context>
 <context>
@@ -812,6 +812,26 @@
 </context>
 <context>
     <name>KeysPage</name>
+    <message>
+        <source>Portal (REST pace):</source>
+        <translation>Портал (темп REST):</translation>
+    </message>
+    <message>
+        <source>Bitrix24 cloud — 2 requests/s, bursts of 50</source>
+        <translation>Облачный Битрикс24 — 2 запроса/с, всплески до 50</translation>
+    </message>
+    <message>
+        <source>Bitrix24 cloud, Enterprise plan — 5 requests/s, bursts of 250</source>
+        <translation>Облачный Битрикс24, тариф Энтерпрайз — 5 запросов/с, всплески до 250</translation>
+    </message>
+    <message>
+        <source>Self-hosted (on-premise) — unpaced until the portal asks to slow down</source>
+        <translation>Коробочный (на своём сервере) — без ограничения, пока портал не попросит замедлиться</translation>
+    </message>
+    <message>
+        <source>How fast b24monitor calls the portal&apos;s REST API. When the portal answers QUERY_LIMIT_EXCEEDED it is always waited for.</source>
+        <translation>Как часто b24monitor вызывает REST API портала. Если портал отвечает QUERY_LIMIT_EXCEEDED, b24monitor всегда выжидает.</translation>
+    </message>
     <message>
         <source>The application&apos;s keys</source>
         <translation>Ключи приложения</translation>
@@ -1723,8 +1743,8 @@
         <translation>чужих: %1 (не трогаем)</translation>
     </message>
     <message>
-        <source>⚠ Installs go to %1, not to this handler URL: in the portal, edit the application&apos;s “Initial installation path” to %2.</source>
-        <translation>⚠ Установки уходят на %1, а не на этот адрес обработчика: в портале измените у приложения «Путь для первоначальной установки» на %2.</translation>
+        <source>⚠ Installs still go to the app&apos;s old URL: see “app settings stale” in the status bar.</source>
+        <translation>⚠ Установки всё ещё уходят на старый адрес приложения: см. «настройки приложения устарели» в строке состояния.</translation>
     </message>
     <message>
         <source>Select all in “%1” — online</source>

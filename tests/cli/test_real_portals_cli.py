@@ -196,7 +196,8 @@ async def test_listen_says_when_the_apps_saved_url_is_stale(tmp_path: Path, moni
         assert tunnel["app_settings_stale"] is True
         assert stale["handler_url"] == tunnel["handler_url"]
         assert stale["app_url"].startswith(f"http://127.0.0.1:{port}/")
-        assert "stable ngrok domain" in stale["message"]
+        assert "reserved ngrok domain" in stale["message"]
+        assert "“Initial installation path” to " + tunnel["handler_url"] in stale["message"]
         # This portal checks handler hosts: the bind is refused, with its own advice.
         assert "ERROR_HANDLER_URL_MATCH" in error["message"]
         assert "set both to the current handler URL" in error["message"]

@@ -65,6 +65,7 @@ def rows() -> list[dict[str, Any]]:
             **deal,
             "entity_id": "3187",
             "received_at": now_ - 60,
+            "sender": "dev-app",
             "data": {"FIELDS": {"ID": "3187"}, "comment": "Иван Петров создал сделку"},
         },
         {
@@ -73,6 +74,7 @@ def rows() -> list[dict[str, Any]]:
             "entity_id": "3187",
             "received_at": now_ - 600,
             "pinned": 1,
+            "sender": "webhook crm-sync",
             "data": {"FIELDS": {"ID": "3187"}, "comment": "Петров Иван обновил сделку"},
         },
         {
@@ -81,6 +83,7 @@ def rows() -> list[dict[str, Any]]:
             "entity_id": "5",
             "verified": 0,
             "received_at": now_ - 7205,
+            "sender": "learned from install",
             "data": {"comment": "robot deleted it"},
         },
         {
@@ -99,6 +102,7 @@ def rows() -> list[dict[str, Any]]:
             "handler_id": "12",
             "verified": 1,
             "received_at": now_ - 20,
+            "sender": "Webhook CRM-Sync",
             "data": {"title": "Задача для робота"},
         },
         {
@@ -213,6 +217,11 @@ DEALS = {1, 2, 3, 9, 12, 13, 14, 15, 16, 17, 18, 19, 20}
         ("domain:*.EXAMPLE.*", {6, 7, 9}),
         ("user:7", {3, 4}),
         ("handler:12", {5, 6}),
+        ("sender:dev-app", {1}),
+        ('sender:"webhook crm-sync"', {2, 5}),  # quoted: the label has a space; any case
+        ("sender:webhook*", {2, 5}),
+        ('sender:"learned from install"', {3}),
+        ("sender:dev", set()),  # a whole label, unless wildcards say otherwise
         ("verified:yes", {1, 2, 5, 10, 12, 13, 14, 15, 16, 17, 18, 19, 20}),
         ("verified:NO", {3, 7, 9}),
         ("verified:unknown", {4, 6, 8, 11}),
@@ -236,6 +245,7 @@ def test_field_selects_matching_events(
         ("-event:ONCRM*", {5, 6, 7, 8, 11}),  # the malformed row without an event is kept
         ("-verified:yes", {3, 4, 6, 7, 8, 9, 11}),
         ("-id:3187", ALL - {1, 2, 9, 10}),
+        ('-sender:"webhook crm-sync"', ALL - {2, 5}),  # rows without a sender are kept
         ("-robot", ALL - {3, 6}),
         ("--robot", {3, 6}),
         ("event:ONTASK* OR status:malformed", {5, 6, 8}),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QComboBox,
     QFormLayout,
     QLineEdit,
     QProgressBar,
@@ -90,7 +91,8 @@ class AppStepsPage(QWizardPage):
 
 
 class KeysPage(QWizardPage):
-    """Profile name and the application's keys; the wizard validates by creating the profile."""
+    """Profile name, the application's keys and the REST pace; the wizard validates by creating
+    the profile."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,18 +106,42 @@ class KeysPage(QWizardPage):
         self.client_secret = QLineEdit(self)
         self.client_secret.setObjectName("wizardClientSecret")
         self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.rate = self._rate_box()
         self.error = wrapped("", self)
         self.error.setStyleSheet(WARN_STYLE)
         form = QFormLayout(self)
         form.addRow(self.tr("Profile name:"), self.name)
         form.addRow(self.tr("Application ID (client_id):"), self.client_id)
         form.addRow(self.tr("Application key (client_secret):"), self.client_secret)
+        form.addRow(self.tr("Portal (REST pace):"), self.rate)
         form.addRow(self.error)
         for edit in (self.name, self.client_id, self.client_secret):
             edit.textChanged.connect(self.completeChanged)
 
     def isComplete(self) -> bool:
         return all(e.text().strip() for e in (self.name, self.client_id, self.client_secret))
+
+    def _rate_box(self) -> QComboBox:
+        """The REST pacing plans (services/rate_limit.py RATE_PLANS, spec §5.4, §2.10) named by
+        what the user knows, the kind of portal; `portal add --rate` offers the same three."""
+        box = QComboBox(self)
+        box.setObjectName("wizardRate")
+        for plan, text in (
+            ("standard", self.tr("Bitrix24 cloud — 2 requests/s, bursts of 50")),
+            (
+                "enterprise",
+                self.tr("Bitrix24 cloud, Enterprise plan — 5 requests/s, bursts of 250"),
+            ),
+            (
+                "none",
+                self.tr("Self-hosted (on-premise) — unpaced until the portal asks to slow down"),
+            ),
+        ):
+            box.addItem(text, plan)
+        tip = self.tr("How fast b24monitor calls the portal's REST API. When the portal answers "
+                      "QUERY_LIMIT_EXCEEDED it is always waited for.")  # fmt: skip
+        box.setToolTip(tip)
+        return box
 
 
 class WebhookPage(QWizardPage):

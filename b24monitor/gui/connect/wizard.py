@@ -105,7 +105,8 @@ class ConnectWizard(QWizard):
         if current == KEYS:
             page = self.keys_page
             profile = Profile(page.name.text().strip(), "app", page.client_id.text().strip(),
-                              page.client_secret.text().strip())  # fmt: skip
+                              page.client_secret.text().strip(),
+                              rate=str(page.rate.currentData()))  # fmt: skip
             return self._add(profile, page.error)
         if current == WEBHOOK:
             hook = self.webhook_page

@@ -1,10 +1,12 @@
-"""AppSettingsItem: the persistent warning that the app's saved URLs in the portal are stale.
+"""AppSettingsItem: the one persistent GUI warning that the app's saved portal URLs are stale.
 
 Bindings follow a new public URL by themselves, but the application's "handler path" and
 "initial installation path" in the portal keep the URL they were saved with (spec §1.1): the
 next install, update or OAuth redirect goes to the old address, and a portal that checks handler
 hosts refuses new bindings (ERROR_HANDLER_URL_MATCH). The item stays until the URLs agree again,
-and its Copy button puts the new URL on the clipboard to paste into the app's settings.
+and its Copy button puts the new URL on the clipboard to paste into the app's settings. Its
+sentence is core/app_settings.py's, the same the CLI prints; the subscriptions dock only points
+here.
 """
 
 from __future__ import annotations
@@ -37,19 +39,13 @@ class AppSettingsItem(QWidget):
         self.url = ""
         self.setVisible(False)
 
-    def show_stale(self, saved_url: str, handler_url: str) -> None:
-        """Warn that the app was saved with `saved_url`; "" hides the item."""
-        self.url = handler_url if saved_url else ""
-        self.setVisible(bool(saved_url))
-        self.label.setToolTip(
-            self.tr(
-                "The app's handler path and installation path in the portal still hold %1. "
-                "Open the app's settings in Bitrix24 and set both to %2 (Copy puts it on the "
-                "clipboard). A stable ngrok domain keeps the URL from changing."
-            )
-            .replace("%1", saved_url)
-            .replace("%2", handler_url)
-        )
+    def show_warning(self, warning: str | None, handler_url: str) -> None:
+        """Show `warning` (core/app_settings.py's sentence) in the tooltip; None hides the item."""
+        self.url = handler_url if warning else ""
+        self.setVisible(bool(warning))
+        if warning:
+            hint = self.tr("Copy puts the new handler URL on the clipboard.")
+            self.label.setToolTip(warning[:1].upper() + warning[1:] + "\n" + hint)
 
     def _on_copy_clicked(self) -> None:
         QGuiApplication.clipboard().setText(self.url)

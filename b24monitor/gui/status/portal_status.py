@@ -176,9 +176,8 @@ class PortalStatus(QObject):
         link = self.session.portal
         handler_url = self.session.handler_url
         reachable = self.session.public_url is not None or self.portal_is_local()
-        stale = link is not None and reachable and link.app_settings_stale(handler_url)
-        saved = link.profile.app_url if link is not None and stale else ""
-        self.app_settings.show_stale(saved, handler_url)
+        warning = link.app_settings_warning(handler_url) if link is not None and reachable else None
+        self.app_settings.show_warning(warning, handler_url)
 
     def _show_bindings(self, report: ReconcileReport | None = None) -> None:
         link = self.session.portal
@@ -222,10 +221,13 @@ class PortalStatus(QObject):
         kind = notice.get("type")
         if kind == "subscriptions":
             self._show_bindings(notice["report"])
+            self._show_app_settings()  # the portal's installation row may now agree (§1.1)
         else:
             self.refresh()
         if kind == "portal_moved":
             self.message.emit("⚠ " + str(notice.get("message")), 30_000)
+        elif kind == "profile_known":  # added by another process while running (issue 10c)
+            self.message.emit(str(notice.get("message")), 10_000)
 
     def _on_signals_tunnel_changed(self, state: TunnelState) -> None:
         self.tunnel.show_state(state)

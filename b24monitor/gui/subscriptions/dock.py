@@ -188,14 +188,9 @@ class SubscriptionsPane(QWidget):
         text = " · ".join(parts)
         report = self.state.report
         if report.install_warning is not None:  # only the administrator can fix it (§1.1)
-            warning = (
-                self.tr(
-                    "⚠ Installs go to %1, not to this handler URL: in the portal, edit the "
-                    "application's “Initial installation path” to %2."
-                )
-                .replace("%1", str(report.install_handler))
-                .replace("%2", str(report.handler_url))
-            )
+            # A pointer only: the status bar's "app settings stale" item is the one warning.
+            warning = self.tr("⚠ Installs still go to the app's old URL: see “app settings "
+                              "stale” in the status bar.")  # fmt: skip
             text += f'<br><span style="{WARN_STYLE}">{html.escape(warning)}</span>'
         self.footer.setText(text if self.link is not None else "")
         self.footer.setStyleSheet("")

@@ -14,6 +14,7 @@ from b24monitor.gui.session_signals import SessionSignals
 from b24monitor.gui.settings_store import PORTAL, GuiSettings
 from b24monitor.sandbox import SandboxPortal
 from b24monitor.services.profiles import ProfileStore
+from b24monitor.services.rate_limit import RATE_PLANS
 from b24monitor.services.secrets import open_secret_store
 from b24monitor.services.session import Session, SessionConfig
 
@@ -48,10 +49,16 @@ async def test_install_on_save_is_taken_over_when_the_keys_are_pasted(
             wizard.keys_page.name.setText("acme")
             wizard.keys_page.client_id.setText(portal.client_id)
             wizard.keys_page.client_secret.setText(portal.client_secret)
+            rate = wizard.keys_page.rate  # the same plans as `portal add --rate`
+            plans = [rate.itemData(i) for i in range(rate.count())]
+            assert plans == list(RATE_PLANS) and rate.currentData() == "standard"
+            rate.setCurrentIndex(rate.findData("enterprise"))
+            assert "Enterprise" in rate.currentText()
             wizard.next()
             await wait_until(lambda: wizard.currentId() == DONE)  # no reinstall needed
             assert portal.domain in wizard.done_page.text.text()
-            assert ProfileStore(data, open_secret_store()).get("acme").installed
+            profile = ProfileStore(data, open_secret_store()).get("acme")
+            assert profile.installed and profile.rate == "enterprise"
             installs = [r for r in portal.delivery_log if r.event == "ONAPPINSTALL"]
             assert len(installs) == 1
         finally:
@@ -93,7 +100,8 @@ async def test_local_app_keys_profile_switch_and_wait_for_the_install(
             await wait_until(lambda: wizard.currentId() == DONE)
             assert portal.domain in wizard.done_page.text.text()
             assert settings.qsettings.value(PORTAL) == "acme"
-            assert ProfileStore(data, open_secret_store()).get("acme").installed
+            stored = ProfileStore(data, open_secret_store()).get("acme")
+            assert stored.installed and stored.rate == "standard"  # the default plan
 
             # A second wizard refuses a taken name with the store's sentence.
             again = ConnectWizard(signals, settings, choice="app")
