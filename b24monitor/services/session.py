@@ -15,7 +15,9 @@ from pathlib import Path
 
 import httpx
 
+from b24monitor.core.budget import StoreLimits
 from b24monitor.core.errors import UsageError
+from b24monitor.core.receiver_stats import ReceiverStats
 from b24monitor.core.replay import Attempt, Routes
 from b24monitor.core.signals import Signal
 from b24monitor.core.tasks import spawn
@@ -32,6 +34,7 @@ from b24monitor.services.portal_link import (
     PortalLink,
     pending_sentence,
 )
+from b24monitor.services.private_dir import make_private_dir
 from b24monitor.services.profiles import ProfileStore
 from b24monitor.services.receiver import ReceiverSettings, new_handler_path
 from b24monitor.services.secrets import open_secret_store
@@ -74,6 +77,7 @@ class SessionConfig:
     keep_bindings: bool = False  # leave online bindings in place on exit
     follow_bindings: bool = True  # False: a one-off command that must not move the bindings
     forward: Routes | None = None  # listen --forward-to: POST committed events on to these
+    limits: StoreLimits = field(default_factory=StoreLimits)  # hostile budget, disk guard
 
     def tunnel_settings(self) -> TunnelSettings:
         """The tunnel settings with the own-URL mode and our private ngrok config filled in."""
@@ -119,6 +123,8 @@ class Session:
         self._attempt_listeners: list[AttemptListener] = []
         self.analysis: TrafficAnalysis | None = None  # loops and storms (issue 12)
         self.alerts: Signal[Alert] = Signal("alerts")  # its news, connectable before start()
+        self.permissions_notice: str | None = None  # what start() tightened in the data dir
+        self.last_stats = ReceiverStats()  # the receiver's counters when capture stopped
 
     def add_listener(self, listener: BatchListener) -> None:
         """`listener(ids)` runs on the front end's loop once per committed batch."""
@@ -157,6 +163,7 @@ class Session:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        self.permissions_notice = await asyncio.to_thread(make_private_dir, self.config.data_dir)
         self.store = await asyncio.to_thread(EventStore, self.db_path)
         self.handler_path = self._handler_path(self.store)
         secrets = await asyncio.to_thread(open_secret_store)
@@ -168,6 +175,7 @@ class Session:
             self.config.receiver,
             on_batch=self._on_capture_batch,
             retention=self.config.retention,
+            limits=self.config.limits,
             on_oauth_code=self._on_oauth_code,
             arrivals=self.arrivals,
             prover=InstallProver(self.profiles),  # new installs of known portals (spec §4)
@@ -286,6 +294,7 @@ class Session:
             self.tunnel = None
         if self.capture is not None:
             await asyncio.to_thread(self.capture.stop)
+            self.last_stats = self.capture.stats()
             self.capture = None
         if self.forwarder is not None:
             await self.forwarder.stop()
