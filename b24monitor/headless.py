@@ -20,6 +20,7 @@ from b24monitor.core.export import key_record
 from b24monitor.core.filters import Filter
 from b24monitor.core.masking import mask_secrets
 from b24monitor.core.model import CapturedEvent
+from b24monitor.core.receiver_stats import ReceiverWatch, watch_text
 from b24monitor.core.replay import Attempt, attempt_record, format_attempt_line
 from b24monitor.core.tasks import spawn
 from b24monitor.core.traffic_patterns import Alert
@@ -36,6 +37,8 @@ class LinePrinter:
     def __init__(self, out: TextIO, *, as_json: bool) -> None:
         self._out = out
         self.as_json = as_json
+        self.closed = False  # the reader went away (`| head`)
+        self.on_closed: Callable[[], object] | None = None
 
     def json(self, obj: dict[str, Any]) -> None:
         self._write([json.dumps(obj, ensure_ascii=False)])
@@ -48,7 +51,10 @@ class LinePrinter:
             self._out.write("".join(line + "\n" for line in lines))
             self._out.flush()  # once per batch: a burst is not a syscall per event
         except BrokenPipeError:
-            pass  # the reader went away (`| head`); keep capturing, stop printing
+            # The reader went away (`| head`): stop the way Ctrl+C does, storing what arrived.
+            self.closed = True
+            if self.on_closed is not None:
+                self.on_closed()
 
     def events(self, events: list[CapturedEvent]) -> None:
         if self.as_json:
@@ -68,7 +74,11 @@ def _attempt_printer(printer: LinePrinter) -> Callable[[Attempt], None]:
 
 
 def _event_line(ev: CapturedEvent) -> dict[str, Any]:
-    return {"type": "event", **key_record(ev), "data": mask_secrets(ev.payload_data)}
+    # A rejected (✖) payload is whatever a stranger sent, up to the body limit: live lines
+    # leave it out (it is stored within the budget; `export` writes it), so a flood of
+    # forged bodies costs the front end little and never floods the terminal (issue 15).
+    data = mask_secrets(ev.payload_data) if ev.status != "rejected" else None
+    return {"type": "event", **key_record(ev), "data": data}
 
 
 def format_event_line(ev: CapturedEvent) -> str:
@@ -112,6 +122,7 @@ async def listen(
         raise
     stop = asyncio.Event()
     _install_signal_handlers(stop.set)
+    printer.on_closed = stop.set
     where, params = flt.to_sql(now=time.time())
 
     def on_batch(ids: list[int]) -> None:
@@ -124,9 +135,13 @@ async def listen(
 
     session.add_listener(on_batch)
     _announce(session, printer, local_only_hint=demo is None)
+    if session.permissions_notice:
+        _print_status({"type": "permissions", "message": session.permissions_notice}, printer)
     starting = None
     if config.tunnel_settings().mode != "none":
         starting = spawn(session.start_tunnel(), name="tunnel-start")
+    watch = ReceiverWatch()
+    watching = spawn(_watch_receiver(session, watch, printer), name="receiver-watch")
     try:
         if demo is not None:
             await demo[0].install(session.handler_url)
@@ -141,9 +156,14 @@ async def listen(
         if starting is not None:
             starting.cancel()  # an agent still starting is killed, not orphaned
             await asyncio.gather(starting, return_exceptions=True)
+        watching.cancel()
         await session.stop()  # unbinds first, while the portal is still there
+        for item in watch.check(session.last_stats, time.monotonic(), final=True):
+            _print_status(item, printer)
         if demo is not None:
             await demo[0].stop()
+    if printer.closed:
+        raise BrokenPipeError  # the CLI ends quietly with the status of a closed pipe
     return 0
 
 
@@ -157,6 +177,22 @@ def _print_alert(alert: Alert, printer: LinePrinter) -> None:
     else:
         printer.text(f"⚠ storm: {alert.count} × {alert.event} in {alert.seconds:.0f} s "
                      f"(peak {alert.peak_rate:.0f}/s). {alert.advice}")  # fmt: skip
+
+
+async def _watch_receiver(session: Session, watch: ReceiverWatch, printer: LinePrinter) -> None:
+    """Every few seconds: budget and disk news at once, connection counters once a minute."""
+    while session.capture is not None:
+        await asyncio.sleep(2.0)
+        if session.capture is not None:
+            for item in watch.check(session.capture.stats(), time.monotonic()):
+                _print_status(item, printer)
+
+
+def _print_status(item: dict[str, Any], printer: LinePrinter) -> None:
+    if printer.as_json:
+        printer.json(item)
+    else:
+        print(watch_text(item), file=sys.stderr, flush=True)
 
 
 def _print_notice(notice: Notice, printer: LinePrinter) -> None:

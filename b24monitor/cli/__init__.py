@@ -8,8 +8,9 @@ and the heavy services are imported lazily, so headless commands never load Qt.
 from __future__ import annotations
 
 import argparse
-import logging
+import contextlib
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -86,19 +87,38 @@ def _run_gui(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from b24monitor.services.log_queue import queued_logging
+
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
     func: Command = getattr(args, "func", _run_gui)
-    try:
-        return func(args)
-    except UsageError as exc:
-        print(f"b24monitor: {exc}", file=sys.stderr)
-        return 2
-    except B24MonitorError as exc:
-        if args.debug:
-            raise
-        print(f"b24monitor: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 0
+    with queued_logging(debug=args.debug):
+        try:
+            return func(args)
+        except UsageError as exc:
+            print(f"b24monitor: {exc}", file=sys.stderr)
+            return 2
+        except B24MonitorError as exc:
+            if args.debug:
+                raise
+            print(f"b24monitor: {exc}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            return 0
+        except BrokenPipeError:  # `b24monitor export | head`: the reader is done, so are we
+            return _stdout_closed()
+        except Exception as exc:
+            if args.debug:
+                raise
+            print(f"b24monitor: unexpected error ({type(exc).__name__}: {exc}); run again "
+                  "with --debug and report the traceback", file=sys.stderr)  # fmt: skip
+            return 1
+
+
+def _stdout_closed() -> int:
+    """Exit quietly with the status a process killed by SIGPIPE has (128 + 13)."""
+    # Python flushes stdout once more at exit; point it at /dev/null so that flush is silent.
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return 128 + signal.SIGPIPE

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,11 +54,15 @@ def event_id(text: str) -> int:
 def open_store(args: argparse.Namespace) -> AttemptStore:
     """The data dir's database; a usage error when nothing was ever stored there."""
     from b24monitor.services.attempts_store import AttemptStore
+    from b24monitor.services.private_dir import make_private_dir
     from b24monitor.services.session import DB_NAME
 
     db_path = data_dir(args) / DB_NAME
     if not db_path.exists():
         raise UsageError(f"no events stored yet in {db_path.parent}; run `b24monitor listen` first")
+    notice = make_private_dir(db_path.parent)  # the folder keeps every raw token (issue 15)
+    if notice:
+        print(f"b24monitor: {notice}", file=sys.stderr)
     return AttemptStore(db_path)
 
 

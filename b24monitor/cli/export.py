@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from b24monitor.cli.common import Subcommands, filter_epilog, open_store, parse_filter
 
@@ -65,7 +65,7 @@ def _export_to_file(
     tmp = target.with_name(target.name + ".part")
     try:
         newline = "" if args.format == "csv" else None  # the csv module writes its own \r\n
-        with open(tmp, "w", encoding="utf-8", newline=newline) as out:
+        with _open_for_export(tmp, private=args.reveal_secrets, newline=newline) as out:
             count = export_events(
                 store.iter_events(where, params),
                 out,
@@ -77,3 +77,14 @@ def _export_to_file(
         tmp.unlink(missing_ok=True)
         raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
     return count
+
+
+def _open_for_export(path: Path, *, private: bool, newline: str | None) -> TextIO:
+    """A new text file; 0600 when it will hold unmasked tokens, whatever the umask."""
+    import os
+
+    if not private:
+        return open(path, "w", encoding="utf-8", newline=newline)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an older .part file may have had a wider mode
+    return os.fdopen(fd, "w", encoding="utf-8", newline=newline)

@@ -8,6 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from b24monitor.cli.common import Subcommands, data_dir, filter_epilog, parse_filter
+from b24monitor.cli.limits import add_limit_flags, store_limits
 from b24monitor.cli.tunnel import add_tunnel_flags, tunnel_settings
 from b24monitor.core.errors import UsageError
 from b24monitor.core.replay import ROUTES_HELP, parse_routes
@@ -49,6 +50,7 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
                    "traffic (events: --bind, default a CRM/tasks mix)")  # fmt: skip
     p.add_argument("--sandbox-rate", type=float, default=1.0, metavar="EV_PER_S",
                    help="sandbox traffic rate (default 1 event/s)")  # fmt: skip
+    add_limit_flags(p)
     p.set_defaults(func=_run_listen)
 
 
@@ -69,6 +71,7 @@ def _run_listen(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         body_limit=args.body_limit,
+        max_connections=args.max_connections,
         public_url=args.public_url,
         keep_rows=args.keep_rows,
         keep_days=args.keep_days,
@@ -76,6 +79,7 @@ def _run_listen(args: argparse.Namespace) -> int:
         portal=args.portal,
         keep_bindings=args.keep_bindings,
         forward=parse_routes(args.forward_to) if args.forward_to else None,
+        limits=store_limits(args),
     )
     if args.authorize and not args.portal:
         raise UsageError("--authorize needs --portal NAME: the code is stored in that profile")

@@ -6,7 +6,8 @@ B24MonitorError
 ├── FilterSyntaxError          a filter expression that does not parse (carries the column)
 ├── StoreError                 the database cannot be used
 │   ├── StoreCorrupt           the file is not a b24monitor database or is damaged
-│   └── StoreTooNew            the file was written by a newer b24monitor
+│   ├── StoreTooNew            the file was written by a newer b24monitor
+│   └── StoreFull              a commit failed for lack of disk space (the delivery gets 503)
 ├── ExportError                an export cannot be written
 ├── PortalError                the portal or its OAuth server refused or failed a call
 │   ├── PortalCallError        a method answered with an error envelope (method, code, status)
@@ -64,6 +65,10 @@ class StoreCorrupt(StoreError):
 
 class StoreTooNew(StoreError):
     """The database file was written by a newer version of b24monitor."""
+
+
+class StoreFull(StoreError):
+    """A commit failed because the disk (or the database's size limit) is full."""
 
 
 class ExportError(B24MonitorError):

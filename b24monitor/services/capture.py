@@ -14,6 +14,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 
+from b24monitor.core.budget import StoreLimits
+from b24monitor.core.receiver_stats import ReceiverStats
 from b24monitor.core.verification import Sender
 from b24monitor.services.install_gate import KeepInstall, Prover
 from b24monitor.services.receiver import Receiver, ReceiverSettings
@@ -32,6 +34,7 @@ class CaptureThread:
         *,
         on_batch: Callable[[list[Outcome]], None],
         retention: Retention | None = None,
+        limits: StoreLimits | None = None,
         on_oauth_code: Callable[[dict[str, str]], None] | None = None,
         arrivals: PublicArrivals | None = None,
         prover: Prover | None = None,
@@ -45,6 +48,7 @@ class CaptureThread:
         self._settings = settings
         self._on_batch = on_batch
         self._retention = retention
+        self._limits = limits
         self._on_oauth_code = on_oauth_code
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -59,6 +63,17 @@ class CaptureThread:
     @property
     def stray_hits(self) -> int:
         return self.receiver.stray_hits if self.receiver else 0
+
+    def stats(self) -> ReceiverStats:
+        """A snapshot of the counters (plain ints written on the capture thread)."""
+        r, w = self.receiver, self.writer
+        if r is None or w is None:
+            return ReceiverStats()
+        c = r.counters
+        return ReceiverStats(
+            c.aborted, c.refused, c.timeouts, w.bodies_not_kept, w.refused_low_disk,
+            w.disk.current, w.disk.free_bytes,
+        )  # fmt: skip
 
     def register_probe(self, token: str) -> None:
         if self.receiver is not None:
@@ -90,17 +105,21 @@ class CaptureThread:
         self._thread = None
 
     def _main(self, started: Future[None]) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        try:
-            loop.run_until_complete(self._serve(started))
-        finally:
-            loop.close()
+        # The Runner cancels and awaits what is left (connections still lingering) on close.
+        with asyncio.Runner() as runner:
+            self._loop = runner.get_loop()
+            runner.run(self._serve(started))
 
     async def _serve(self, started: Future[None]) -> None:
         self._stopped = asyncio.Event()
-        writer = StoreWriter(self._db_path, on_committed=self._on_batch, retention=self._retention,
-                             prover=self._prover, keep_install=self._keep_install)  # fmt: skip
+        writer = StoreWriter(
+            self._db_path,
+            on_committed=self._on_batch,
+            retention=self._retention,
+            limits=self._limits,
+            prover=self._prover,
+            keep_install=self._keep_install,
+        )
         try:
             await writer.open()
             self.writer = writer

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from b24monitor.core.budget import StoreLimits
 from b24monitor.core.errors import UsageError
 from b24monitor.core.replay import Routes
 from b24monitor.services.receiver import ReceiverSettings
@@ -32,6 +33,8 @@ def build_config(
     portal: str | None = None,
     keep_bindings: bool = False,
     forward: Routes | None = None,
+    max_connections: int | None = None,
+    limits: StoreLimits | None = None,
 ) -> SessionConfig:
     """A SessionConfig from plain options; None means "no limit" / "not set".
 
@@ -45,7 +48,9 @@ def build_config(
         raise UsageError(f"the body limit must be at least {MIN_BODY_LIMIT} bytes")
     return SessionConfig(
         data_dir=data_dir,
-        receiver=ReceiverSettings(host=host, port=port, body_limit=body_limit),
+        receiver=ReceiverSettings(
+            host=host, port=port, body_limit=body_limit, max_connections=max_connections
+        ),
         public_url=normalize_public_url(public_url) if public_url else None,
         retention=Retention(
             max_rows=keep_rows, max_age_s=keep_days * 86400.0 if keep_days is not None else None
@@ -54,4 +59,5 @@ def build_config(
         portal=portal,
         keep_bindings=keep_bindings,
         forward=forward,
+        limits=limits or StoreLimits(),
     )

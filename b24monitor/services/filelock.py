@@ -39,7 +39,7 @@ else:
 @contextlib.contextmanager
 def locked(path: Path, *, exclusive: bool = True) -> Iterator[None]:
     """Hold a cross-process lock on `<path>.lock` (created on first use, never deleted)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     lock_path = path.with_name(path.name + ".lock")
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
@@ -61,9 +61,9 @@ def read_json(path: Path) -> Any:
     return json.loads(text) if text.strip() else None
 
 
-def write_json(path: Path, data: Any, *, mode: int = 0o644) -> None:
+def write_json(path: Path, data: Any, *, mode: int = 0o600) -> None:
     """Replace `path` atomically with `data` as JSON; the file gets `mode` before it appears."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -3,20 +3,32 @@
 aiohttp.web embedded in an already running loop (AppRunner + TCPSite, never `run_app`), bound
 to 127.0.0.1 by default: only the tunnel reaches it from outside. The handler path carries an
 unguessable per-data-dir segment, so scanners that find the public URL are counted as stray hits
-instead of being recorded as events. A delivery is answered only after `store` has committed it.
+instead of being recorded as events. A delivery is answered only after `store` has committed it;
+a commit that fails is answered 503, never 200. Connections are bounded by services/connguard.py,
+and a client that hangs up is counted, never logged as a traceback (issue 15).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
 
+from b24monitor.core.errors import StoreError, StoreFull
 from b24monitor.core.model import Delivery
+from b24monitor.services.connguard import (
+    ConnectionCounters,
+    ConnectionGuard,
+    accept_backlog,
+    default_max_connections,
+    raise_descriptor_limit,
+)
 from b24monitor.services.tunnel_budget import PublicArrivals
 from b24monitor.services.writer import Outcome
 
@@ -24,6 +36,7 @@ HANDLER_PATH_PREFIX = "/b24/"
 HANDLER_PATH_SUFFIX = "/events"
 PROBE_PREFIX = "/probe/"
 PROBE_TTL_S = 300.0
+KERNEL_BACKLOG = 4096  # capped by net.core.somaxconn
 
 
 def new_handler_path() -> str:
@@ -37,6 +50,9 @@ class ReceiverSettings:
     port: int = 0  # 0 = any free port
     body_limit: int = 1024 * 1024
     body_timeout_s: float = 10.0  # a client that stalls mid-body is cut off after this
+    head_timeout_s: float = 5.0  # a connection that sends no complete request head is closed
+    keepalive_s: float = 10.0  # idle keep-alive connections are closed after this
+    max_connections: int | None = None  # None: half the descriptor limit
 
 
 class Receiver:
@@ -59,6 +75,8 @@ class Receiver:
         self._probes: dict[str, float] = {}  # token → registered at (monotonic)
         self.stray_hits = 0
         self.port = 0
+        self.counters = ConnectionCounters()
+        self.guard: ConnectionGuard | None = None
 
     def register_probe(self, token: str) -> None:
         """Allow one GET of /probe/<token> within PROBE_TTL_S (called from the tunnel's thread)."""
@@ -74,11 +92,18 @@ class Receiver:
         app.router.add_get("/healthz", self._on_healthz)
         app.router.add_get(PROBE_PREFIX + "{token}", self._on_probe)
         app.router.add_route("*", "/{tail:.*}", self._on_stray)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, keepalive_timeout=self.settings.keepalive_s
+        )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.host, self.settings.port, backlog=1024)
+        limit = raise_descriptor_limit()
+        cap = self.settings.max_connections or default_max_connections(limit)
+        self.guard = ConnectionGuard(cap, self.settings.head_timeout_s, self.counters)
+        site = _GuardedSite(
+            self._runner, self.guard, self.settings.host, self.settings.port, accept_backlog(limit)
+        )
         await site.start()
-        self.port = int(self._runner.addresses[0][1])
+        self.port = site.port
 
     async def stop(self) -> None:
         """Stop accepting; requests already in flight finish (their commits are awaited)."""
@@ -101,7 +126,11 @@ class Receiver:
         except web.HTTPRequestEntityTooLarge:
             return _too_large(limit)
         except TimeoutError:
+            self.counters.timeouts += 1
             return web.Response(status=408, text="body not received in time\n")
+        except ConnectionResetError:  # the client hung up mid-body: nobody is left to answer
+            self.counters.aborted += 1
+            return web.Response(status=400, text="connection lost\n")
         delivery = Delivery(
             received_at=time.time(),
             method=request.method,
@@ -111,7 +140,12 @@ class Receiver:
             content_type=request.headers.get("Content-Type", ""),
             peer=request.remote,
         )
-        outcome = await self._submit(delivery)
+        try:
+            outcome = await self._submit(delivery)
+        except StoreFull:
+            return web.Response(status=503, text=DISK_FULL)
+        except (StoreError, OSError) as exc:
+            return web.Response(status=503, text=f"the delivery could not be stored ({exc})\n")
         text = "ok\n" if outcome.http_status == 200 else f"{outcome.reason}\n"
         return web.Response(status=outcome.http_status, text=text)
 
@@ -133,6 +167,41 @@ class Receiver:
     async def _on_stray(self, request: web.Request) -> web.Response:
         self.stray_hits += 1
         return web.Response(status=404, text="not found\n")
+
+
+DISK_FULL = "the monitor's disk is full, so this delivery was not stored; send it again later\n"
+
+
+class _GuardedSite(web.BaseSite):
+    """A TCP site whose connections go through the ConnectionGuard first."""
+
+    def __init__(
+        self, runner: web.AppRunner, guard: ConnectionGuard, host: str, port: int, backlog: int
+    ) -> None:
+        super().__init__(runner, backlog=backlog)
+        self._guard = guard
+        self._host = host
+        self.port = port
+
+    @property
+    def name(self) -> str:
+        return f"http://{self._host}:{self.port}"
+
+    async def start(self) -> None:
+        await super().start()
+        server = self._runner.server
+        assert server is not None
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            self._guard.wrap(server), self._host, self.port, backlog=self._backlog
+        )
+        for bound in self._server.sockets:
+            # asyncio accepts up to `backlog` sockets in one go (kept small, see accept_backlog);
+            # the kernel's queue may be long, so a connection burst waits instead of dropping
+            # SYNs, which a client would only retry a second later.
+            with socket.socket(fileno=os.dup(bound.fileno())) as same:
+                same.listen(KERNEL_BACKLOG)
+        self.port = self._server.sockets[0].getsockname()[1]
 
 
 def _too_large(limit: int) -> web.Response:

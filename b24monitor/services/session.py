@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from b24monitor.core.budget import StoreLimits
 from b24monitor.core.errors import UsageError
 from b24monitor.core.model import CapturedEvent
+from b24monitor.core.receiver_stats import ReceiverStats
 from b24monitor.core.replay import Attempt, Routes
 from b24monitor.core.signals import Signal
 from b24monitor.core.tasks import spawn
@@ -34,6 +36,7 @@ from b24monitor.services.portal_link import (
     PortalLink,
     pending_sentence,
 )
+from b24monitor.services.private_dir import make_private_dir
 from b24monitor.services.profile_watch import stamp, watch_file
 from b24monitor.services.profiles import ProfileStore
 from b24monitor.services.receiver import ReceiverSettings, new_handler_path
@@ -80,6 +83,7 @@ class SessionConfig:
     keep_bindings: bool = False  # leave online bindings in place on exit
     follow_bindings: bool = True  # False: a one-off command that must not move the bindings
     forward: Routes | None = None  # listen --forward-to: POST committed events on to these
+    limits: StoreLimits = field(default_factory=StoreLimits)  # hostile budget, disk guard
 
     def tunnel_settings(self) -> TunnelSettings:
         """The tunnel settings with the own-URL mode and our private ngrok config filled in."""
@@ -130,6 +134,8 @@ class Session:
         self.alerts: Signal[Alert] = Signal("alerts")  # its news, connectable before start()
         self._taught: set[tuple[str, str, str]] = set()  # (profile, member_id, token) known
         self._profile_watch: asyncio.Task[None] | None = None
+        self.permissions_notice: str | None = None  # what start() tightened in the data dir
+        self.last_stats = ReceiverStats()  # the receiver's counters when capture stopped
 
     def add_listener(self, listener: BatchListener) -> None:
         """`listener(ids)` runs on the front end's loop once per committed batch."""
@@ -189,6 +195,7 @@ class Session:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        self.permissions_notice = await asyncio.to_thread(make_private_dir, self.config.data_dir)
         if self._secrets is None:  # choosing a keyring backend can block for seconds (D-Bus)
             from b24monitor.services.secrets import open_secret_store
 
@@ -202,6 +209,7 @@ class Session:
             self.config.receiver,
             on_batch=self._on_capture_batch,
             retention=self.config.retention,
+            limits=self.config.limits,
             on_oauth_code=self._on_oauth_code,
             arrivals=self.arrivals,
             prover=InstallProver(self.profiles),  # new installs of known portals (spec §4)
@@ -341,6 +349,7 @@ class Session:
             self.tunnel = None
         if self.capture is not None:
             await asyncio.to_thread(self.capture.stop)
+            self.last_stats = self.capture.stats()
             self.capture = None
         if self.analysis is not None:  # announces the last batches (the forwarder hears them)
             await self.analysis.stop()

@@ -20,6 +20,7 @@ from b24monitor.core.errors import StoreCorrupt, StoreError, StoreTooNew
 from b24monitor.core.findings import CHECKS
 from b24monitor.core.model import CapturedEvent, Finding, Status
 from b24monitor.core.verification import Sender
+from b24monitor.services.private_dir import DIR_MODE, create_private_file
 from b24monitor.services.schema import MIGRATIONS, SCHEMA_VERSION
 
 APPLICATION_ID = 0x42323444  # "B24D": marks a file as a b24monitor database
@@ -44,7 +45,8 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
         if readonly:
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         else:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+            create_private_file(path)  # -wal and -shm inherit its 0600 (services/private_dir.py)
             conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         _check_and_migrate(conn, path, readonly=readonly)
     except sqlite3.DatabaseError as exc:
@@ -98,16 +100,19 @@ def _run_script(conn: sqlite3.Connection, script: str) -> None:
 FTS_MARK = "fts_indexed_upto"
 
 
-def index_fulltext(conn: sqlite3.Connection) -> int:
-    """Add the rows not yet in the full-text index (in one transaction); returns how many.
+def index_fulltext(conn: sqlite3.Connection, max_ids: int | None = None) -> int:
+    """Add rows not yet in the full-text index (one transaction); returns how many ids remain.
 
-    The derived text must stay identical to the delete trigger's in services/schema.py.
+    `max_ids` bounds one call's work: a delivery that arrives meanwhile waits for one chunk,
+    not for a whole backlog of large bodies. The derived text must stay identical to the
+    delete trigger's in services/schema.py.
     """
     conn.execute("BEGIN IMMEDIATE")
     try:
         row = conn.execute("SELECT value FROM settings WHERE key = ?", (FTS_MARK,)).fetchone()
         done = int(row[0]) if row else 0
-        last = conn.execute("SELECT max(id) FROM events").fetchone()[0] or 0
+        newest = conn.execute("SELECT max(id) FROM events").fetchone()[0] or 0
+        last = newest if max_ids is None else min(newest, done + max_ids)
         if last > done:
             conn.execute(
                 "INSERT INTO events_fts(rowid, text) SELECT id, coalesce(event, '') || ' ' || "
@@ -122,9 +127,10 @@ def index_fulltext(conn: sqlite3.Connection) -> int:
             )
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLITE_FULL rolls back by itself
+            conn.execute("ROLLBACK")
         raise
-    return max(0, last - done)
+    return max(0, newest - last)
 
 
 def row_to_event(row: Sequence[Any]) -> CapturedEvent:

@@ -17,11 +17,17 @@ bound is generous for the OAuth server's usual sub-second answer and still well 
 sender's patience (§1.1).
 Install rows are stored with their tokens masked: the clear auth block goes to `keep_install`
 (services/pending_installs.py: keyring or a 0600 file, like profile secrets).
+
+Hostile traffic is bounded (issue 15): bodies of rejected and malformed requests are kept only
+within the budget of core/budget.py; below the disk guard's floor only verified deliveries are
+stored (others are answered 503); a commit that fails for lack of space raises StoreFull
+(answered 503, never 200). Checkpoints and full-text indexing stay off the acknowledgement path.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
 import sqlite3
@@ -33,10 +39,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from b24monitor.core.budget import HostileBudget, StoreLimits
 from b24monitor.core.decoding import decode_body, key_fields
-from b24monitor.core.errors import MalformedDelivery
+from b24monitor.core.errors import MalformedDelivery, StoreError, StoreFull
 from b24monitor.core.model import Delivery, KeyFields
 from b24monitor.core.verification import LEARNED, Proof, Sender, TokenBook
+from b24monitor.services.checkpointer import WRITER_BACKSTOP_PAGES, Checkpointer
+from b24monitor.services.disk_guard import DiskGuard
 from b24monitor.services.findings import FindingsRecorder, event_from_insert
 from b24monitor.services.install_gate import (
     Install,
@@ -51,6 +60,17 @@ from b24monitor.services.store import connect, index_fulltext
 log = logging.getLogger(__name__)
 
 MAX_UNINDEXED = 5000  # during a burst, full-text search lags by at most this many events
+INDEX_CHUNK = 32  # rows indexed per step while idle (bodies up to the 1 MiB limit each)
+# What the hostile budget already holds (the partial index events_not_ok finds these rows).
+_HOSTILE_BYTES = (
+    "SELECT coalesce(sum(length(body)), 0) + coalesce(sum(length(CAST(data AS BLOB))), 0) "
+    "FROM events WHERE status != 'ok'"
+)
+BODY_NOT_KEPT = "body not kept: over the budget for rejected and malformed bodies"
+FLOOR_REFUSAL = (
+    "the monitor's disk is nearly full, so only verified deliveries are stored; "
+    "this one was not — send it again later"
+)
 
 _INSERT = (
     "INSERT INTO events(received_at, event, member_id, domain, entity_id, entity_type_id, user_id, "
@@ -102,6 +122,7 @@ class StoreWriter:
         prover: Prover | None = None,
         keep_install: KeepInstall | None = None,
         findings: FindingsRecorder | None = None,
+        limits: StoreLimits | None = None,
     ) -> None:
         self._path = path
         self._on_committed = on_committed
@@ -119,14 +140,25 @@ class StoreWriter:
         self._unindexed = 0
         self._findings = findings or FindingsRecorder()
         self._fresh: list[_Fresh] = []  # the last batch, for its findings
+        self._limits = limits or StoreLimits()
+        self._budget = HostileBudget(self._limits)
+        self.disk = DiskGuard(path.parent, self._limits)
+        self.bodies_not_kept = 0  # hostile bodies past the budget or below the disk floor
+        self.refused_low_disk = 0  # unverified deliveries answered 503 below the disk floor
+        self._checkpointer = Checkpointer(path)
 
     async def open(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._open_sync)
         self._task = asyncio.get_running_loop().create_task(self._run(), name="store-writer")
+        self._checkpointer.start()
 
     def _open_sync(self) -> None:
         self._conn = connect(self._path)
+        self._conn.execute(f"PRAGMA wal_autocheckpoint = {WRITER_BACKSTOP_PAGES}")
         index_fulltext(self._conn)  # catch up after a crash between a commit and its indexing
+        used = int(self._conn.execute(_HOSTILE_BYTES).fetchone()[0])
+        self._budget = HostileBudget(self._limits, used)
+        self.disk.level()  # a nearly full disk is reported from the start, not at the first event
         self._findings.catch_up(self._conn)  # the same for findings
         for member_id, token, label, endpoint in self._conn.execute(
             "SELECT member_id, application_token, label, client_endpoint FROM sender_tokens"
@@ -165,19 +197,27 @@ class StoreWriter:
             await self._queue.join()
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+        await self._checkpointer.stop()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._executor, self._close_sync)
         self._executor.shutdown(wait=True)
 
-    def _index_sync(self) -> None:
+    def _index_sync(self, max_ids: int | None = None) -> None:
+        """Search catches up after the acks; failing (a full disk) must not stop the writer."""
         assert self._conn is not None
-        index_fulltext(self._conn)
-        self._unindexed = 0
+        self._unindexed = 0  # on failure too: retried after the next commit, not before every one
+        try:
+            self._unindexed = index_fulltext(self._conn, max_ids)
+        except sqlite3.Error as exc:
+            log.warning("full-text indexing failed (%s); search lags until it succeeds", exc)
 
     def _close_sync(self) -> None:
         if self._conn is not None:
-            index_fulltext(self._conn)
-            self._conn.execute("PRAGMA optimize")
+            try:
+                index_fulltext(self._conn)
+                self._conn.execute("PRAGMA optimize")
+            except sqlite3.Error as exc:  # every commit is already durable; only search lags
+                log.warning("could not finish indexing on close (%s)", exc)
             self._conn.close()
             self._conn = None
 
@@ -186,7 +226,8 @@ class StoreWriter:
         while True:
             if self._queue.empty() and self._unindexed:
                 # Idle: bring full-text search up to date (after the acks, never before).
-                await loop.run_in_executor(self._executor, self._index_sync)
+                await loop.run_in_executor(self._executor, self._index_sync, INDEX_CHUNK)
+                continue  # a delivery that came meanwhile goes first
             batch = [await self._queue.get()]
             while len(batch) < self._max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
@@ -197,12 +238,14 @@ class StoreWriter:
                     partial(_release_from_thread, loop, futures),
                 )  # fmt: skip
             except Exception as exc:  # the database failed: nobody gets a false 200
+                error = _store_error(exc)
                 for future in futures:
                     if not future.done():
-                        future.set_exception(exc)
+                        future.set_exception(error)
             else:
                 _release(futures, outcomes)  # already done by the callback, normally
-                ids = [o.event_id for o in outcomes if o.claim is None]
+                ids = [o.event_id for o in outcomes if o.claim is None and o.event_id]
+                self._checkpointer.mark()
                 self._unindexed += len(ids)
                 if self._unindexed >= MAX_UNINDEXED:  # a long burst: keep search within reach
                     await loop.run_in_executor(self._executor, self._index_sync)
@@ -235,12 +278,13 @@ class StoreWriter:
         outcomes: list[Outcome] = []
         kept: list[tuple[int, Mapping[str, Any], str | None]] = []  # event id + Install
         fresh: list[_Fresh] = []
+        floor = self.disk.level() == "floor"
         conn.execute("BEGIN IMMEDIATE")
         try:
             for delivery, proof in items:
-                judged = self._judge(conn, delivery, proof)
+                judged = self._judge(conn, delivery, proof, floor=floor)
                 if isinstance(judged, Outcome):
-                    outcomes.append(judged)  # to be proved first: not stored yet
+                    outcomes.append(judged)  # to be proved first, or refused: not stored
                     continue
                 row, http_status, reason, install, payload = judged
                 event_id = int(conn.execute(_INSERT, row).lastrowid or 0)
@@ -250,10 +294,14 @@ class StoreWriter:
                     kept.append((event_id, *install))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLITE_FULL may have rolled back already
+                conn.execute("ROLLBACK")
             raise
         self._keep(kept)
-        self._maybe_rotate(conn)
+        try:
+            self._maybe_rotate(conn)
+        except sqlite3.Error as exc:  # the batch is committed: its acks must not turn into 503s
+            log.warning("retention could not delete old events (%s)", exc)
         self._fresh = fresh
         return outcomes
 
@@ -268,7 +316,7 @@ class StoreWriter:
             log.exception("findings of events %s..%s failed", fresh[0][0], fresh[-1][0])
 
     def _judge(
-        self, conn: sqlite3.Connection, d: Delivery, proof: Proof | None
+        self, conn: sqlite3.Connection, d: Delivery, proof: Proof | None, *, floor: bool = False
     ) -> tuple[tuple[Any, ...], int, str, Install | None, dict[str, Any] | None] | Outcome:
         """Decode, verify and build the row: (row, http status, reason, install to keep, decoded
         payload), or an Outcome with a claim when the delivery is an install that must be proved
@@ -289,13 +337,25 @@ class StoreWriter:
             verified, reason, sender = decided
             status, http_status = ("rejected", 403) if verified is False else ("ok", 200)
         body, data, install = secure_install(d.body, fields, payload, status == "ok", proof)
+        error = None if status == "ok" else reason
+        if floor and verified is not True:  # below the disk floor (issue 15)
+            if status == "ok":  # not acknowledged, so nothing is lost: the sender sees a failure
+                self.refused_low_disk += 1
+                return Outcome(0, 503, FLOOR_REFUSAL)
+            self.bodies_not_kept += 1
+            return Outcome(0, http_status, reason)
+        data_json = json.dumps(data, ensure_ascii=False) if data is not None else None
+        size = len(body) + len(data_json or "")
+        if status != "ok" and not self._budget.admit(size, d.received_at):
+            self.bodies_not_kept += 1
+            body, data_json, payload, error = b"", None, None, f"{reason} ({BODY_NOT_KEPT})"
         row = (
             d.received_at, fields.event, fields.member_id, fields.domain, fields.entity_id,
             fields.entity_type_id, fields.user_id, fields.handler_id, fields.ts,
             None if verified is None else int(verified), status,
-            None if status == "ok" else reason, http_status, d.method, d.path, d.peer,
+            error, http_status, d.method, d.path, d.peer,
             len(d.body), d.content_type, json.dumps(d.headers), body,
-            json.dumps(data, ensure_ascii=False) if data is not None else None, sender,
+            data_json, sender,
         )  # fmt: skip
         return row, http_status, reason, install, payload
 
@@ -384,3 +444,16 @@ def _release_from_thread(
     outcomes: list[Outcome],
 ) -> None:
     loop.call_soon_threadsafe(_release, futures, outcomes)
+
+
+def _store_error(exc: Exception) -> StoreError:
+    """The failure as the receiver answers it: StoreFull (503 with why) or another StoreError."""
+    full = (
+        isinstance(exc, sqlite3.Error)
+        and getattr(exc, "sqlite_errorcode", 0) == sqlite3.SQLITE_FULL
+    ) or (isinstance(exc, OSError) and exc.errno == errno.ENOSPC)
+    if full:
+        return StoreFull(f"the disk is full ({exc}); free some space")
+    if isinstance(exc, StoreError):
+        return exc
+    return StoreError(f"the database failed ({exc})")

@@ -18,12 +18,12 @@ import pytest
 class Monitor:
     """A running `b24monitor ... listen --json` child with a line reader on a thread."""
 
-    def __init__(self, data_dir: Path, *args: str) -> None:
+    def __init__(self, data_dir: Path, *args: str, **popen: Any) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "b24monitor", "--data-dir", str(data_dir), "listen", "--json",
              *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True, **popen,
         )  # fmt: skip
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._pump_thread = threading.Thread(target=self._pump, daemon=True)
@@ -63,8 +63,9 @@ class Monitor:
 def monitor(tmp_path: Path) -> Iterator[type[Monitor]]:
     started: list[Monitor] = []
 
-    def start(*args: str) -> Monitor:
-        m = Monitor(tmp_path / "data", *args)
+    def start(*args: str, **popen: Any) -> Monitor:
+        # popen: e.g. preexec_fn to lower the child's descriptor limit or umask.
+        m = Monitor(tmp_path / "data", *args, **popen)
         started.append(m)
         return m
 
