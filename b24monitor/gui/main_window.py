@@ -308,7 +308,8 @@ class MainWindow(QMainWindow):
         capture = self.session.capture
         self.status.set_stray(capture.stray_hits if capture is not None else 0)
         address = self.session.local_url.removeprefix("http://")
-        self.status.set_receiver(address, capture is not None)
+        stats = capture.stats() if capture is not None else None  # plain counters: no SQL
+        self.status.set_receiver(address, capture is not None, stats)
         self.chart.refresh()
 
     def _on_export_action_triggered(self) -> None:

@@ -9,6 +9,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton, QWidget
 
+from b24monitor.core.receiver_stats import ReceiverStats
+
 WARN_STYLE = "color: #d03030;"
 
 
@@ -50,11 +52,22 @@ class StatusBar(QStatusBar):
 
     # -- setters --------------------------------------------------------------------------------
 
-    def set_receiver(self, address: str, listening: bool) -> None:
+    def set_receiver(
+        self, address: str, listening: bool, stats: ReceiverStats | None = None
+    ) -> None:
+        """The receiver item; `stats` (issue 15) adds what it turned away to the tooltip and
+        turns the item red while the disk is low."""
         if listening:
-            self.receiver.setText(self.tr("receiver %1 ✔").replace("%1", address))
-            self.receiver.setToolTip(self.tr("Receiving deliveries on this local address"))
-            _warn(self.receiver, False)
+            low_disk = stats is not None and stats.disk != "ok"
+            text = self.tr("receiver %1 ⚠ disk low") if low_disk else self.tr("receiver %1 ✔")
+            self.receiver.setText(text.replace("%1", address))
+            tip = self.tr("Receiving deliveries on this local address")
+            if stats is not None and (
+                stats.connection_trouble() or stats.bodies_not_kept or low_disk
+            ):
+                tip += "\n" + stats.tooltip()
+            self.receiver.setToolTip(tip)
+            _warn(self.receiver, low_disk)
         else:
             self.receiver.setText(self.tr("receiver stopped ✖"))
             self.receiver.setToolTip(self.tr("Nothing is received: restart b24monitor"))
