@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from b24monitor.core.errors import StoreError
 from b24monitor.core.model import Delivery
 from b24monitor.services.store import EventStore
 from b24monitor.services.writer import Outcome, Retention, StoreWriter
@@ -163,7 +164,7 @@ async def test_a_failed_commit_answers_nobody_200(
         other.execute("ALTER TABLE events RENAME TO events_gone")  # the insert must now fail
         other.commit()
         other.close()
-        with pytest.raises(sqlite3.OperationalError):
+        with pytest.raises(StoreError, match="no such table"):  # an error, never a 200
             await writer.submit(delivery(make_delivery()))
         assert batches == []  # nobody is told about ids that were never committed
         sqlite3.connect(db).execute("ALTER TABLE events_gone RENAME TO events").connection.close()
