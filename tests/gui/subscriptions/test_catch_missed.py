@@ -6,7 +6,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from test_subscriptions_dock import bound
 
 from b24monitor.core.subscriptions import Subscription
 from b24monitor.gui.session_signals import SessionSignals
@@ -17,6 +16,10 @@ from b24monitor.services.profiles import Profile, ProfileStore
 from b24monitor.services.secrets import open_secret_store
 from b24monitor.services.session import Session, SessionConfig
 from b24monitor.services.subscriptions import DesiredStore
+
+
+def bound(portal: SandboxPortal) -> set[tuple[str, str]]:
+    return {(b.event, "offline" if b.offline else "online") for b in portal.bindings()}
 
 
 @pytest.fixture(autouse=True)
