@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     from b24monitor.demo import DemoPortal
 
-from b24monitor.core.export import key_record
+from b24monitor.core.export import iso_utc, key_record
 from b24monitor.core.filters import Filter
 from b24monitor.core.masking import mask_secrets
 from b24monitor.core.model import CapturedEvent
@@ -78,13 +78,21 @@ def _event_line(ev: CapturedEvent) -> dict[str, Any]:
     # leave it out (it is stored within the budget; `export` writes it), so a flood of
     # forged bodies costs the front end little and never floods the terminal (issue 15).
     data = mask_secrets(ev.payload_data) if ev.status != "rejected" else None
+    if ev.origin == "recovered":  # missed online, recovered from the offline queue (issue 11)
+        # A recovered event's received_at is its queue row's TIMESTAMP_X (spec §3.3).
+        queued_at = iso_utc(ev.received_at)
+        return {"type": "missed", "id": ev.id, "event": ev.event, "entity_id": ev.entity_id,
+                "queued_at": queued_at, "data": data}  # fmt: skip
     return {"type": "event", **key_record(ev), "data": data}
 
 
 def format_event_line(ev: CapturedEvent) -> str:
     """`12:03:10  ONCRMDEALUPDATE  3187  acme.bitrix24.com  ✔ dev-app` (+ status when not ok);
-    the sender is the label of the app or webhook whose token matched (spec §4)."""
+    the sender is the label of the app or webhook whose token matched (spec §4). A recovered
+    event (missed online, fetched from the offline queue) starts with ↺."""
     when = datetime.fromtimestamp(ev.received_at).strftime("%H:%M:%S")
+    if ev.origin == "recovered":
+        when = "↺ " + when
     parts = [when, ev.event or "(no event)", ev.entity_id or "-", ev.domain or "-"]
     parts.append(VERIFIED_MARK[ev.verified] + (f" {ev.sender}" if ev.sender else ""))
     if ev.status != "ok":
@@ -223,6 +231,17 @@ def _notice_text(n: Notice) -> str:
             return str(n.get("message"))
         case "app_settings_stale":
             return "⚠ " + str(n.get("message"))
+        case "health":
+            ms = n.get("canary_ms")
+            extra = f" — {n['reason']}" if n.get("reason") else ""
+            return f"health {n['state']}{f' (canary {ms:g} ms)' if ms is not None else ''}{extra}"
+        case "rebound":
+            return f"bound again: {', '.join(n['events'])} — {n['reason']}"
+        case "coverage":
+            return "capture path covered" if n["covered"] else f"NOT covered: {n['reason']}"
+        case "safety-net":
+            return (f"safety net: {n['recovered']} missed event(s) recovered, {n['covered']} "
+                    "queue row(s) had arrived live")  # fmt: skip
     return json.dumps(n, ensure_ascii=False)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from b24monitor import __version__
 from b24monitor.cli import (
+    coverage,
     curl,
     diff,
     doctor,
@@ -43,6 +44,7 @@ COMMANDS = (
     doctor,
     portal,
     offline,
+    coverage,
     tunnel,
     sandbox,
     replay,

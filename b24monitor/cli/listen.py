@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from b24monitor.cli.common import Subcommands, data_dir, filter_epilog, parse_filter
@@ -42,6 +43,17 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
                    help="bind these events to the offline queue")  # fmt: skip
     p.add_argument("--keep-bindings", action="store_true",
                    help="leave this session's online bindings in place on exit")  # fmt: skip
+    p.add_argument("--safety-net", action=argparse.BooleanOptionalAction, default=None,
+                   help="bind every online event offline too and recover what the handler "
+                   "missed (needs an administrator; remembered per profile)")  # fmt: skip
+    p.add_argument("--safety-net-interval", type=float, default=30.0, metavar="S",
+                   help="seconds between offline-queue sweeps (default 30)")  # fmt: skip
+    p.add_argument("--safety-net-grace", type=float, default=10.0, metavar="S",
+                   help="queue rows younger than this wait for their live delivery before they "
+                   "count as missed (default 10)")  # fmt: skip
+    p.add_argument("--canary-interval", type=float, default=60.0, metavar="S",
+                   help="seconds between event.test round trips when nothing else arrived "
+                   "(default 60; 0 turns the canary off)")  # fmt: skip
     p.add_argument("--authorize", metavar="PORTAL_URL",
                    help="fallback when ONAPPINSTALL does not arrive: print the portal's OAuth "
                    "authorize URL; approving it sends a code back to this listener")  # fmt: skip
@@ -63,9 +75,14 @@ def _codes(text: str) -> list[str]:
 
 def _run_listen(args: argparse.Namespace) -> int:
     from b24monitor import headless
+    from b24monitor.services.capture_guard import GuardSettings
     from b24monitor.services.config import build_config
 
     flt = parse_filter(args.filter)
+    if args.safety_net_interval < 1 or args.canary_interval < 0:
+        raise UsageError("--safety-net-interval must be ≥ 1 s and --canary-interval ≥ 0")
+    if args.safety_net is not None and not (args.portal or args.sandbox):
+        raise UsageError("--safety-net needs --portal NAME: the offline twins belong to an app")
     config = build_config(
         data_dir(args),
         host=args.host,
@@ -81,6 +98,12 @@ def _run_listen(args: argparse.Namespace) -> int:
         forward=parse_routes(args.forward_to) if args.forward_to else None,
         limits=store_limits(args),
     )
+    config = replace(config, guard=GuardSettings(
+        safety_net=args.safety_net,
+        safety_net_interval=args.safety_net_interval,
+        canary_interval=args.canary_interval,
+        grace=max(0.0, args.safety_net_grace),
+    ))  # fmt: skip
     if args.authorize and not args.portal:
         raise UsageError("--authorize needs --portal NAME: the code is stored in that profile")
     if args.sandbox and args.portal:

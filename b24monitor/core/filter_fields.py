@@ -146,6 +146,12 @@ def _since(value: str) -> Clause:
     return _fixed("received_at >= ?", [start])
 
 
+def moment(value: str, now: float, name: str = "since") -> float:
+    """A date, time or age (-2h) as Unix seconds — the `since:` value rules, for other commands."""
+    age = _age(value)
+    return now - age if age is not None else _instant(name, value)[0]
+
+
 def _until(value: str) -> Clause:
     age = _age(value)
     if age is not None:
@@ -193,6 +199,9 @@ def _finding(value: str) -> Clause:
 _VERIFIED = {"yes": "verified = 1", "no": "verified = 0", "unknown": "verified IS NULL"}
 _STATUS = {status: f"status = '{status}'" for status in ("ok", "malformed", "rejected")}
 _PINNED = {"yes": "pinned <> 0", "no": "pinned = 0"}
+_ORIGIN = {o: f"origin = '{o}'" for o in ("online", "recovered", "replayed", "canary")}
+HIDDEN_BY_DEFAULT = "origin <> 'canary'"
+"""Added to every filter that does not ask for an origin: canary round trips are plumbing."""
 
 # fmt: off
 FIELDS: tuple[FilterField, ...] = (
@@ -216,6 +225,9 @@ FIELDS: tuple[FilterField, ...] = (
                 _choice("pinned", _PINNED)),
     FilterField("finding", "a check tripped: any, or its code (listed under Checks)",
                 "finding:queue_delay", _finding),
+    FilterField("origin", "online (POSTed), recovered (missed, fetched from the offline queue), "
+                "replayed or canary (health checks; hidden unless asked for)", "origin:recovered",
+                _choice("origin", _ORIGIN)),
     FilterField("since", "received at or after a date, time (naive = local; Z, +03:00) or age",
                 "since:-15m", _since),
     FilterField("until", "received at or before; a bare date includes that whole day",

@@ -18,7 +18,14 @@ import time
 from dataclasses import dataclass, field
 
 from b24monitor.core.errors import FilterSyntaxError
-from b24monitor.core.filter_fields import FIELDS, FIELDS_BY_NAME, Clause, FilterField, help_text
+from b24monitor.core.filter_fields import (
+    FIELDS,
+    FIELDS_BY_NAME,
+    HIDDEN_BY_DEFAULT,
+    Clause,
+    FilterField,
+    help_text,
+)
 
 __all__ = ["FIELDS", "Filter", "FilterField", "help_text", "parse"]
 
@@ -262,14 +269,26 @@ class Filter:
         """A WHERE fragment over `events` (safe to AND with more) and its parameters.
 
         Ages such as `since:-15m` count back from `now`, which defaults to the current time.
+        Unless the expression names an origin, canary round trips are left out.
         """
         if self._root is None:
-            return "1", []
+            return HIDDEN_BY_DEFAULT, []
         sql, params = self._root.sql(time.time() if now is None else now)
-        return (f"({sql})" if " OR " in sql else sql), params
+        sql = f"({sql})" if " OR " in sql else sql
+        if not _mentions(self._root, "origin"):
+            sql = f"{_parenthesized(sql)} AND {HIDDEN_BY_DEFAULT}"
+        return sql, params
 
     def __str__(self) -> str:
         return "" if self._root is None else str(self._root)
+
+
+def _mentions(node: _Node, name: str) -> bool:
+    if isinstance(node, _Term):
+        return node.name == name
+    if isinstance(node, _Not):
+        return _mentions(node.operand, name)
+    return any(_mentions(operand, name) for operand in node.operands)
 
 
 def parse(expression: str) -> Filter:

@@ -9,6 +9,9 @@ Verified = bool | None
 """True: token matches the known one; False: mismatch; None: no token known for the portal."""
 
 Status = Literal["ok", "malformed", "rejected"]
+Origin = Literal["online", "recovered", "replayed", "canary"]
+"""online: POSTed by Bitrix24; recovered: fetched from the offline queue by the safety net
+(it never arrived online); replayed: sent again by b24monitor; canary: the health check's own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,7 @@ class CapturedEvent:
     http_status: int = 200  # what the receiver answered
     sender: str | None = None  # label of the sender whose token matched (spec §4)
     findings: tuple[Finding, ...] = ()  # computed after the acknowledgement (core/findings.py)
+    origin: Origin = "online"
 
     @property
     def payload_data(self) -> dict[str, Any]:

@@ -26,6 +26,8 @@ Variant = Literal["as-recorded", "token-stripped", "edited"]
 
 EVENT_ID_HEADER = "X-B24Monitor-Event-Id"
 REPLAY_HEADER = "X-B24Monitor-Replay"
+RECOVERED_HEADER = "X-B24Monitor-Recovered"
+"""On forwards of events the safety net recovered from the offline queue (issue 11)."""
 FORM_TYPE = "application/x-www-form-urlencoded"
 QUEUE_FULL = "not forwarded: queue full"
 STOPPED = "not forwarded: the monitor stopped first"
@@ -95,6 +97,7 @@ class OutgoingRequest:
     body: bytes
     content_type: str
     variant: Variant = "as-recorded"
+    recovered: bool = False  # never arrived online; fetched from the offline queue
 
     def headers(self, kind: Kind) -> dict[str, str]:
         headers = {
@@ -103,12 +106,14 @@ class OutgoingRequest:
         }
         if kind == "replay":
             headers[REPLAY_HEADER] = self.variant
+        if self.recovered:
+            headers[RECOVERED_HEADER] = "1"
         return headers
 
 
 def as_recorded(ev: CapturedEvent) -> OutgoingRequest:
     """The delivery byte for byte, with its original content type."""
-    return OutgoingRequest(ev.id, ev.body, ev.content_type)
+    return OutgoingRequest(ev.id, ev.body, ev.content_type, recovered=ev.origin == "recovered")
 
 
 def replay_request(

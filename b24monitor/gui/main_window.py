@@ -47,7 +47,7 @@ from b24monitor.gui.session_signals import SessionSignals
 from b24monitor.gui.settings_dialog import SettingsDialog
 from b24monitor.gui.settings_store import MASK_DEFAULT, NOTIFY, GuiSettings
 from b24monitor.gui.stats import StatsPanel
-from b24monitor.gui.status import LiveStats, PortalStatus, RateChart, StatusBar
+from b24monitor.gui.status import CoverageStrip, LiveStats, PortalStatus, RateChart, StatusBar
 from b24monitor.gui.store_worker import StoreWorker
 from b24monitor.gui.subscriptions import SubscriptionsPane
 from b24monitor.gui.table import (
@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
         self.undo_bar = UndoBar(self)
         self.status = StatusBar(self)
         self.chart = RateChart(self.stats.history, self)
+        self.coverage = CoverageStrip(session.db_path, self)
         self.help = HelpOverlay(self)
         self.export_dialog: ExportDialog | None = None
         self.gui_settings = GuiSettings(settings, session.secrets)
@@ -144,7 +145,13 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.setCentralWidget(self.splitter)
-        self.rate_dock = self.add_side_dock(self.chart, self.tr("Event rate"), "rateDock")
+        rates = QWidget(self)
+        rates_column = QVBoxLayout(rates)
+        rates_column.setContentsMargins(0, 0, 0, 0)
+        rates_column.setSpacing(2)
+        rates_column.addWidget(self.chart, 1)
+        rates_column.addWidget(self.coverage)
+        self.rate_dock = self.add_side_dock(rates, self.tr("Event rate"), "rateDock")
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.rate_dock)
         self.subscriptions_dock = self.add_side_dock(
             self.subscriptions, self.subscriptions.windowTitle(), "subscriptionsDock"
@@ -189,6 +196,7 @@ class MainWindow(QMainWindow):
         self.events_tabs.addTab(widget, title)
 
     def _connect_signals(self) -> None:
+        self.session_signals.notice.connect(self.notifier.note_notice)  # health turned red
         self.table.current_event_changed.connect(self._on_table_current_event_changed)
         self.table.detail_focus_requested.connect(self.detail.focus_content)
         self.table.copy_requested.connect(self._on_table_copy_requested)
@@ -311,6 +319,7 @@ class MainWindow(QMainWindow):
         stats = capture.stats() if capture is not None else None  # plain counters: no SQL
         self.status.set_receiver(address, capture is not None, stats)
         self.chart.refresh()
+        spawn(self.coverage.reload(), name="coverage-reload", on_error=self._on_task_failed)
 
     def _on_export_action_triggered(self) -> None:
         if self.export_dialog is not None and self.export_dialog.isVisible():

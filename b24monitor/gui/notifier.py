@@ -84,6 +84,12 @@ class Notifier(QObject):
         """A tray notification for something the user must see now (loops and storms)."""
         self._show(title, text)
 
+    def note_notice(self, notice: dict[str, object]) -> None:
+        """The capture path turned red (the canary, issue 11): say so even when minimised."""
+        broken = notice.get("type") == "health" and notice.get("state") == "broken"
+        if broken and self.settings.notify:
+            self._show(self.tr("Events are not arriving"), str(notice.get("reason") or ""))
+
     def _show(self, title: str, text: str) -> None:
         self.notified.emit(title, text)
         if self._tray is None and QSystemTrayIcon.isSystemTrayAvailable():

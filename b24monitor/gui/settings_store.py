@@ -9,6 +9,7 @@ folder, `b24monitor/b24monitor.ini`) and the ngrok authtoken, a secret (the secr
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal, cast
 
@@ -16,6 +17,7 @@ from PySide6.QtCore import QSettings
 
 from b24monitor.core.errors import ProfileError, UsageError
 from b24monitor.core.replay import Routes, parse_routes
+from b24monitor.services.capture_guard import GuardSettings
 from b24monitor.services.config import build_config
 from b24monitor.services.profiles import ProfileStore
 from b24monitor.services.secrets import SecretStore, open_secret_store
@@ -217,7 +219,7 @@ class GuiSettings:
                 http(s)); the message names it.
         """
         public = self.public_url if self.tunnel_mode == "url" and self.public_url else None
-        return build_config(
+        config = build_config(
             data_dir,
             port=self.port,
             body_limit=self.body_limit_kb * 1024,
@@ -228,3 +230,5 @@ class GuiSettings:
             portal=self.last_portal(data_dir),
             forward=self.forward_routes(),
         )
+        # "Catch missed events" is on for app profiles until the user turns it off.
+        return replace(config, guard=GuardSettings(safety_net_default=True))

@@ -17,6 +17,8 @@ install the app, fire an event, expire tokens, and read what was delivered.
     POST /sandbox/rename?to=HOST:PORT   REST moves to a new host name; old one answers 302
     POST /sandbox/licence?expired=1     REST answers 302 to the licence page (0: renewed)
     POST /sandbox/check-handler-host?on=1   event.bind checks the handler's host (edition.py)
+    POST /sandbox/dead-handler?on=1     online deliveries fail silently (on=0: deliver again)
+    POST /sandbox/simulate-app-update   the app's handlers are deleted, as an update does
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ class Control:
             web.post("/sandbox/rename", self.rename),
             web.post("/sandbox/licence", self.licence),
             web.post("/sandbox/check-handler-host", self.check_handler_host),
+            web.post("/sandbox/dead-handler", self.dead_handler),
+            web.post("/sandbox/simulate-app-update", self.app_update),
         ]
 
     async def info(self, request: web.Request) -> web.Response:
@@ -184,3 +188,13 @@ class Control:
     async def deliveries(self, request: web.Request) -> web.Response:
         """The most recent delivery attempts."""
         return web.json_response(_records(self._portal.delivery_log[-1000:]))
+
+    async def dead_handler(self, request: web.Request) -> web.Response:
+        """Switch silent delivery failures on (on=1, default) or off (on=0)."""
+        self._portal.set_dead_handler(request.query.get("on", "1") not in ("", "0"))
+        return web.json_response({"result": True})
+
+    async def app_update(self, request: web.Request) -> web.Response:
+        """Delete the app's handlers the way an app update does."""
+        self._portal.simulate_app_update()
+        return web.json_response({"result": True})

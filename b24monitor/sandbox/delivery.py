@@ -20,6 +20,7 @@ import aiohttp
 from b24monitor.core.phpform import build_form
 
 USER_AGENT = "Bitrix24 Webhook Engine"
+DEAD_HANDLER = "the handler did not answer (sandbox: dead-handler switch on)"
 LOG_LIMIT = 100_000
 """The log keeps at most this many records; the oldest half goes when it is reached."""
 
@@ -57,6 +58,8 @@ class Deliverer:
         self._delay = delay
         self._rng = rng or random.Random()
         self._session: aiohttp.ClientSession | None = None
+        self.dead = False
+        """A dead handler as Bitrix24 sees it: every POST fails, is logged, and is dropped."""
 
     async def start(self) -> None:
         """Open the HTTP client."""
@@ -80,6 +83,11 @@ class Deliverer:
             raise RuntimeError("the sandbox portal is not started")
         if self._delay[1] > 0:
             await asyncio.sleep(self._rng.uniform(*self._delay))
+        if self.dead:  # nothing reaches the handler, nothing is retried (spec §1.1)
+            record = DeliveryRecord(url, str(payload.get("event", "")), None, DEAD_HANDLER, 0.0,
+                                    handler_id, time.time())  # fmt: skip
+            self._append(record)
+            return record
         body = build_form(payload).encode("utf-8")
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
         sent_at = time.time()

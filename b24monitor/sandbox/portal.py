@@ -266,6 +266,17 @@ class SandboxPortal:
         ttl = self.state.tokens.access_ttl
         return token_response(self.state.identity, pair, self.state.oauth_host, ttl)
 
+    def set_dead_handler(self, dead: bool) -> None:
+        """Online deliveries fail silently (the queue server logs and drops them, spec §1.1);
+        offline twins still queue their rows."""
+        self._deliverer.dead = dead
+
+    def simulate_app_update(self) -> None:
+        """An app update or reinstall deletes every handler of the app (spec §1.1, §2.0);
+        nothing tells the listener (here not even ONAPPUPDATE)."""
+        self.state.registry.clear(self.state.app.client_id)
+        self._emitter.forget_signals()
+
     def expire_access_tokens(self) -> None:
         """Every access token issued so far expires now (next call: 401 expired_token)."""
         self.state.tokens.expire_access_tokens()

@@ -31,13 +31,14 @@ async def ping(
     *,
     within: float = 30.0,
     clock: Callable[[], float] = time.monotonic,
+    source: str = "b24monitor ping",
 ) -> float:
     """Seconds from sending event.test to the matching ONAPPTEST delivery (at most `within`)."""
     nonce = secrets.token_hex(8)
     arrival = wait_for_delivery(nonce)  # registered now, before the event can exist
     started = clock()
     try:
-        await client.call("event.test", {NONCE_PARAM: nonce, "source": "b24monitor ping"})
+        await client.call("event.test", {NONCE_PARAM: nonce, "source": source})
         async with asyncio.timeout(within):
             await arrival
     except TimeoutError:

@@ -42,6 +42,7 @@ from b24monitor.services.ping import NONCE_PARAM, ping
 from b24monitor.services.portal_client import PortalClient
 from b24monitor.services.profiles import Profile, ProfileStore
 from b24monitor.services.subscriptions import DesiredStore, SubscriptionManager
+from b24monitor.services.twin_switch import TwinSwitch
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +79,12 @@ class PortalLink:
         self._bound: set[tuple[str, Mode]] = set()
         self.report = ReconcileReport()
         self.subscriptions: SubscriptionManager | None = None
+        self.twins = TwinSwitch(data_dir, profile_name)  # the safety net's offline twins
         if self.profile.kind == "app":
             self.subscriptions = SubscriptionManager(
-                self.client, DesiredStore(data_dir, profile_name), None, on_report=self._on_report
-            )
+                self.client, DesiredStore(data_dir, profile_name), None,
+                on_report=self._on_report, adjust=self.twins.adjust,
+            )  # fmt: skip
 
     @property
     def profile(self) -> Profile:
@@ -190,9 +193,13 @@ class PortalLink:
             elif ev.event == "ONOFFLINEEVENT":
                 self._notify({"type": "offline", "member_id": ev.member_id})
 
-    async def ping(self, within: float = 30.0) -> float:
+    async def ping(self, within: float = 30.0, *, source: str = "b24monitor ping") -> float:
         """Seconds from event.test to its ONAPPTEST delivery at our receiver (spec §2.5)."""
-        return await ping(self.client, self._wait_for_test, within=within)
+        return await ping(self.client, self._wait_for_test, within=within, source=source)
+
+    def can_bind(self) -> bool:
+        """Installed and reachable by the portal: reconcile can run (the watchdog asks)."""
+        return self.subscriptions is not None and self._can_bind()
 
     async def ping_once(self, handler_url: str, within: float = 30.0) -> float:
         """Ping from a one-off process: bind ONAPPTEST here only, ping, unbind it again.

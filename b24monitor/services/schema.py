@@ -137,6 +137,29 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX events_not_ok ON events(status) WHERE status != 'ok';
     """,
+    # issue 11: where an event came from, the offline-twin key that keeps recovered events from
+    # being stored twice, an index for the safety net's match (same event and object, by ts),
+    # canary round trips and the coverage timeline.
+    """
+    ALTER TABLE events ADD COLUMN origin TEXT NOT NULL DEFAULT 'online';
+    ALTER TABLE events ADD COLUMN source_key TEXT;  -- recovered: MESSAGE_ID|TIMESTAMP_X
+    CREATE UNIQUE INDEX events_source_key ON events(source_key) WHERE source_key IS NOT NULL;
+    CREATE INDEX events_event_entity_ts ON events(event, entity_id, ts);
+    CREATE INDEX events_origin ON events(origin) WHERE origin <> 'online';
+    CREATE TABLE canary_trips (
+        id          INTEGER PRIMARY KEY,
+        sent_at     REAL    NOT NULL,           -- Unix seconds
+        latency_ms  REAL,                       -- NULL: lost (never came back)
+        nonce       TEXT    NOT NULL
+    );
+    CREATE TABLE coverage (
+        id          INTEGER PRIMARY KEY,
+        started_at  REAL    NOT NULL,           -- Unix seconds
+        ended_at    REAL,                       -- NULL: still the current state
+        covered     INTEGER NOT NULL,           -- 1: every part of the capture path was proven
+        reason      TEXT                        -- when not covered: the first part that failed
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

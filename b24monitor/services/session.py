@@ -27,6 +27,7 @@ from b24monitor.core.traffic_patterns import Alert
 from b24monitor.services.adoption import adopt
 from b24monitor.services.analysis import TrafficAnalysis
 from b24monitor.services.capture import CaptureThread
+from b24monitor.services.capture_guard import CaptureGuard, GuardSettings
 from b24monitor.services.forwarder import Forwarder
 from b24monitor.services.install_proof import InstallProver
 from b24monitor.services.pending_installs import PendingInstalls
@@ -84,6 +85,7 @@ class SessionConfig:
     follow_bindings: bool = True  # False: a one-off command that must not move the bindings
     forward: Routes | None = None  # listen --forward-to: POST committed events on to these
     limits: StoreLimits = field(default_factory=StoreLimits)  # hostile budget, disk guard
+    guard: GuardSettings = field(default_factory=GuardSettings)  # safety net, canary (issue 11)
 
     def tunnel_settings(self) -> TunnelSettings:
         """The tunnel settings with the own-URL mode and our private ngrok config filled in."""
@@ -136,6 +138,7 @@ class Session:
         self._profile_watch: asyncio.Task[None] | None = None
         self.permissions_notice: str | None = None  # what start() tightened in the data dir
         self.last_stats = ReceiverStats()  # the receiver's counters when capture stopped
+        self.guard: CaptureGuard | None = None
 
     def add_listener(self, listener: BatchListener) -> None:
         """`listener(ids)` runs on the front end's loop once per committed batch."""
@@ -256,6 +259,7 @@ class Session:
 
     async def switch_portal(self, name: str | None) -> None:
         """Follow another profile (or none): the old one's session bindings are released."""
+        await self._stop_guard()
         if self.portal is not None:
             await self.portal.close(keep_bindings=self.config.keep_bindings)
             self.portal = None
@@ -296,6 +300,8 @@ class Session:
                                  notify=self._on_notice, pending=self.pending,
                                  on_sender=self.capture.add_sender)  # fmt: skip
         if self.config.follow_bindings:
+            self.guard = CaptureGuard(self, self.portal, self.config.guard)
+            spawn(self.guard.start(), name="capture-guard")
             spawn(self.attach_portal(), name="portal-attach")
 
     async def attach_portal(self) -> None:
@@ -304,8 +310,19 @@ class Session:
             await self.portal.attach(self.handler_url, public=self.public_url is not None)
 
     def _on_notice(self, notice: Notice) -> None:
+        if self.guard is not None:
+            self.guard.on_notice(notice)
+        self.notify(notice)
+
+    def notify(self, notice: Notice) -> None:
+        """Tell the front ends (the guard's news goes out this way too)."""
         for listener in self._notice_listeners:
             listener(notice)
+
+    def dispatch_ids(self, ids: list[int]) -> None:
+        """Events stored outside the capture path (recovered ones): on to listeners like a batch."""
+        if ids:
+            self._dispatch(ids, [])  # never lifecycle events: only twins' events are recovered
 
     async def start_tunnel(self) -> TunnelState:
         """Bring up the public route (ngrok or own URL) and probe it; never raises for failures.
@@ -332,6 +349,8 @@ class Session:
             if self.portal is not None and self.config.follow_bindings:
                 # Bindings follow the proven URL; stale ones (old tunnel URLs) are moved.
                 spawn(self.attach_portal(), name="portal-follow-url")
+        if self.guard is not None:
+            self.guard.on_tunnel(state)
         for listener in self._tunnel_listeners:
             listener(state)
 
@@ -341,6 +360,7 @@ class Session:
             self._profile_watch.cancel()
             await asyncio.gather(self._profile_watch, return_exceptions=True)
             self._profile_watch = None
+        await self._stop_guard()
         if self.portal is not None:
             await self.portal.close(keep_bindings=self.config.keep_bindings)
             self.portal = None
@@ -362,6 +382,11 @@ class Session:
         if self._http is not None:
             await self._http.aclose()
             self._http = None
+
+    async def _stop_guard(self) -> None:
+        if self.guard is not None:
+            await self.guard.stop()
+            self.guard = None
 
     @staticmethod
     def _handler_path(store: EventStore) -> str:
@@ -411,6 +436,8 @@ class Session:
     def _announce(self, ids: list[int], lifecycle: list[int]) -> None:
         for listener in self._listeners:
             listener(ids)
+        if self.guard is not None:
+            self.guard.on_batch(ids)
         if lifecycle:
             spawn(self._on_lifecycle(self.portal, lifecycle), name="portal-lifecycle")
 

@@ -18,7 +18,7 @@ from typing import Any, cast
 from b24monitor.core.decoding import family_of
 from b24monitor.core.errors import StoreCorrupt, StoreError, StoreTooNew
 from b24monitor.core.findings import CHECKS
-from b24monitor.core.model import CapturedEvent, Finding, Status
+from b24monitor.core.model import CapturedEvent, Finding, Origin, Status
 from b24monitor.core.verification import Sender
 from b24monitor.services.private_dir import DIR_MODE, create_private_file
 from b24monitor.services.schema import MIGRATIONS, SCHEMA_VERSION
@@ -29,13 +29,13 @@ APPLICATION_ID = 0x42323444  # "B24D": marks a file as a b24monitor database
 SUMMARY_COLUMNS = (
     "id, received_at, event, member_id, domain, entity_id, entity_type_id, user_id, handler_id, "
     "ts, verified, status, error, size, content_type, '[]', x'', data, pinned, peer, method, "
-    "path, http_status, sender"
+    "path, http_status, sender, origin"
 )
 
 EVENT_COLUMNS = (
     "id, received_at, event, member_id, domain, entity_id, entity_type_id, user_id, handler_id, "
     "ts, verified, status, error, size, content_type, headers, body, data, pinned, peer, method, "
-    "path, http_status, sender"
+    "path, http_status, sender, origin"
 )
 
 
@@ -144,6 +144,7 @@ def row_to_event(row: Sequence[Any]) -> CapturedEvent:
         body=bytes(row[16]), data=json.loads(row[17]) if row[17] is not None else None,
         pinned=bool(row[18]), peer=row[19], method=row[20], path=row[21], http_status=row[22],
         sender=row[23],
+        origin=cast(Origin, row[24]),
     )  # fmt: skip
 
 

@@ -128,6 +128,7 @@ class SubscriptionManager:
         min_timeout: int = 10,
         ping: bool = True,
         on_report: Callable[[ReconcileReport], None] | None = None,
+        adjust: Callable[[Desired], Desired] | None = None,
     ) -> None:
         self._client = client
         self._store = desired_store
@@ -135,6 +136,7 @@ class SubscriptionManager:
         self._min_timeout = min_timeout
         self._ping = ping  # keep ONAPPTEST bound so the Ping button works (spec §2.5)
         self._on_report = on_report
+        self._adjust = adjust  # the safety net adds offline twins here (services/twin_switch.py)
         self._lock = asyncio.Lock()
         self.report = ReconcileReport(handler_url=handler_url)
 
@@ -177,6 +179,8 @@ class SubscriptionManager:
             rows = await self._client.call("event.get")
             bindings = subs.parse_bindings(rows if isinstance(rows, list) else [])
             desired = self._ledger_in_step(bindings, url, asked)
+            if self._adjust is not None:
+                desired = self._adjust(desired)
             wanted = subs.effective(desired.wanted, ping=self._ping)
             plan = subs.plan(wanted, bindings, url, ours=desired.ours())
             planned = subs.calls(plan, url, self._min_timeout)

@@ -43,6 +43,7 @@ from b24monitor.core.budget import HostileBudget, StoreLimits
 from b24monitor.core.decoding import decode_body, key_fields
 from b24monitor.core.errors import MalformedDelivery, StoreError, StoreFull
 from b24monitor.core.model import Delivery, KeyFields
+from b24monitor.core.origin import origin_of
 from b24monitor.core.verification import LEARNED, Proof, Sender, TokenBook
 from b24monitor.services.checkpointer import WRITER_BACKSTOP_PAGES, Checkpointer
 from b24monitor.services.disk_guard import DiskGuard
@@ -75,7 +76,7 @@ FLOOR_REFUSAL = (
 _INSERT = (
     "INSERT INTO events(received_at, event, member_id, domain, entity_id, entity_type_id, user_id, "
     "handler_id, ts, verified, status, error, http_status, method, path, peer, size, content_type, "
-    "headers, body, data, sender) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    "headers, body, data, sender, origin) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 
 
@@ -355,7 +356,7 @@ class StoreWriter:
             None if verified is None else int(verified), status,
             error, http_status, d.method, d.path, d.peer,
             len(d.body), d.content_type, json.dumps(d.headers), body,
-            data_json, sender,
+            data_json, sender, origin_of(fields.event, payload),
         )  # fmt: skip
         return row, http_status, reason, install, payload
 

@@ -1,4 +1,5 @@
-"""Status-bar items for the public route and the portal: tunnel, profile and token, bindings.
+"""Status-bar items for the public route and the portal: tunnel, profile and token, bindings,
+and the capture path's health (the canary, issue 11).
 
 The tunnel item says "✔" only after a probe went out through the public URL and came back
 (services/tunnel.py); the bindings item compares the last ReconcileReport with the session's
@@ -24,6 +25,7 @@ from b24monitor.services.portal_link import Notice
 from b24monitor.services.tunnel import TunnelState
 
 WARN_STYLE = "color: #d03030;"
+HEALTH_STYLES = {"ok": "color: #10a070;", "degraded": "color: #d08000;", "broken": WARN_STYLE}
 TOKEN_TICK_MS = 30_000
 
 
@@ -111,6 +113,9 @@ class PortalStatus(QObject):
         self.bindings = QLabel(parent)
         self.bindings.setObjectName("bindingsStatus")
         self.app_settings = AppSettingsItem(parent)
+        self.health = QLabel(parent)
+        self.health.setObjectName("healthStatus")
+        self.health.setVisible(False)  # until the canary has something to say
         self.timer = QTimer(self)
         self.timer.setInterval(TOKEN_TICK_MS)
         self.timer.timeout.connect(self._on_timer_timeout)
@@ -122,7 +127,7 @@ class PortalStatus(QObject):
         self.refresh()
 
     def widgets(self) -> list[QWidget]:
-        return [self.tunnel, self.portal, self.app_settings, self.bindings]
+        return [self.tunnel, self.portal, self.app_settings, self.bindings, self.health]
 
     def refresh(self) -> None:
         self._show_portal()
@@ -217,9 +222,32 @@ class PortalStatus(QObject):
 
     # -- slots ----------------------------------------------------------------------------------
 
+    def show_health(self, notice: Notice) -> None:
+        """`health ✔ 120 ms` (green), `health ⚠` (amber) or `health ✖` (red), with the cause."""
+        state = str(notice.get("state"))
+        ms = notice.get("canary_ms")
+        mark = {"ok": "✔", "degraded": "⚠", "broken": "✖"}.get(state, "?")
+        text = self.tr("health %1").replace("%1", mark)
+        if ms is not None:
+            text += f" {ms:.0f} ms"
+        self.health.setText(text)
+        self.health.setStyleSheet(HEALTH_STYLES.get(state, ""))
+        self.health.setVisible(True)
+        lines = [str(notice["reason"])] if notice.get("reason") else []
+        guard = self.session.guard
+        trips = guard.last_trips() if guard is not None else []
+        if trips:
+            lines.append(self.tr("Last canary round trips:"))
+            lines += [time.strftime("%H:%M:%S", time.localtime(at)) + "  "
+                      + (f"{ms:.0f} ms" if ms is not None else self.tr("lost"))
+                      for at, ms in trips]  # fmt: skip
+        self.health.setToolTip("\n".join(lines) or self.tr("Deliveries reach b24monitor"))
+
     def _on_signals_notice(self, notice: Notice) -> None:
         kind = notice.get("type")
-        if kind == "subscriptions":
+        if kind == "health":
+            self.show_health(notice)
+        elif kind == "subscriptions":
             self._show_bindings(notice["report"])
             self._show_app_settings()  # the portal's installation row may now agree (§1.1)
         else:

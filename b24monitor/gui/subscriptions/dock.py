@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -65,6 +66,12 @@ class SubscriptionsPane(QWidget):
         self.ticked.setText(self.tr("Ticked only"))
         self.ticked.setToolTip(self.tr("Only events that are wanted, bound, failing or foreign"))
         self.ticked.setCheckable(True)
+        self.catch_missed = QCheckBox(self.tr("Catch missed events"), self)
+        self.catch_missed.setObjectName("catchMissedEvents")
+        self.catch_missed.setToolTip(self.tr(
+            "Also bind every ticked event to the portal's offline queue and recover what the "
+            "handler missed (marked ↺). Needs a portal administrator; the offline twins stay "
+            "bound when b24monitor closes."))  # fmt: skip
         self.reason = QLabel(self)
         self.reason.setObjectName("subscriptionsReason")
         self.reason.setWordWrap(True)
@@ -101,6 +108,7 @@ class SubscriptionsPane(QWidget):
         top.addWidget(self.search, 1)
         top.addWidget(self.ticked)
         layout.addLayout(top)
+        layout.addWidget(self.catch_missed)
         layout.addWidget(self.reason)
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.footer)
@@ -115,6 +123,7 @@ class SubscriptionsPane(QWidget):
         self.proxy.layoutChanged.connect(self.tree.expandAll)
         self.search.textChanged.connect(self._on_search_text_changed)
         self.ticked.toggled.connect(self._on_ticked_toggled)
+        self.catch_missed.clicked.connect(self._on_catch_missed_clicked)
         self.tree.customContextMenuRequested.connect(self._on_tree_context_menu_requested)
 
     # -- following the portal -------------------------------------------------------------------
@@ -127,6 +136,7 @@ class SubscriptionsPane(QWidget):
         self.state.set_report(link.report if link is not None else ReconcileReport())
         if manager is not None:
             self.state.set_desired(manager.desired())
+        self._show_catch_missed()
         if link is None:
             self._disable(
                 self.tr("No portal connected: use “Connect a portal…” to choose events."),
@@ -232,6 +242,8 @@ class SubscriptionsPane(QWidget):
         self.follow_portal()
 
     def _on_signals_notice(self, notice: Notice) -> None:
+        if notice.get("type") == "safety-net-switched":
+            self._show_catch_missed()
         kind = notice.get("type")
         if kind in ("installed", "uninstalled"):
             self.follow_portal()
@@ -251,6 +263,19 @@ class SubscriptionsPane(QWidget):
     def _on_search_text_changed(self, text: str) -> None:
         self.proxy.setFilterFixedString(text.strip())
         self.tree.expandAll()
+
+    def _show_catch_missed(self) -> None:
+        link = self.link
+        app = link is not None and link.subscriptions is not None
+        self.catch_missed.setVisible(app)
+        if link is not None and app:
+            self.catch_missed.setChecked(link.twins.enabled())
+
+    def _on_catch_missed_clicked(self, checked: bool) -> None:
+        guard = self.session.guard
+        if guard is not None:  # intent → the session carries it out → the notice comes back
+            spawn(guard.set_safety_net(checked), name="safety-net-switch",
+                  on_error=self._on_task_failed)  # fmt: skip
 
     def _on_ticked_toggled(self, checked: bool) -> None:
         self.proxy.set_active_only(checked)

@@ -27,7 +27,9 @@ class Column:
 
 
 def _time(ev: CapturedEvent) -> str:
-    return datetime.fromtimestamp(ev.received_at).strftime("%H:%M:%S")
+    when = datetime.fromtimestamp(ev.received_at).strftime("%H:%M:%S")
+    # ↺: missed online, recovered from the offline queue; the time is its queue row's (issue 11).
+    return "↺ " + when if ev.origin == "recovered" else when
 
 
 def _entity(ev: CapturedEvent) -> str:
@@ -48,7 +50,8 @@ def _delay(ev: CapturedEvent) -> str:
 # fmt: off
 COLUMNS: tuple[Column, ...] = (
     Column("time", QT_TRANSLATE_NOOP("EventTableModel", "time"),
-           QT_TRANSLATE_NOOP("EventTableModel", "When the delivery arrived"), _time, "00:00:00"),
+           QT_TRANSLATE_NOOP("EventTableModel", "When the delivery arrived"), _time,
+           "↺ 00:00:00"),
     Column("event", QT_TRANSLATE_NOOP("EventTableModel", "event"),
            QT_TRANSLATE_NOOP("EventTableModel", "Event code"), lambda ev: ev.event or "",
            "ONCRMCONTACTUPDATE"),
