@@ -118,9 +118,9 @@ async def listen(
         portal, online, offline = demo
         config = replace(config, portal=await portal.start(online, offline))
     session = Session(config)
-    session.add_tunnel_listener(lambda state: _print_tunnel(session, state, printer))
-    session.add_notice_listener(lambda notice: _print_notice(notice, printer))
-    session.add_attempt_listener(_attempt_printer(printer))
+    session.tunnel_changed.connect(lambda state: _print_tunnel(session, state, printer))
+    session.notice.connect(lambda notice: _print_notice(notice, printer))
+    session.attempt_recorded.connect(_attempt_printer(printer))
     session.alerts.connect(lambda alert: _print_alert(alert, printer))
     try:
         await session.start()
@@ -141,7 +141,7 @@ async def listen(
         if events:
             printer.events(events)
 
-    session.add_listener(on_batch)
+    session.committed.connect(on_batch)
     _announce(session, printer, local_only_hint=demo is None)
     if session.permissions_notice:
         _print_status({"type": "permissions", "message": session.permissions_notice}, printer)
@@ -248,7 +248,7 @@ def _notice_text(n: Notice) -> str:
 async def tunnel_check(config: SessionConfig, printer: LinePrinter) -> int:
     """Start the receiver and tunnel, probe once, print the verdict, stop: 0 when reachable."""
     session = Session(config)
-    session.add_tunnel_listener(lambda state: _print_tunnel(session, state, printer))
+    session.tunnel_changed.connect(lambda state: _print_tunnel(session, state, printer))
     await session.start()
     try:
         state = await session.start_tunnel()

@@ -97,7 +97,7 @@ async def one_round(args: argparse.Namespace, target: str | None) -> dict[str, f
             routes = parse_routes([target])
             forwarder = Forwarder(session.db_path, routes, http=http, timeout=args.delay + 5)
             await forwarder.start()
-            session.add_listener(forwarder.enqueue)
+            session.committed.connect(forwarder.enqueue)
         try:
             # The client gets its own thread and loop: what it measures is the receiver alone.
             lat = await asyncio.to_thread(

@@ -84,7 +84,7 @@ class EventCommands(QObject):
         self.bar.curl_requested.connect(self.copy_curl)
         self.bar.replay_requested.connect(self._on_bar_replay_requested)
         self.actions.attempt_recorded.connect(self._on_attempt)
-        self.session.add_attempt_listener(self._on_attempt)
+        self.session.attempt_recorded.connect(self._on_attempt)
         self.ping.message.connect(lambda text: self.message.emit(text, MESSAGE_MS))
 
     async def close(self) -> None:

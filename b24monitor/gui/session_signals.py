@@ -1,9 +1,9 @@
 """SessionSignals: the Session's plain-callback news as Qt signals, plus switching the portal.
 
-The Session keeps its listeners for its whole life and has no way to remove one, so a widget
-that registered itself directly (a wizard, a dialog) would leave a dead callback behind. One
-SessionSignals object registers once; widgets connect to its signals, and Qt drops those
-connections when a widget is destroyed. Switching the portal goes through here too, so every
+The Session announces its news through core Signals (services/session.py); this object is the
+one bridge from them to Qt: it connects once, and widgets connect to its Qt signals, which Qt
+drops when a widget is destroyed — a closing pane cannot leave a dead callback behind.
+Switching the portal goes through here too, so every
 pane that shows portal state hears `portal_switched` without knowing who switched.
 """
 
@@ -27,8 +27,8 @@ class SessionSignals(QObject):
     def __init__(self, session: Session, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        session.add_notice_listener(self._on_session_notice)
-        session.add_tunnel_listener(self._on_session_tunnel)
+        session.notice.connect(self._on_session_notice)
+        session.tunnel_changed.connect(self._on_session_tunnel)
         session.alerts.connect(self.alert.emit)
 
     async def switch_portal(self, name: str | None) -> None:

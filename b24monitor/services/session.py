@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -99,12 +98,6 @@ class SessionConfig:
         return settings
 
 
-BatchListener = Callable[[list[int]], None]
-TunnelListener = Callable[[TunnelState], None]
-NoticeListener = Callable[[Notice], None]
-AttemptListener = Callable[[Attempt], None]
-
-
 class Session:
     """Owns the store, the capture thread and the shared services (secrets, profiles, HTTP
     client), which front ends take from here; tells listeners about committed ids per batch."""
@@ -118,8 +111,10 @@ class Session:
         self.capture: CaptureThread | None = None
         self.handler_path = ""
         self.public_url = config.public_url
-        self._listeners: list[BatchListener] = []
-        self._tunnel_listeners: list[TunnelListener] = []
+        # The session's news, each a Signal front ends connect to (and disconnect from when a
+        # pane closes); all emitted on the front end's loop.
+        self.committed: Signal[list[int]] = Signal("committed")  # ids, once per batch
+        self.tunnel_changed: Signal[TunnelState] = Signal("tunnel_changed")
         self._loop: asyncio.AbstractEventLoop | None = None
         self.tunnel: Tunnel | None = None
         self.tunnel_state = TunnelState("stopped")
@@ -128,10 +123,10 @@ class Session:
         self.portal: PortalLink | None = None
         self._profiles: ProfileStore | None = None
         self.pending: PendingInstalls | None = None
-        self._notice_listeners: list[NoticeListener] = []
+        self.notice: Signal[Notice] = Signal("notice")  # installed, bound, error, …
         self._http: httpx.AsyncClient | None = None
         self.forwarder: Forwarder | None = None
-        self._attempt_listeners: list[AttemptListener] = []
+        self.attempt_recorded: Signal[Attempt] = Signal("attempt_recorded")  # each forward
         self.analysis: TrafficAnalysis | None = None  # loops and storms (issue 12)
         self.alerts: Signal[Alert] = Signal("alerts")  # its news, connectable before start()
         self._taught: set[tuple[str, str, str]] = set()  # (profile, member_id, token) known
@@ -140,30 +135,13 @@ class Session:
         self.last_stats = ReceiverStats()  # the receiver's counters when capture stopped
         self.guard: CaptureGuard | None = None
 
-    def add_listener(self, listener: BatchListener) -> None:
-        """`listener(ids)` runs on the front end's loop once per committed batch."""
-        self._listeners.append(listener)
-
     @property
     def last_public_proof(self) -> float | None:
         """Wall time the public URL last proved to work (a probe, or a delivery through it)."""
         return self.tunnel.last_proof if self.tunnel is not None else None
 
-    def add_tunnel_listener(self, listener: TunnelListener) -> None:
-        """`listener(state)` runs on the front end's loop on every tunnel state change."""
-        self._tunnel_listeners.append(listener)
-
-    def add_attempt_listener(self, listener: AttemptListener) -> None:
-        """`listener(attempt)` runs on the front end's loop once each forward is recorded."""
-        self._attempt_listeners.append(listener)
-
     def _on_attempt(self, attempt: Attempt) -> None:
-        for listener in self._attempt_listeners:
-            listener(attempt)
-
-    def add_notice_listener(self, listener: NoticeListener) -> None:
-        """`listener(notice)` gets the portal's news: installed, bound, unbound, error, …"""
-        self._notice_listeners.append(listener)
+        self.attempt_recorded.emit(attempt)
 
     @property
     def secrets(self) -> SecretStore:
@@ -235,7 +213,7 @@ class Session:
             raise
         # Loops and storms, after the commit; each batch is announced once analysed.
         self.analysis = TrafficAnalysis(self.db_path, self.alerts)
-        self.add_attempt_listener(self.analysis.on_attempt)
+        self.attempt_recorded.connect(self.analysis.on_attempt)
         self.analysis.start()
         if self.config.forward is not None:
             # After the capture path: events reach the forwarder only once acknowledged.
@@ -243,7 +221,7 @@ class Session:
                 self.db_path, self.config.forward, http=self.http, on_attempt=self._on_attempt
             )
             await self.forwarder.start()
-            self.add_listener(self.forwarder.enqueue)
+            self.committed.connect(self.forwarder.enqueue)
         # Stamp first, then learn: a profile added in between is seen as a change (issue 10c).
         seen = await asyncio.to_thread(stamp, self.profiles.path)
         await asyncio.to_thread(self.learn_profile_senders)
@@ -316,8 +294,7 @@ class Session:
 
     def notify(self, notice: Notice) -> None:
         """Tell the front ends (the guard's news goes out this way too)."""
-        for listener in self._notice_listeners:
-            listener(notice)
+        self.notice.emit(notice)
 
     def dispatch_ids(self, ids: list[int]) -> None:
         """Events stored outside the capture path (recovered ones): on to listeners like a batch."""
@@ -351,8 +328,7 @@ class Session:
                 spawn(self.attach_portal(), name="portal-follow-url")
         if self.guard is not None:
             self.guard.on_tunnel(state)
-        for listener in self._tunnel_listeners:
-            listener(state)
+        self.tunnel_changed.emit(state)
 
     async def stop(self) -> None:
         """Unbind, stop the tunnel, stop accepting, commit what arrived, close the store."""
@@ -434,8 +410,7 @@ class Session:
             self._announce(ids, lifecycle)
 
     def _announce(self, ids: list[int], lifecycle: list[int]) -> None:
-        for listener in self._listeners:
-            listener(ids)
+        self.committed.emit(ids)
         if self.guard is not None:
             self.guard.on_batch(ids)
         if lifecycle:

@@ -91,11 +91,11 @@ async def test_a_matching_event_raises_one_notification_only_when_switched_on(
     await worker.open()
     try:
         notifier = Notifier(worker, settings, QIcon())
-        session.add_listener(notifier.note_committed)
+        session.committed.connect(notifier.note_committed)
         shown: list[tuple[str, str]] = []
         notifier.notified.connect(lambda title, text: shown.append((title, text)))
         heard: list[int] = []
-        session.add_listener(heard.extend)  # after the notifier's: it has seen what we have
+        session.committed.connect(heard.extend)  # after the notifier's: it has seen what we have
         async with httpx.AsyncClient() as client:
             await client.post(session.handler_url, content=make_delivery("ONCRMDEALADD"),
                               headers=FORM)  # fmt: skip

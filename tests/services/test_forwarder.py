@@ -92,7 +92,7 @@ async def running(tmp_path: Path, routes: list[str], **options: Any) -> AsyncIte
             session.db_path, parse_routes(routes), http=http, on_attempt=attempts.append, **options
         )
         await forwarder.start()
-        session.add_listener(forwarder.enqueue)
+        session.committed.connect(forwarder.enqueue)
         try:
             yield Running(session, forwarder, attempts)
         finally:

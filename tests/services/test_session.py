@@ -52,7 +52,7 @@ async def test_listeners_get_ids_once_per_batch(
     session: Session, make_delivery: Callable[..., bytes]
 ) -> None:
     batches: list[list[int]] = []
-    session.add_listener(batches.append)
+    session.committed.connect(batches.append)
     async with httpx.AsyncClient() as client:
         responses = await asyncio.gather(
             *(client.post(session.handler_url, content=make_delivery(), headers=FORM)

@@ -53,7 +53,7 @@ async def test_ngrok_tunnel_is_reachable_and_forwards_deliveries(
         assert state.public_url != session.local_url  # the probe went through the relay hop
         batches: list[list[int]] = []
         arrived = asyncio.Event()
-        session.add_listener(lambda ids: (batches.append(ids), arrived.set()))
+        session.committed.connect(lambda ids: (batches.append(ids), arrived.set()))
         async with httpx.AsyncClient() as client:
             response = await client.post(
                 state.public_url + session.handler_path, content=make_delivery(), headers=FORM

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 
+from b24monitor.core.signals import Signal
 from b24monitor.core.tasks import spawn
 from b24monitor.gui.status.rate_history import RateHistory
 from b24monitor.gui.store_worker import StoreWorker
@@ -24,10 +25,7 @@ class LiveStats:
         self.stored = 0
         self._unread: list[int] = []  # committed ids whose codes the next poll reads
         self._task: asyncio.Task[None] | None = None
-        self._listeners: list[Callable[[], None]] = []
-
-    def add_listener(self, listener: Callable[[], None]) -> None:
-        self._listeners.append(listener)
+        self.updated: Signal[None] = Signal("live stats updated")  # after each poll
 
     def note_committed(self, ids: Sequence[int]) -> None:
         """Session listener: the batch's ids wait for the next poll, which reads their codes."""
@@ -53,5 +51,4 @@ class LiveStats:
         if unread:
             for _, received_at, event in await self._worker.event_codes(unread):
                 self.history.add(received_at, event)
-        for listener in self._listeners:
-            listener()
+        self.updated.emit(None)

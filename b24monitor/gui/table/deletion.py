@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 
+from b24monitor.core.signals import Signal
 from b24monitor.core.tasks import spawn
 from b24monitor.gui.store_worker import StoreWorker
 from b24monitor.gui.table.event_list import EventList
@@ -30,11 +31,8 @@ class PendingDeletion:
         self._ids: list[int] = []
         self._token = 0
         self._timer: asyncio.TimerHandle | None = None
-        self._listeners: list[Callable[[int], None]] = []
-
-    def add_listener(self, listener: Callable[[int], None]) -> None:
-        """`listener(n)`: n events wait for their undo window to pass (0: nothing to undo)."""
-        self._listeners.append(listener)
+        # `pending(n)`: n events wait for their undo window to pass (0: nothing to undo).
+        self.pending: Signal[int] = Signal("pending deletion")
 
     @property
     def count(self) -> int:
@@ -82,5 +80,4 @@ class PendingDeletion:
             self._timer = None
 
     def _notify(self) -> None:
-        for listener in self._listeners:
-            listener(len(self._ids))
+        self.pending.emit(len(self._ids))

@@ -48,7 +48,7 @@ async def rig(data_dir: Path) -> AsyncIterator[Rig]:
     session = Session(SessionConfig(data_dir=data_dir))
     worker = StoreWorker(session.db_path)
     events = EventList(worker)
-    session.add_listener(events.note_committed)
+    session.committed.connect(events.note_committed)
     await session.start()
     await worker.open()
     model = EventTableModel(events, worker.rows)
@@ -122,7 +122,7 @@ async def test_an_update_due_when_a_filter_is_applied_never_uses_the_old_filter(
             if not applying:
                 applying.append(spawn(r.events.apply_filter(parse("event:ONCRMDEAL*")), name="f"))
 
-        r.session.add_listener(filter_now)
+        r.session.committed.connect(filter_now)
         await r.post(make_delivery("ONTASKADD"))  # matches the old filter, not the new one
         await wait_until(lambda: applying and applying[0].done())  # type: ignore[union-attr]
         await r.post(make_delivery("ONCRMDEALADD"))

@@ -34,7 +34,7 @@ async def table(tmp_path: Path, bodies: list[bytes]) -> AsyncIterator[EventTable
     session = Session(SessionConfig(data_dir=tmp_path))
     worker = StoreWorker(session.db_path)
     events = EventList(worker)
-    session.add_listener(events.note_committed)
+    session.committed.connect(events.note_committed)
     await session.start()
     await worker.open()
     view = EventTableView(EventTableModel(events, worker.rows))
