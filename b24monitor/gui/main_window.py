@@ -46,6 +46,7 @@ from b24monitor.gui.offline import OfflinePane
 from b24monitor.gui.session_signals import SessionSignals
 from b24monitor.gui.settings_dialog import SettingsDialog
 from b24monitor.gui.settings_store import MASK_DEFAULT, NOTIFY, GuiSettings
+from b24monitor.gui.setup_check import CheckSetupDialog
 from b24monitor.gui.stats import StatsPanel
 from b24monitor.gui.status import CoverageStrip, LiveStats, PortalStatus, RateChart, StatusBar
 from b24monitor.gui.store_worker import StoreWorker
@@ -166,8 +167,9 @@ class MainWindow(QMainWindow):
         self.settings_action = self._action(self.tr("Settings…"), "Ctrl+,", "settingsAction")
         portal_menu.addActions([self.connect_action, self.settings_action])
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self.check_setup_action = self._action(self.tr("Check setup"), "", "checkSetupAction")
         self.about_action = self._action(self.tr("About b24monitor"), "", "aboutAction")
-        help_menu.addAction(self.about_action)
+        help_menu.addActions([self.check_setup_action, self.about_action])
         self.setStatusBar(self.status)
         self.resize(1280, 760)
         self.focus_filter = self._action(self.tr("Focus filter"), "Ctrl+F", "focusFilter")
@@ -233,6 +235,7 @@ class MainWindow(QMainWindow):
         self.portal_status.local_portal_changed.connect(self.status.set_local_portal)
         self.portal_status.message.connect(self.status.showMessage)
         self.about_action.triggered.connect(self._on_about_action_triggered)
+        self.check_setup_action.triggered.connect(self._on_check_setup_action_triggered)
 
     # -- life cycle -----------------------------------------------------------------------------
 
@@ -403,6 +406,12 @@ class MainWindow(QMainWindow):
         dialog = AboutDialog(self.session.config.data_dir, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
+
+    def _on_check_setup_action_triggered(self) -> None:
+        dialog = CheckSetupDialog(self.session, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        dialog.run()
 
     def _on_task_failed(self, name: str, exc: BaseException) -> None:
         self.status.show_error(str(exc) or type(exc).__name__)

@@ -22,6 +22,7 @@ from b24monitor.gui.connect.wizard import DONE, ConnectWizard
 from b24monitor.gui.detail.payload_tree import VALUE_ROLE
 from b24monitor.gui.export.job import ExportRequest
 from b24monitor.gui.main_window import MainWindow
+from b24monitor.gui.setup_check import CheckSetupDialog
 from b24monitor.gui.subscriptions.model import ONLINE
 from b24monitor.gui.table.columns import ENTITY_COLUMN
 from b24monitor.sandbox import SandboxPortal
@@ -146,6 +147,15 @@ async def test_a_new_user_tries_the_sandbox_from_welcome_to_export(
         tick(window, "ONCRMLEADUPDATE", False)
         await wait_until(lambda: "ONCRMLEADUPDATE" not in bound(portal), 15)
         assert {"ONCRMCOMPANYADD", "ONCRMCONTACTUPDATE"} <= bound(portal)
+
+        window.check_setup_action.trigger()  # Help → Check setup: the doctor, off the GUI thread
+        check = window.findChild(CheckSetupDialog)
+        assert check is not None and check.isVisible()
+        await wait_until(lambda: check.again.isEnabled(), 30)
+        rows = {name: (level, text) for level, name, text in check.rows()}
+        assert rows["profile"][0] == "ok" and rows["tokens"][0] == "ok", rows
+        assert rows["bindings"][0] == "ok", rows  # the ticks are bound to this handler URL
+        check.close()
 
         window.about_action.trigger()
         about = window.findChild(AboutDialog)

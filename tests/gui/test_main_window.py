@@ -16,6 +16,7 @@ from b24monitor.gui.app import running_app
 from b24monitor.gui.detail.payload_tree import VALUE_ROLE
 from b24monitor.gui.export.job import ExportRequest
 from b24monitor.gui.main_window import MainWindow
+from b24monitor.gui.setup_check import CheckSetupDialog
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -202,3 +203,16 @@ async def test_group_by_object_shows_one_row_per_object_and_its_deliveries(
         assert window.detail.shown_event.id == 2
         window.group_action.trigger()
         assert window.table_stack.currentWidget() is window.table
+
+
+@pytest.mark.asyncio
+async def test_check_setup_without_a_portal_says_what_to_do(tmp_path: Path, wait_until) -> None:
+    async with running_app(tmp_path / "data") as window:
+        window.check_setup_action.trigger()
+        dialog = window.findChild(CheckSetupDialog)
+        assert dialog is not None and dialog.isVisible()
+        await wait_until(lambda: dialog.again.isEnabled())
+        [(level, check, text)] = dialog.rows()
+        assert (level, check) == ("fail", "profile") and "Connect a portal" in text
+        assert "1 check(s) failed" in dialog.summary.text()
+        dialog.close()
