@@ -125,6 +125,53 @@
     </message>
 </context>
 <context>
+    <name>CheckSetupDialog</name>
+    <message>
+        <source>Check setup</source>
+        <translation>Проверка настройки</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Итог</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>Проверка</translation>
+    </message>
+    <message>
+        <source>What it means</source>
+        <translation>Что это значит</translation>
+    </message>
+    <message>
+        <source>Run again</source>
+        <translation>Проверить снова</translation>
+    </message>
+    <message>
+        <source>Checking the setup with the portal…</source>
+        <translation>Проверяем настройку вместе с порталом…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n check(s) failed: fix those first.</source>
+        <translation>
+            <numerusform>%n проверка не прошла: сначала исправьте её.</numerusform>
+            <numerusform>%n проверки не прошли: сначала исправьте их.</numerusform>
+            <numerusform>%n проверок не прошли: сначала исправьте их.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Nothing failed; %n warning(s) to look at.</source>
+        <translation>
+            <numerusform>Ошибок нет; %n предупреждение стоит посмотреть.</numerusform>
+            <numerusform>Ошибок нет; %n предупреждения стоит посмотреть.</numerusform>
+            <numerusform>Ошибок нет; %n предупреждений стоит посмотреть.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Everything checked out.</source>
+        <translation>Всё в порядке.</translation>
+    </message>
+</context>
+<context>
     <name>ChoicePage</name>
     <message>
         <source>Connect a portal</source>
@@ -246,6 +293,25 @@
     </message>
 </context>
 <context>
+    <name>CoverageStrip</name>
+    <message>
+        <source>Capture coverage, last 10 minutes</source>
+        <translation>Покрытие приёма за последние 10 минут</translation>
+    </message>
+    <message>
+        <source>Covered: every delivery could reach b24monitor</source>
+        <translation>Покрыто: любая доставка могла дойти до b24monitor</translation>
+    </message>
+    <message>
+        <source>Not covered: %1</source>
+        <translation>Не покрыто: %1</translation>
+    </message>
+    <message>
+        <source>%1 missed event(s) recovered</source>
+        <translation>Восстановлено пропущенных событий: %1</translation>
+    </message>
+</context>
+<context>
     <name>DetailPane</name>
     <message>
         <source>Open in portal ↗</source>
@@ -278,6 +344,10 @@
     <message>
         <source>Auth</source>
         <translation>Авторизация</translation>
+    </message>
+    <message>
+        <source>Checks</source>
+        <translation>Проверки</translation>
     </message>
     <message>
         <source>No event selected</source>
@@ -527,6 +597,10 @@
         <translation>Токен: ✔ совпадает, ✖ не совпадает, – неизвестен</translation>
     </message>
     <message>
+        <source>Checks that tripped (the detail&apos;s Checks tab)</source>
+        <translation>Сработавшие проверки (вкладка «Проверки» справа)</translation>
+    </message>
+    <message>
         <source>status</source>
         <translation>статус</translation>
     </message>
@@ -721,6 +795,33 @@
     </message>
 </context>
 <context>
+    <name>GroupedView</name>
+    <message>
+        <source>object · event</source>
+        <translation>объект · событие</translation>
+    </message>
+    <message>
+        <source>count</source>
+        <translation>кол-во</translation>
+    </message>
+    <message>
+        <source>first</source>
+        <translation>первое</translation>
+    </message>
+    <message>
+        <source>last</source>
+        <translation>последнее</translation>
+    </message>
+    <message>
+        <source>✔</source>
+        <translation>✔</translation>
+    </message>
+    <message>
+        <source>⚠</source>
+        <translation>⚠</translation>
+    </message>
+</context>
+<context>
     <name>HandlerUrlBox</name>
     <message>
         <source>Copy</source>
@@ -796,6 +897,10 @@
     <message>
         <source>clear the view (the store keeps everything)</source>
         <translation>очистить список (в хранилище всё остаётся)</translation>
+    </message>
+    <message>
+        <source>group by object ↔ the plain list</source>
+        <translation>группировка по объектам ↔ обычный список</translation>
     </message>
     <message>
         <source>this help</source>
@@ -895,12 +1000,24 @@
         <translation>Очистить список; в хранилище всё остаётся (Ctrl+L)</translation>
     </message>
     <message>
+        <source>Group by object</source>
+        <translation>Группировать по объектам</translation>
+    </message>
+    <message>
+        <source>One row per event and object, with its deliveries</source>
+        <translation>Одна строка на событие и объект, с его доставками</translation>
+    </message>
+    <message>
         <source>Events</source>
         <translation>События</translation>
     </message>
     <message>
         <source>Event rate</source>
         <translation>Частота событий</translation>
+    </message>
+    <message>
+        <source>Stats</source>
+        <translation>Статистика</translation>
     </message>
     <message>
         <source>&amp;Portal</source>
@@ -917,6 +1034,10 @@
     <message>
         <source>&amp;Help</source>
         <translation>&amp;Справка</translation>
+    </message>
+    <message>
+        <source>Check setup</source>
+        <translation>Проверка настройки</translation>
     </message>
     <message>
         <source>About b24monitor</source>
@@ -947,8 +1068,31 @@
         <translation>Настройки сохранены; перезапустите b24monitor, чтобы они вступили в силу</translation>
     </message>
     <message>
+        <source>loop: %1 %2 updated %3× in 30 s</source>
+        <translation>цикл: %1 %2 изменён %3 раз за 30 с</translation>
+    </message>
+    <message>
+        <source>storm: %3 × %1</source>
+        <translation>шторм: %3 × %1</translation>
+    </message>
+    <message>
+        <source>b24monitor: %1</source>
+        <translation>b24monitor: %1</translation>
+    </message>
+    <message>
         <source>Cannot open %1: no browser is set up</source>
         <translation>Не удалось открыть %1: не настроен браузер</translation>
+    </message>
+</context>
+<context>
+    <name>MinuteChart</name>
+    <message>
+        <source>%1 events in the last %2 minutes, per minute</source>
+        <translation>%1 событий за последние %2 мин, по минутам</translation>
+    </message>
+    <message>
+        <source>per minute, last hour · peak %1</source>
+        <translation>по минутам за последний час · пик %1</translation>
     </message>
 </context>
 <context>
@@ -960,6 +1104,10 @@
     <message>
         <source>Filter “%1” matched</source>
         <translation>Сработал фильтр «%1»</translation>
+    </message>
+    <message>
+        <source>Events are not arriving</source>
+        <translation>События не доходят</translation>
     </message>
 </context>
 <context>
@@ -1260,6 +1408,22 @@
         <source>%1 stale → moved</source>
         <translation>устаревших: %1 → перенесены</translation>
     </message>
+    <message>
+        <source>health %1</source>
+        <translation>связь %1</translation>
+    </message>
+    <message>
+        <source>Last canary round trips:</source>
+        <translation>Последние контрольные проверки:</translation>
+    </message>
+    <message>
+        <source>lost</source>
+        <translation>потеряно</translation>
+    </message>
+    <message>
+        <source>Deliveries reach b24monitor</source>
+        <translation>Доставки доходят до b24monitor</translation>
+    </message>
 </context>
 <context>
     <name>RateChart</name>
@@ -1443,6 +1607,21 @@
     </message>
 </context>
 <context>
+    <name>StatsPanel</name>
+    <message>
+        <source>Queue delay is received − ts; fwd: your handler&apos;s answer time and failure share (with --forward-to)</source>
+        <translation>Задержка очереди — это получено − ts; пересылка: время ответа вашего обработчика и доля отказов (с --forward-to)</translation>
+    </message>
+    <message>
+        <source>%1 events of %2 codes match the filter</source>
+        <translation>Под фильтр подходят %1 событий %2 кодов</translation>
+    </message>
+    <message>
+        <source>Statistics failed: %1</source>
+        <translation>Не удалось посчитать статистику: %1</translation>
+    </message>
+</context>
+<context>
     <name>StatusBar</name>
     <message>
         <source>copy</source>
@@ -1455,6 +1634,10 @@
     <message>
         <source>receiver %1 ✔</source>
         <translation>приёмник %1 ✔</translation>
+    </message>
+    <message>
+        <source>receiver %1 ⚠ disk low</source>
+        <translation>приёмник %1 ⚠ мало места на диске</translation>
     </message>
     <message>
         <source>Receiving deliveries on this local address</source>
@@ -1701,6 +1884,14 @@
     <message>
         <source>Only events that are wanted, bound, failing or foreign</source>
         <translation>Только выбранные, подписанные, с ошибкой или чужие события</translation>
+    </message>
+    <message>
+        <source>Catch missed events</source>
+        <translation>Ловить пропущенные события</translation>
+    </message>
+    <message>
+        <source>Also bind every ticked event to the portal&apos;s offline queue and recover what the handler missed (marked ↺). Needs a portal administrator; the offline twins stay bound when b24monitor closes.</source>
+        <translation>Подписывать каждое отмеченное событие ещё и на офлайн-очередь портала и восстанавливать то, что обработчик пропустил (отмечено ↺). Нужен администратор портала; офлайн-подписки остаются и после закрытия b24monitor.</translation>
     </message>
     <message>
         <source>No portal connected: use “Connect a portal…” to choose events.</source>
