@@ -3,8 +3,8 @@
 The Session announces its news through core Signals (services/session.py); this object is the
 one bridge from them to Qt: it connects once, and widgets connect to its Qt signals, which Qt
 drops when a widget is destroyed — a closing pane cannot leave a dead callback behind.
-Switching the portal goes through here too, so every
-pane that shows portal state hears `portal_switched` without knowing who switched.
+Switching the portal goes through here too, so every pane that shows portal state hears
+`portal_switched` without knowing who switched.
 """
 
 from __future__ import annotations

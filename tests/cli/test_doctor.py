@@ -4,25 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import socket
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from cli_run import cli, free_port
 
 from b24monitor.sandbox import SandboxPortal
-
-
-def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "b24monitor", "--data-dir", str(data_dir), *args],
-        capture_output=True, text=True, timeout=90, env=os.environ.copy(),
-    )  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -31,14 +22,10 @@ def private_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("B24MONITOR_NGROK_AUTHTOKEN", raising=False)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def doctor(data: Path, *args: str) -> tuple[int, dict[str, list[dict[str, str]]]]:
-    out = await asyncio.to_thread(cli, data, "doctor", "--portal", "acme", "--json", *args)
+    out = await asyncio.to_thread(  # the doctor probes and refreshes: its own, longer timeout
+        partial(cli, timeout=90), data, "doctor", "--portal", "acme", "--json", *args
+    )
     by_check: dict[str, list[dict[str, str]]] = {}
     for line in out.stdout.splitlines():
         verdict = json.loads(line)

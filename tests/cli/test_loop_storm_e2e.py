@@ -8,28 +8,19 @@ the portal's guard never stops it (spec §1.1); the loop alert must come by the 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from aiohttp import web
+from cli_run import cli
 
 from b24monitor.core.phpform import parse_form
 from b24monitor.sandbox import SandboxPortal
 
 MAX_WRITES = 12  # the handler gives up at some point, so a failing test still ends
-
-
-def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "b24monitor", "--data-dir", str(data_dir), *args],
-        capture_output=True, text=True, timeout=60, env=os.environ.copy(),
-    )  # fmt: skip
 
 
 @pytest.fixture(autouse=True)

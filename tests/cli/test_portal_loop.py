@@ -9,23 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_run import cli
 
 from b24monitor.sandbox import SandboxPortal, TrafficGenerator
-
-
-def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "b24monitor", "--data-dir", str(data_dir), *args],
-        capture_output=True, text=True, timeout=60, env=os.environ.copy(),
-    )  # fmt: skip
 
 
 async def cli_async(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:

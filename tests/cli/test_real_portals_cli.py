@@ -12,13 +12,13 @@ import asyncio
 import contextlib
 import json
 import signal
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
+from cli_run import free_port
 from test_portal_loop import cli, cli_async
 
 from b24monitor.core.phpform import parse_form
@@ -28,12 +28,6 @@ from b24monitor.sandbox import SandboxPortal
 @pytest.fixture(autouse=True)
 def private_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def add_and_install(data: Path, portal: SandboxPortal, monitor: Any, *args: str) -> Any:
