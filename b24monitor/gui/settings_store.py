@@ -227,4 +227,5 @@ class GuiSettings:
             tunnel=self.tunnel_settings(),
             portal=self.last_portal(data_dir),
             forward=self.forward_routes(),
+            engine="window",  # the data dir's engine lock names the window as its owner
         )
