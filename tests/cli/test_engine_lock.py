@@ -35,8 +35,10 @@ def test_a_second_listen_is_refused_with_the_owner_named_and_the_first_keeps_wor
     assert second.stdout == ""  # it never said it was listening
     sentence = second.stderr.strip()
     assert sentence.count("\n") == 0 and "Traceback" not in sentence
-    assert f"data folder {data_dir} is in use by b24monitor listen (pid {first.proc.pid}, " in sentence
-    assert re.search(r"since \d\d:\d\d, receiving at " + re.escape(listening["local_url"]), sentence)
+    owner = f"data folder {data_dir} is in use by b24monitor listen (pid {first.proc.pid}, "
+    assert sentence.startswith(f"b24monitor: {owner}")
+    at = re.escape(listening["local_url"])
+    assert re.search(r"since \d\d:\d\d, receiving at " + at + r"\): ", sentence)
     assert sentence.endswith("stop it, or use another --data-dir")
     assert "/b24/" not in sentence  # the secret handler path stays out of the message
     r = httpx.post(listening["handler_url"], content=make_delivery(), headers=FORM)
