@@ -132,13 +132,14 @@ class EngineLock:
     def _write(self) -> None:
         # Written in place through the locked descriptor: replacing the file would give it a new
         # inode that nobody holds a lock on. A reader racing this write sees no owner, not a lie.
+        # No fsync: other processes read the page cache, and after a crash the content is moot;
+        # this also runs on the front end's loop when the tunnel is proved (a GUI frame is 16 ms).
         if self._fd is None:
             return
         data = json.dumps(asdict(self.owner), sort_keys=True).encode()
         os.lseek(self._fd, 0, os.SEEK_SET)
         os.ftruncate(self._fd, 0)
         os.write(self._fd, data)
-        os.fsync(self._fd)
 
 
 def _read_owner(fd: int) -> Owner | None:
