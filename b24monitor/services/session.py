@@ -27,6 +27,7 @@ from b24monitor.services.adoption import adopt
 from b24monitor.services.analysis import TrafficAnalysis
 from b24monitor.services.capture import CaptureThread
 from b24monitor.services.capture_guard import CaptureGuard, GuardSettings
+from b24monitor.services.engine_lock import EngineLock
 from b24monitor.services.forwarder import Forwarder
 from b24monitor.services.install_proof import InstallProver
 from b24monitor.services.pending_installs import PendingInstalls
@@ -85,6 +86,9 @@ class SessionConfig:
     forward: Routes | None = None  # listen --forward-to: POST committed events on to these
     limits: StoreLimits = field(default_factory=StoreLimits)  # hostile budget, disk guard
     guard: GuardSettings = field(default_factory=GuardSettings)  # safety net, canary (issue 11)
+    # Who holds the data dir's engine lock ("listen", "window"); None: a one-off that borrows a
+    # receiver for seconds and leaves the bindings alone (tunnel check, offline ping).
+    engine: str | None = "listen"
 
     def tunnel_settings(self) -> TunnelSettings:
         """The tunnel settings with the own-URL mode and our private ngrok config filled in."""
@@ -134,6 +138,7 @@ class Session:
         self.permissions_notice: str | None = None  # what start() tightened in the data dir
         self.last_stats = ReceiverStats()  # the receiver's counters when capture stopped
         self.guard: CaptureGuard | None = None
+        self.engine_lock: EngineLock | None = None  # never two engines on one store (issue 14)
 
     @property
     def last_public_proof(self) -> float | None:
@@ -175,8 +180,27 @@ class Session:
         return (self.public_url or self.local_url) + self.handler_path
 
     async def start(self) -> None:
+        """Take the data dir's engine lock, then start capture; a failed start frees it again."""
         self._loop = asyncio.get_running_loop()
         self.permissions_notice = await asyncio.to_thread(make_private_dir, self.config.data_dir)
+        if self.config.engine is not None:  # before the store: a second engine must not migrate
+            self.engine_lock = await asyncio.to_thread(
+                EngineLock.acquire, self.config.data_dir, self.config.engine
+            )
+        try:
+            await self._start_engine()
+        except BaseException:
+            self._release_engine()
+            raise
+        if self.engine_lock is not None:
+            await asyncio.to_thread(self.engine_lock.announce, local_url=self.local_url)
+
+    def _release_engine(self) -> None:
+        if self.engine_lock is not None:
+            self.engine_lock.release()
+            self.engine_lock = None
+
+    async def _start_engine(self) -> None:
         if self._secrets is None:  # choosing a keyring backend can block for seconds (D-Bus)
             from b24monitor.services.secrets import open_secret_store
 
@@ -323,6 +347,8 @@ class Session:
         # so bindings are not re-pointed at a URL that does not work.
         if state.state == "reachable" and state.public_url:
             self.public_url = state.public_url
+            if self.engine_lock is not None:
+                self.engine_lock.announce(public_url=state.public_url)
             if self.portal is not None and self.config.follow_bindings:
                 # Bindings follow the proven URL; stale ones (old tunnel URLs) are moved.
                 spawn(self.attach_portal(), name="portal-follow-url")
@@ -358,6 +384,7 @@ class Session:
         if self._http is not None:
             await self._http.aclose()
             self._http = None
+        self._release_engine()  # last: the store is closed, the next engine may open it
 
     async def _stop_guard(self) -> None:
         if self.guard is not None:
