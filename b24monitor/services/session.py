@@ -192,8 +192,10 @@ class Session:
         except BaseException:
             self._release_engine()
             raise
+        # No await from here on: _start_engine spawned the portal's attach, and the front end
+        # must print where it listens before any portal news (`listen --json`'s first line).
         if self.engine_lock is not None:
-            await asyncio.to_thread(self.engine_lock.announce, local_url=self.local_url)
+            self.engine_lock.announce(local_url=self.local_url)  # a small write, no fsync
 
     def _release_engine(self) -> None:
         if self.engine_lock is not None:
