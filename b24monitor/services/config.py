@@ -39,7 +39,7 @@ def build_config(
 ) -> SessionConfig:
     """A SessionConfig from plain options; None means "no limit" / "not set".
 
-    `engine` names the front end in the data dir's engine lock: "listen" or "window".
+    `engine` names the front end in the data dir's engine lock: "listen", "engine" or "window".
 
     Raises:
         UsageError: a port outside 0–65535, a body limit under 1 KiB or a public URL that is

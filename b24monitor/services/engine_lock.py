@@ -59,14 +59,16 @@ class Owner:
     """Who runs the engine of a data dir, as written in its lock file."""
 
     pid: int
-    command: str  # "listen" or "window"
+    command: str  # "listen", "engine" (listen --engine) or "window"
     started: float  # wall time
     local_url: str | None = None
     public_url: str | None = None
 
     def describe(self) -> str:
         """`b24monitor listen (pid 4711, since 10:25, receiving at http://127.0.0.1:8000)`."""
-        who = "the b24monitor window" if self.command == "window" else f"b24monitor {self.command}"
+        who = {"window": "the b24monitor window", "engine": "the b24monitor engine"}.get(
+            self.command, f"b24monitor {self.command}"
+        )
         url = self.public_url or self.local_url
         at = f", receiving at {url}" if url else ""  # base URL only: the handler path is secret
         return f"{who} (pid {self.pid}, since {_since(self.started)}{at})"

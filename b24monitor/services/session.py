@@ -27,6 +27,7 @@ from b24monitor.services.adoption import adopt
 from b24monitor.services.analysis import TrafficAnalysis
 from b24monitor.services.capture import CaptureThread
 from b24monitor.services.capture_guard import CaptureGuard, GuardSettings
+from b24monitor.services.control_server import ControlServer
 from b24monitor.services.engine_lock import EngineLock
 from b24monitor.services.forwarder import Forwarder
 from b24monitor.services.install_proof import InstallProver
@@ -118,6 +119,11 @@ class Session:
         # The session's news, each a Signal front ends connect to (and disconnect from when a
         # pane closes); all emitted on the front end's loop.
         self.committed: Signal[list[int]] = Signal("committed")  # ids, once per batch
+        # The same batch with its lifecycle ids (install, uninstall, …), for the control channel.
+        self.committed_batch: Signal[tuple[list[int], list[int]]] = Signal("committed_batch")
+        self.portal_changed: Signal[str | None] = Signal("portal_changed")  # switch_portal
+        # A control client asked the engine to stop; the front end that runs it decides how.
+        self.stop_requested: Signal[str] = Signal("stop_requested")
         self.tunnel_changed: Signal[TunnelState] = Signal("tunnel_changed")
         self._loop: asyncio.AbstractEventLoop | None = None
         self.tunnel: Tunnel | None = None
@@ -139,6 +145,7 @@ class Session:
         self.last_stats = ReceiverStats()  # the receiver's counters when capture stopped
         self.guard: CaptureGuard | None = None
         self.engine_lock: EngineLock | None = None  # never two engines on one store (issue 14)
+        self.control: ControlServer | None = None  # windows attach to the lock holder here
 
     @property
     def last_public_proof(self) -> float | None:
@@ -254,6 +261,13 @@ class Session:
         self._profile_watch = spawn(
             watch_file(self.profiles.path, self._profiles_changed, seen=seen), name="profile-watch"
         )
+        if self.engine_lock is not None:  # served before the portal's news begins
+            self.control = ControlServer(self)
+            try:
+                await self.control.start()
+            except BaseException:
+                await self.stop()
+                raise
         if self.config.portal is not None:
             try:
                 self.link_portal(self.config.portal)
@@ -269,6 +283,7 @@ class Session:
             self.portal = None
         if name is not None:
             self.link_portal(name)
+        self.portal_changed.emit(name)
 
     def learn_profile_senders(self) -> list[str]:
         """Verification knows every profile's token, named (spec §4); returns the names of
@@ -380,6 +395,9 @@ class Session:
         if self.forwarder is not None:
             await self.forwarder.stop()
             self.forwarder = None
+        if self.control is not None:  # after the last batches and notices: clients hear them
+            await self.control.stop()
+            self.control = None
         if self.store is not None:
             self.store.close()
             self.store = None
@@ -440,6 +458,7 @@ class Session:
 
     def _announce(self, ids: list[int], lifecycle: list[int]) -> None:
         self.committed.emit(ids)
+        self.committed_batch.emit((ids, lifecycle))
         if self.guard is not None:
             self.guard.on_batch(ids)
         if lifecycle:
