@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 
 QUEUE_LINES = 10_000  # per client: past this the client is too slow and dropped
 HELLO_TIMEOUT_S = 10.0
-BYE_GRACE_S = 5.0  # how long a closing client may take to read what is still buffered
+BYE_GRACE_S = 10.0  # how long a closing client may take to read what is still buffered
 LINE_LIMIT = 1 << 20  # one request line (a REST call's params)
 
 
@@ -263,23 +263,28 @@ class ControlServer:
         return True
 
     async def _serve(self, client: _Client) -> None:
-        while not client.leaving:
-            raw = await client.reader.readline()
-            if not raw:
-                return
+        while raw := await client.reader.readline():
+            if client.leaving:
+                continue  # dropped: read on, so a client still writing gets to read its bye
             request = _parse(raw)
             if request is None or not isinstance(request.get("id"), int):
                 why = 'a request is a JSON object with an integer "id" and an "op"'
                 self._reply(client, None, error=("bad_request", why))
                 continue
-            spawn(self._answer(client, request), name="control-request")
+            handler = self._ops().get(str(request.get("op")))
+            if handler is None:
+                why = f"unknown op {request.get('op')!r}"
+                self._reply(client, request["id"], error=("unknown_op", why))
+            else:
+                spawn(self._answer(client, request, handler), name="control-request")
 
-    async def _answer(self, client: _Client, request: dict[str, Any]) -> None:
+    async def _answer(
+        self,
+        client: _Client,
+        request: dict[str, Any],
+        handler: Callable[[dict[str, Any]], Awaitable[Any]],
+    ) -> None:
         rid = request["id"]
-        handler = self._ops().get(str(request.get("op")))
-        if handler is None:
-            self._reply(client, rid, error=("unknown_op", f"unknown op {request.get('op')!r}"))
-            return
         try:
             result = await handler(request)
         except RequestFailed as exc:
