@@ -329,6 +329,10 @@ class ControlServer:
             "reconcile": self._reconcile,
             "stop": self._stop,
             "status": self._status,
+            # Beyond ENGINE-PROTOCOL.md (additive): the window's intents that need the engine.
+            "set_wanted": self._set_wanted,
+            "ping": self._ping,
+            "set_safety_net": self._set_safety_net,
         }
 
     async def _rest(self, request: dict[str, Any]) -> Any:
@@ -368,6 +372,38 @@ class ControlServer:
         self.session.stop_requested.emit("a control client asked")
         return {"stopping": True}
 
+    async def _set_wanted(self, request: dict[str, Any]) -> Any:
+        """Tick or untick [[event, "online"|"offline"], …]: remembered, then one reconcile."""
+        pairs, wanted = request.get("subscriptions"), request.get("wanted")
+        ok = isinstance(pairs, list) and isinstance(wanted, bool)
+        if not ok or not all(_is_subscription(p) for p in pairs or ()):
+            why = 'set_wanted needs "subscriptions": [[event, "online"|"offline"], …], "wanted"'
+            raise RequestFailed("bad_request", why)
+        portal = self._portal()
+        keys = [(str(event), mode) for event, mode in pairs or ()]
+        if len(keys) == 1:
+            await portal.set_wanted(keys[0][0], keys[0][1], wanted)
+        else:
+            await portal.set_wanted_many(keys, wanted)
+        return {"subscriptions": portal.report}
+
+    async def _ping(self, request: dict[str, Any]) -> Any:
+        """event.test until its ONAPPTEST arrives here (spec §2.5): the seconds it took."""
+        within = request.get("within", 30.0)
+        if not isinstance(within, (int, float)) or not 0 < within <= 600:
+            raise RequestFailed("bad_request", 'ping takes "within": seconds, at most 600')
+        return {"seconds": await self._portal().ping(float(within))}
+
+    async def _set_safety_net(self, request: dict[str, Any]) -> Any:
+        enabled = request.get("enabled")
+        if not isinstance(enabled, bool):
+            raise RequestFailed("bad_request", 'set_safety_net needs "enabled": true or false')
+        guard = self.session.guard
+        if guard is None:
+            raise RequestFailed("no_guard", "the safety net needs a linked application profile")
+        await guard.set_safety_net(enabled)
+        return {"enabled": enabled}
+
     async def _status(self, request: dict[str, Any]) -> Any:
         state = engine_state(self.session)
         state.pop("type")
@@ -379,6 +415,15 @@ class ControlServer:
             raise RequestFailed("no_portal", "the engine follows no portal: switch to a "
                                 "profile first")  # fmt: skip
         return portal
+
+
+def _is_subscription(pair: Any) -> bool:
+    return (
+        isinstance(pair, list)
+        and len(pair) == 2
+        and isinstance(pair[0], str)
+        and pair[1] in ("online", "offline")
+    )
 
 
 def _refused(message: str) -> bytes:

@@ -147,6 +147,11 @@ async def test_the_engine_calls_the_sandbox_portal_for_a_client_and_tells_it_of_
             with pytest.raises(EngineRequestFailed) as failed:
                 await client.request("rest", method="no.such.method")
             assert failed.value.code == "ERROR_METHOD_NOT_FOUND"
+            # The window's tick and ping go through the engine too (its tokens, its URL).
+            await client.request("set_wanted", subscriptions=[["ONTASKADD", "online"]],
+                                 wanted=True)  # fmt: skip
+            assert ("ONTASKADD", url) in {(b.event, b.handler) for b in portal.bindings()}
+            assert (await client.request("ping", within=30))["seconds"] > 0
 
             assert await client.request("switch_portal", name=None) == {"portal": None}
             heard = await until(client, "portal")
