@@ -1510,6 +1510,10 @@
         <translation>автоматически</translation>
     </message>
     <message>
+        <source>Deprecated and rarely useful: the ngrok agent picks the nearest region by itself and the public URL is reachable worldwide either way. Leave it on automatic.</source>
+        <translation>Устарело и редко нужно: агент ngrok сам выбирает ближайший регион, а публичный адрес доступен из любой точки мира. Оставьте «автоматически».</translation>
+    </message>
+    <message>
         <source>A bare URL is the default target; PATTERN=URL sends matching events elsewhere</source>
         <translation>Просто URL — адрес по умолчанию; ШАБЛОН=URL отправляет подходящие события на другой адрес</translation>
     </message>

@@ -78,6 +78,15 @@ def test_dialog_saves_typed_values_the_secret_and_says_when_to_restart(
     assert config.portal is None and config.retention.max_rows is None
 
 
+def test_the_region_field_says_it_is_deprecated(tmp_path: Path, qtbot) -> None:
+    # The agent picks the nearest region itself (README, `--ngrok-region`): the window says the
+    # same where the user would otherwise pick one.
+    dialog = SettingsDialog(gui_settings(tmp_path), tmp_path / "data")
+    qtbot.addWidget(dialog)
+    assert dialog.region.currentText() == "automatic"
+    assert "Deprecated" in dialog.region.toolTip()
+
+
 @pytest.mark.asyncio
 async def test_a_matching_event_raises_one_notification_only_when_switched_on(
     tmp_path: Path, make_delivery: Callable[..., bytes], wait_until
