@@ -1799,6 +1799,10 @@
         <translation>Подписка b24monitor: ONAPPTEST отвечает на проверку связи, ONOFFLINEEVENT сообщает о записях в офлайн-очереди</translation>
     </message>
     <message>
+        <source>Kept by “Catch missed events”: the offline twin of the ticked online event, so a change the handler misses stays in the portal&apos;s queue and is recovered (↺)</source>
+        <translation>Держит «Ловить пропущенные события»: офлайн-близнец отмеченного онлайн-события, чтобы изменение, пропущенное обработчиком, осталось в очереди портала и было восстановлено (↺)</translation>
+    </message>
+    <message>
         <source>Application</source>
         <translation>Приложение</translation>
     </message>
