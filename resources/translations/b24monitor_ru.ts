@@ -39,6 +39,10 @@
         <translation>Скопировать новый адрес обработчика для настроек приложения</translation>
     </message>
     <message>
+        <source>The app&apos;s settings in the portal still send installs and reinstalls to %1: set its “Handler path” and “Initial installation path” to %2 and save (a reserved ngrok domain keeps the URL from changing).</source>
+        <translation>Настройки приложения на портале по-прежнему отправляют установки и переустановки на %1: укажите в его «Путь вашего обработчика» и «Путь для первоначальной установки» адрес %2 и сохраните (зарезервированный домен ngrok не даёт адресу меняться).</translation>
+    </message>
+    <message>
         <source>Copy puts the new handler URL on the clipboard.</source>
         <translation>«Копировать» кладёт новый адрес обработчика в буфер обмена.</translation>
     </message>
