@@ -121,6 +121,28 @@ async def test_a_matching_event_raises_one_notification_only_when_switched_on(
 
 
 @pytest.mark.asyncio
+async def test_a_broken_capture_path_raises_a_tray_notification_even_with_matches_off(
+    tmp_path: Path,
+) -> None:
+    settings = gui_settings(tmp_path)
+    assert not settings.notify  # filter-match notifications are off by default
+    worker = StoreWorker(tmp_path / "events.sqlite3")
+    await worker.open()
+    try:
+        notifier = Notifier(worker, settings, QIcon())
+        shown: list[tuple[str, str]] = []
+        notifier.notified.connect(lambda title, text: shown.append((title, text)))
+        notifier.note_notice({"type": "health", "state": "ok"})
+        notifier.note_notice({"type": "tunnel", "state": "broken"})
+        assert shown == []
+        why = "the canary event did not arrive within 60 s: the public URL is not forwarding"
+        notifier.note_notice({"type": "health", "state": "broken", "reason": why})
+        assert shown == [("Events are not arriving", why)]
+    finally:
+        await worker.close()
+
+
+@pytest.mark.asyncio
 async def test_status_items_show_the_proven_url_the_token_and_where_bindings_point(
     tmp_path: Path, qtbot, wait_until
 ) -> None:
