@@ -197,6 +197,7 @@ class ControlServer:
 
     def _drop(self, client: _Client, reason: str) -> None:
         self._clients.discard(client)
+        client.leaving = True  # now, not when the task below first runs: nothing more is sent
         log.info("control client dropped: %s", reason)
         spawn(client.leave(_line({"type": "bye", "reason": reason})), name="control-drop")
 
