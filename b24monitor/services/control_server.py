@@ -51,7 +51,8 @@ log = logging.getLogger(__name__)
 
 QUEUE_LINES = 10_000  # per client: past this the client is too slow and dropped
 HELLO_TIMEOUT_S = 10.0
-BYE_GRACE_S = 10.0  # how long a closing client may take to read what is still buffered
+BYE_GRACE_S = 10.0  # how long a dropped client may take to read what is still buffered
+STOP_GRACE_S = 2.0  # … and a client of a stopping engine: a hung window must not hold the stop
 LINE_LIMIT = 1 << 20  # one request line (a REST call's params)
 
 
@@ -88,9 +89,11 @@ class _Client:
             self.writer.write(b"".join(lines))  # whole lines: a cancel lands between them
             await self.writer.drain()
 
-    async def leave(self, bye: bytes | None, *, flush: bool = False) -> None:
+    async def leave(
+        self, bye: bytes | None, *, flush: bool = False, grace: float = BYE_GRACE_S
+    ) -> None:
         """Stop the pump, say bye (after the queued lines when `flush`), close; a client that
-        reads nothing for BYE_GRACE_S is cut off."""
+        reads nothing for `grace` seconds is cut off."""
         self.leaving = True
         if self.pump is not None:
             self.pump.cancel()
@@ -102,7 +105,7 @@ class _Client:
             if not self.writer.is_closing():
                 self.writer.write(b"".join([*queued, bye or b""]))
             self.writer.close()
-            await asyncio.wait_for(self.writer.wait_closed(), BYE_GRACE_S)
+            await asyncio.wait_for(self.writer.wait_closed(), grace)
         if not self.writer.transport.is_closing() or self.writer.transport.get_write_buffer_size():
             self.writer.transport.abort()  # a client that reads nothing cannot hold us
 
@@ -169,7 +172,8 @@ class ControlServer:
         server.close()
         bye = _line({"type": "bye", "reason": reason})
         clients, self._clients = list(self._clients), set()
-        await asyncio.gather(*(c.leave(bye, flush=True) for c in clients), return_exceptions=True)
+        leaving = (c.leave(bye, flush=True, grace=STOP_GRACE_S) for c in clients)
+        await asyncio.gather(*leaving, return_exceptions=True)
         for task in list(self._handlers):
             task.cancel()
         await asyncio.gather(*self._handlers, return_exceptions=True)
