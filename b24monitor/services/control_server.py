@@ -4,12 +4,17 @@ Protocol (issue 14; ENGINE-PROTOCOL.md): newline-delimited JSON over `<data dir>
 (services/control_socket.py: 0600 socket, own uid only, token from engine.token).
 
 Client → engine: first `{"op":"hello","token":…}`; then requests, each with an integer "id":
-`rest` (method, params), `switch_portal` (name), `start_tunnel`, `reconcile`, `stop`,
-`status`. Engine → client: `hello` (engine_state), or `refused` and close; then one line per
-piece of news — `committed` {ids, lifecycle}, `tunnel` {…tunnel line}, `notice` {"notice":
-the portal/guard notice dict, under its own key because it has its own "type"}, `attempt`,
-`alert`, `portal` {portal} — and `reply` {id, ok, result | error {code, message}}; `bye`
-{reason: stopping | replaced | too_slow} before the engine closes the channel.
+`rest` (method, params → the method's `result`), `switch_portal` (name), `start_tunnel`
+((re)starts the route → the tunnel line), `reconcile` (→ {subscriptions}), `stop`, `status`
+(→ the hello dict without "type"); beyond ENGINE-PROTOCOL.md: `set_wanted` (subscriptions
+[[event, "online"|"offline"], …], wanted), `ping` (within → {seconds}), `set_safety_net`
+(enabled). Engine → client: `hello` (engine_state: the agreed fields plus "started" and
+"subscriptions"), or `refused` {message} and close; then one line per piece of news —
+`committed` {ids, lifecycle}, `tunnel` {…the `listen --json` tunnel line}, `notice` {"notice":
+the portal/guard notice dict, nested because it has its own "type"}, `attempt` {…the forward
+line's fields, started_at}, `alert` {…the alert line plus every Alert field}, `portal`
+{portal} — and `reply` {id, ok, result | error {code, message}}; `bye` {reason: stopping |
+replaced | too_slow} before the engine closes the channel.
 
 Everything here runs on the session's loop and never waits for a client: news is encoded once
 and put on each client's bounded queue; a client whose queue is full is dropped (`too_slow`)
