@@ -297,9 +297,9 @@ class StoreWriter:
         The findings (issue 12) never delay an answer; they do delay the front end's news of
         the batch, so its lines carry them. Same thread, one hop: a second executor job per
         batch cost a GIL hand-off before the next commit could start. They are stored later
-        (`_store_findings`, at the idle step or FINDINGS_LAG_S into a burst): a second
-        transaction per batch cost the receiver a fifth of its throughput with a new
-        connection per delivery (bench/receiver.py).
+        (`_store_findings`, at the idle step or FINDINGS_LAG_S into a burst): a transaction
+        of their own per batch cost this thread a quarter of a one-delivery batch's commit,
+        one for ten batches a twentieth (bench/findings.py).
         """
         outcomes = self._commit_batch(items)
         release(outcomes)
