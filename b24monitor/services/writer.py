@@ -61,7 +61,7 @@ from b24monitor.services.store import connect, index_fulltext
 log = logging.getLogger(__name__)
 
 MAX_UNINDEXED = 5000  # during a burst, full-text search lags by at most this many events
-INDEX_CHUNK = 32  # rows indexed per step while idle (bodies up to the 1 MiB limit each)
+INDEX_CHUNK = 32  # rows indexed per step while idle, and at most ~256 KB of bodies (store.py)
 # What the hostile budget already holds (the partial index events_not_ok finds these rows).
 _HOSTILE_BYTES = (
     "SELECT coalesce(sum(length(body)), 0) + coalesce(sum(length(CAST(data AS BLOB))), 0) "
@@ -345,9 +345,11 @@ class StoreWriter:
                 return Outcome(0, 503, FLOOR_REFUSAL)
             self.bodies_not_kept += 1
             return Outcome(0, http_status, reason)
-        data_json = json.dumps(data, ensure_ascii=False) if data is not None else None
+        # Past the budget a hostile body is not even serialised: a flood costs its decoding only.
+        spent = status != "ok" and self._budget.spent(d.received_at)
+        data_json = json.dumps(data, ensure_ascii=False) if data is not None and not spent else None
         size = len(body) + len(data_json or "")
-        if status != "ok" and not self._budget.admit(size, d.received_at):
+        if status != "ok" and (spent or not self._budget.admit(size, d.received_at)):
             self.bodies_not_kept += 1
             body, data_json, payload, error = b"", None, None, f"{reason} ({BODY_NOT_KEPT})"
         row = (
