@@ -11,6 +11,7 @@ and a client that hangs up is counted, never logged as a traceback (issue 15).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import socket
@@ -120,34 +121,35 @@ class Receiver:
             return web.Response(status=405, text="use POST\n", headers={"Allow": "POST"})
         limit = self.settings.body_limit
         if request.content_length is not None and request.content_length > limit:
-            return _too_large(limit)  # refuse before reading a byte of the body
+            return await self._too_large(request, request.content_length)  # not a byte read
         try:
             body = await asyncio.wait_for(request.read(), self.settings.body_timeout_s)
-        except web.HTTPRequestEntityTooLarge:
-            return _too_large(limit)
+        except web.HTTPRequestEntityTooLarge:  # chunked, or more than its Content-Length said
+            return await self._too_large(request, request.content_length or 0)
         except TimeoutError:
             self.counters.timeouts += 1
             return web.Response(status=408, text="body not received in time\n")
         except ConnectionResetError:  # the client hung up mid-body: nobody is left to answer
             self.counters.aborted += 1
             return web.Response(status=400, text="connection lost\n")
-        delivery = Delivery(
-            received_at=time.time(),
-            method=request.method,
-            path=request.path,
-            headers=tuple((k, v) for k, v in request.headers.items()),
-            body=body,
-            content_type=request.headers.get("Content-Type", ""),
-            peer=request.remote,
-        )
         try:
-            outcome = await self._submit(delivery)
+            outcome = await self._submit(_delivery(request, body))
         except StoreFull:
             return web.Response(status=503, text=DISK_FULL)
         except (StoreError, OSError) as exc:
             return web.Response(status=503, text=f"the delivery could not be stored ({exc})\n")
         text = "ok\n" if outcome.http_status == 200 else f"{outcome.reason}\n"
         return web.Response(status=outcome.http_status, text=text)
+
+    async def _too_large(self, request: web.Request, announced: int) -> web.Response:
+        """413 — and the request's metadata goes to the table like any rejected one (issue 15).
+
+        The answer does not depend on the store: a failing commit still gets its 413.
+        """
+        # A failed commit loses only the record: the answer is a refusal either way.
+        with contextlib.suppress(StoreError, OSError):
+            await self._submit(_delivery(request, b"", announced))
+        return _too_large(self.settings.body_limit)
 
     def _on_oauth_redirect(self, request: web.Request) -> web.Response:
         """The portal's authorize page sent the browser back with `code` (spec §5.2)."""
@@ -202,6 +204,19 @@ class _GuardedSite(web.BaseSite):
             with socket.socket(fileno=os.dup(bound.fileno())) as same:
                 same.listen(KERNEL_BACKLOG)
         self.port = self._server.sockets[0].getsockname()[1]
+
+
+def _delivery(request: web.Request, body: bytes, announced: int | None = None) -> Delivery:
+    return Delivery(
+        received_at=time.time(),
+        method=request.method,
+        path=request.path,
+        headers=tuple((k, v) for k, v in request.headers.items()),
+        body=body,
+        content_type=request.headers.get("Content-Type", ""),
+        peer=request.remote,
+        announced=announced,
+    )
 
 
 def _too_large(limit: int) -> web.Response:

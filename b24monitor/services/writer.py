@@ -322,6 +322,8 @@ class StoreWriter:
         """Decode, verify and build the row: (row, http status, reason, install to keep, decoded
         payload), or an Outcome with a claim when the delivery is an install that must be proved
         first."""
+        if d.announced is not None:
+            return self._oversize(d, floor=floor)
         payload: dict[str, Any] | None = None
         fields = KeyFields()
         verified: bool | None = None
@@ -361,6 +363,26 @@ class StoreWriter:
             data_json, sender, origin_of(fields.event, payload),
         )  # fmt: skip
         return row, http_status, reason, install, payload
+
+    def _oversize(
+        self, d: Delivery, *, floor: bool
+    ) -> tuple[tuple[Any, ...], int, str, None, None] | Outcome:
+        """The row of a request refused unread for its size: its metadata only, as `malformed`
+        with the 413 it got and the size it announced. The body is never read, so there is none
+        to keep (reading up to the limit would cost every oversize flood a megabyte); the row
+        still takes a place in the hostile budget's rate, like any rejected body (issue 15)."""
+        announced = f"{d.announced} bytes announced" if d.announced else "sent without a length"
+        reason = f"body larger than the limit ({announced}); not kept"
+        if floor:  # below the disk floor only verified deliveries are stored
+            self.bodies_not_kept += 1
+            return Outcome(0, 413, reason)
+        self._budget.admit(0, d.received_at)  # one more hostile request this minute
+        row = (
+            d.received_at, None, None, None, None, None, None, None, None, None, "malformed",
+            reason, 413, d.method, d.path, d.peer, d.announced, d.content_type,
+            json.dumps(d.headers), b"", None, None, origin_of(None, None),
+        )  # fmt: skip
+        return row, 413, reason, None, None
 
     def _decide(
         self,

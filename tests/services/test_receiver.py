@@ -171,7 +171,14 @@ async def test_a_declared_length_over_the_limit_is_refused_before_the_body(tmp_p
         ).encode()
         answer = await raw_exchange(rig.receiver.port, head)  # not one byte of body sent
         assert answer.startswith(b"HTTP/1.1 413 ") and f"{LIMIT}-byte limit".encode() in answer
-        assert rig.stored() == []
+        # The user sees it in the table: its metadata, the size it announced, no body (issue 15).
+        store = EventStore(rig.db_path)
+        try:
+            [ev] = list(store.iter_events())
+        finally:
+            store.close()
+        assert (ev.status, ev.http_status, ev.size, ev.body) == ("malformed", 413, LIMIT + 1, b"")
+        assert ev.error is not None and f"{LIMIT + 1} bytes announced" in ev.error
 
 
 @pytest.mark.asyncio
@@ -185,7 +192,7 @@ async def test_a_streamed_body_over_the_limit_gets_413(tmp_path: Path) -> None:
         parts = [b"%x\r\n%s\r\n" % (len(chunk), chunk)] * 3 + [b"0\r\n\r\n"]
         answer = await raw_exchange(rig.receiver.port, head, parts)
         assert answer.startswith(b"HTTP/1.1 413 ")
-        assert rig.stored() == []
+        assert rig.stored() == [(None, "malformed")]  # its metadata only
 
 
 @pytest.mark.asyncio

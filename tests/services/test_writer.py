@@ -12,11 +12,13 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from b24monitor.core.budget import StoreLimits
 from b24monitor.core.errors import StoreError
 from b24monitor.core.model import Delivery
 from b24monitor.services.store import EventStore
@@ -185,3 +187,25 @@ async def test_retention_keeps_the_newest_rows_and_every_pinned_one(
             await writer.submit(delivery(make_delivery()))
     ids = [row[0] for row in read_all(db)]
     assert ids[0] == first.event_id and len(ids) == 4
+
+
+@pytest.mark.asyncio
+async def test_an_oversize_request_is_a_metadata_row_that_takes_a_place_in_the_budget(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "events.sqlite3"
+    limits = StoreLimits(hostile_per_minute=1)
+    async with writing(db, [], limits=limits) as writer:
+        refused = await writer.submit(replace(delivery(b""), announced=50_000_000))
+        broken = await writer.submit(delivery(b'{"event": broken', "application/json"))
+    assert (refused.http_status, broken.http_status) == (413, 400)
+    store = EventStore(db)
+    try:
+        oversize, malformed = store.iter_events()
+    finally:
+        store.close()
+    assert (oversize.status, oversize.size, oversize.body) == ("malformed", 50_000_000, b"")
+    assert oversize.error is not None and "50000000 bytes announced" in oversize.error
+    # The oversize row used this minute's one place: the malformed body is not kept.
+    assert malformed.status == "malformed" and malformed.body == b""
+    assert writer.bodies_not_kept == 1
