@@ -1,14 +1,16 @@
 """Hostile-traffic benchmark: valid deliveries with and without 90 % hostile traffic around them.
 
 One real receiver (`b24monitor listen --json`, a subprocess whose descriptor limit is lowered to
-1,024 and whose stderr is a pipe nobody reads) gets quiet and attack phases in turns, in the
-same run (--rounds of each, interleaved, so the machine's own noise falls on both alike):
+1,024 and whose stderr is a pipe nobody reads) gets quiet, control and attack phases in turns,
+in the same run (--rounds of each, interleaved, so the machine's own noise falls on all alike):
 
 - quiet:  valid Bitrix24 deliveries only, at --rate per second, one new connection each;
 - attack: the same valid stream, plus nine hostile requests for each valid one, in equal shares
           (mid-body hang-ups, garbage request lines, forged 100 KB bodies, malformed bodies,
           50 MB oversize announcements), and --idle connections that send nothing (twice the
-          descriptor limit), a twentieth of them renewed every 0.2 s.
+          descriptor limit), a twentieth of them renewed every 0.2 s;
+- control: the valid stream to the receiver while the same attack hits a bare aiohttp server
+          next door: what the attack costs the valid deliveries through this machine alone.
 
 The offered load is fixed: every request is started on its own schedule (an open loop), never
 "as fast as the attacker can", and the load actually achieved is printed next to the target.
@@ -18,9 +20,10 @@ client runs at normal priority and times each delivery from connect to the statu
 
 It prints, per phase over all rounds, the valid deliveries' ack rate, p50/p99 latency, loss
 (acknowledged but not stored), the receiver's CPU time and the database growth, and the
-attack/quiet p99 ratio. Loopback only, bounded in count and time. Figures, not pass/fail.
+control/quiet and attack/quiet p99 ratios. Loopback only, bounded in count and time. Figures,
+not pass/fail.
 
-    python3 bench/hostile.py [--rate 20] [--seconds 8] [--rounds 3] [--idle 2000]
+    python3 bench/hostile.py [--rate 20] [--seconds 8] [--rounds 3] [--idle 2000] [--no-control]
 """
 
 from __future__ import annotations
@@ -165,13 +168,14 @@ class Phase:
     refusals: Counter[int] = field(default_factory=Counter)  # status → count (0: no answer)
 
 
-async def phase(url: str, args: argparse.Namespace, *, hostile: bool, tag: str, into: Phase,
-                receiver_pid: int) -> None:  # fmt: skip
+async def phase(url: str, args: argparse.Namespace, *, target: str | None, tag: str,
+                into: Phase, receiver_pid: int) -> None:  # fmt: skip
+    """Valid deliveries to `url` for --seconds; meanwhile the attack on `target` (None: none)."""
     parts = urlsplit(url)
     host, port, path = parts.hostname or "127.0.0.1", parts.port or 80, parts.path
     attacker = None
-    if hostile:  # its own process: the valid client's loop must time the receiver, not itself
-        command = [sys.executable, __file__, "--attack", url, "--rate", str(args.rate),
+    if target:  # its own process: the valid client's loop must time the receiver, not itself
+        command = [sys.executable, __file__, "--attack", target, "--rate", str(args.rate),
                    "--seconds", str(args.seconds), "--idle", str(args.idle)]  # fmt: skip
         attacker = subprocess.Popen(  # noqa: ASYNC220 - started once, waited for in a thread
             command, stdout=subprocess.PIPE, preexec_fn=lambda: os.nice(ATTACKER_NICE)
@@ -230,6 +234,40 @@ async def attack(url: str, rate: float, seconds: float, idle: int) -> None:
     print(json.dumps(report), flush=True)
 
 
+def decoy() -> None:
+    """A bare aiohttp server that reads each body and answers 403: the control phase's target.
+
+    The same attack on it shows what the attack costs the valid deliveries through this
+    machine alone (CPU, scheduler, loopback), whoever the attacked server is.
+    """
+    from aiohttp import web
+
+    async def handle(request: web.Request) -> web.Response:
+        try:
+            await request.read()
+        except Exception:  # a hang-up or an oversize body: a refusal either way
+            return web.Response(status=400)
+        return web.Response(status=403, text="no\n")
+
+    async def serve() -> None:
+        app = web.Application(client_max_size=1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", handle)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        print(runner.addresses[0][1], flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(serve())
+
+
+def start_decoy(path: str) -> tuple[subprocess.Popen[bytes], str]:
+    proc = subprocess.Popen([sys.executable, __file__, "--decoy"], stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    return proc, f"http://127.0.0.1:{int(proc.stdout.readline())}{path}"
+
+
 def db_bytes(data_dir: Path) -> int:
     """The database's used size as a reader sees it (the WAL file's own size says little)."""
     conn = sqlite3.connect(f"file:{data_dir / 'events.sqlite3'}?mode=ro", uri=True)
@@ -252,7 +290,7 @@ def describe_load(args: argparse.Namespace) -> None:
         f"{args.rounds} rounds of {args.seconds:g} s per phase, quiet and attack in turns"
     )
     print("offered load (fixed schedule, open loop):")
-    print(f"  valid deliveries   {args.rate:6g}/s  one new connection each, in both phases")
+    print(f"  valid deliveries   {args.rate:6g}/s  one new connection each, in every phase")
     print(
         f"  hostile requests   {args.rate * HOSTILE_PER_VALID:6g}/s  attack only, "
         f"{share:g}/s each: {', '.join(KINDS)}"
@@ -264,10 +302,14 @@ def describe_load(args: argparse.Namespace) -> None:
     )
     print(f"  the attacker is its own process at nice {ATTACKER_NICE} (a remote machine's CPU is "
           "not the receiver's)")  # fmt: skip
+    print(
+        "  control: the same attack aimed at a bare aiohttp server next door (reads, answers "
+        "403), valid deliveries to the receiver: what the attack costs through the machine alone"
+    )
 
 
 def report(rows: list[tuple[str, Phase]], stored: set[str], args: argparse.Namespace) -> None:
-    attack = rows[1][1].attack
+    attack = rows[-1][1].attack
     if attack:
         achieved = attack["hostile"] / attack["offered_s"]
         print(f"  achieved: {achieved:.1f} hostile/s, {attack['idle_opened']} idle connections "
@@ -289,25 +331,31 @@ def report(rows: list[tuple[str, Phase]], stored: set[str], args: argparse.Names
         if ph.refusals:
             seen = ", ".join(f"{n} x {s or 'no answer in 20 s'}" for s, n in ph.refusals.items())
             print(f"{tag}: valid deliveries not acknowledged: {seen}")
-    quiet, hostile = rows[0][1], rows[1][1]
-    print(
-        f"p99 attack / quiet: {pct(hostile.latencies, 99) / pct(quiet.latencies, 99):.2f}x "
-        f"(p50: {pct(hostile.latencies, 50) / pct(quiet.latencies, 50):.2f}x)"
-    )
+    quiet = rows[0][1]
+    for tag, ph in rows[1:]:
+        print(
+            f"p99 {tag} / quiet: {pct(ph.latencies, 99) / pct(quiet.latencies, 99):.2f}x "
+            f"(p50: {pct(ph.latencies, 50) / pct(quiet.latencies, 50):.2f}x)"
+        )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--rate", type=float, default=20.0, help="valid deliveries per second")
     ap.add_argument("--seconds", type=float, default=8.0, help="length of each phase")
-    ap.add_argument("--rounds", type=int, default=3, help="quiet + attack phases, in turns")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of phases, in turns")
     ap.add_argument("--idle", type=int, default=2000, help="idle connections during the attack")
+    ap.add_argument("--no-control", action="store_true", help="skip the control phase")
     ap.add_argument("--attack", metavar="URL", help=argparse.SUPPRESS)  # the attacker process
+    ap.add_argument("--decoy", action="store_true", help=argparse.SUPPRESS)  # control's target
     args = ap.parse_args()
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # our side of the idle connections
     if args.attack:
         asyncio.run(attack(args.attack, args.rate, args.seconds, args.idle))
+        return
+    if args.decoy:
+        decoy()
         return
 
     data_dir = Path(tempfile.mkdtemp(prefix="b24bench-hostile-")) / "data"
@@ -316,14 +364,20 @@ def main() -> None:
     parts = urlsplit(url)
     assert asyncio.run(exchange(parts.hostname or "", parts.port or 0,
                                 request(parts.path, install))) == 200  # fmt: skip
+    decoy_proc, decoy_url = start_decoy(parts.path)
     describe_load(args)
-    rows = [("quiet", Phase()), ("attack", Phase())]
+    targets = {"quiet": None, "control": decoy_url, "attack": url}
+    if args.no_control:
+        del targets["control"]
+    rows = [(tag, Phase()) for tag in targets]
     for n in range(args.rounds):
-        for (tag, ph), hostile in zip(rows, (False, True), strict=True):
+        for tag, ph in rows:
             before = db_bytes(data_dir)
-            asyncio.run(phase(url, args, hostile=hostile, tag=f"{tag}{n}", into=ph,
+            asyncio.run(phase(url, args, target=targets[tag], tag=f"{tag}{n}", into=ph,
                               receiver_pid=proc.pid))  # fmt: skip
             ph.growth += db_bytes(data_dir) - before
+    decoy_proc.kill()
+    decoy_proc.wait()
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=120)
     conn = sqlite3.connect(data_dir / "events.sqlite3")
