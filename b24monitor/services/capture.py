@@ -137,6 +137,7 @@ class CaptureThread:
                 writer.submit,
                 self._on_oauth_code,
                 arrivals=self.arrivals,
+                note=writer.note,
             )
             await self.receiver.start()
         except BaseException as exc:

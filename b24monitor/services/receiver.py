@@ -11,7 +11,6 @@ and a client that hangs up is counted, never logged as a traceback (issue 15).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import secrets
 import socket
@@ -66,8 +65,10 @@ class Receiver:
         submit: Callable[[Delivery], Awaitable[Outcome]],
         on_oauth_code: Callable[[dict[str, str]], None] | None = None,
         arrivals: PublicArrivals | None = None,
+        note: Callable[[Delivery], None] | None = None,
     ) -> None:
         self.settings = settings
+        self._note = note  # records a request answered without the store (a 413)
         self.arrivals = arrivals  # handler requests through the public URL prove the tunnel
         self.handler_path = handler_path
         self._submit = submit
@@ -121,11 +122,11 @@ class Receiver:
             return web.Response(status=405, text="use POST\n", headers={"Allow": "POST"})
         limit = self.settings.body_limit
         if request.content_length is not None and request.content_length > limit:
-            return await self._too_large(request, request.content_length)  # not a byte read
+            return self._refuse_oversize(request, request.content_length)  # not a byte read
         try:
             body = await asyncio.wait_for(request.read(), self.settings.body_timeout_s)
         except web.HTTPRequestEntityTooLarge:  # chunked, or more than its Content-Length said
-            return await self._too_large(request, request.content_length or 0)
+            return self._refuse_oversize(request, request.content_length or 0)
         except TimeoutError:
             self.counters.timeouts += 1
             return web.Response(status=408, text="body not received in time\n")
@@ -141,14 +142,11 @@ class Receiver:
         text = "ok\n" if outcome.http_status == 200 else f"{outcome.reason}\n"
         return web.Response(status=outcome.http_status, text=text)
 
-    async def _too_large(self, request: web.Request, announced: int) -> web.Response:
-        """413 — and the request's metadata goes to the table like any rejected one (issue 15).
-
-        The answer does not depend on the store: a failing commit still gets its 413.
-        """
-        # A failed commit loses only the record: the answer is a refusal either way.
-        with contextlib.suppress(StoreError, OSError):
-            await self._submit(_delivery(request, b"", announced))
+    def _refuse_oversize(self, request: web.Request, announced: int) -> web.Response:
+        """413 at once; the request's metadata goes to the table like any rejected one's, in a
+        later batch (issue 15): the answer does not depend on the store."""
+        if self._note is not None:
+            self._note(_delivery(request, b"", announced))
         return _too_large(self.settings.body_limit)
 
     def _on_oauth_redirect(self, request: web.Request) -> web.Response:

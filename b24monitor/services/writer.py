@@ -60,6 +60,7 @@ from b24monitor.services.store import connect, index_fulltext
 
 log = logging.getLogger(__name__)
 
+NOTE_DELAY_S = 0.25  # how long a refused request's record may wait for company
 MAX_UNINDEXED = 5000  # during a burst, full-text search lags by at most this many events
 INDEX_CHUNK = 32  # rows indexed per step while idle, and at most ~256 KB of bodies (store.py)
 # What the hostile budget already holds (the partial index events_not_ok finds these rows).
@@ -147,6 +148,8 @@ class StoreWriter:
         self.bodies_not_kept = 0  # hostile bodies past the budget or below the disk floor
         self.refused_low_disk = 0  # unverified deliveries answered 503 below the disk floor
         self._checkpointer = Checkpointer(path)
+        self._notes: list[Delivery] = []  # refused requests to record, no answer waiting
+        self._notes_timer: asyncio.TimerHandle | None = None
 
     async def open(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._open_sync)
@@ -192,8 +195,33 @@ class StoreWriter:
         endpoint = self._endpoints.get(fields.member_id or "")
         return await prove_install(self._prover, fields, auth, endpoint)
 
+    def note(self, delivery: Delivery) -> None:
+        """Record a request that was already answered (a 413) in a later batch; call on the
+        writer's loop. Nothing waits for its commit, so notes gather for up to NOTE_DELAY_S
+        and go in together: an oversize flood costs one batch a quarter second, not one per
+        request (issue 15)."""
+        self._notes.append(delivery)
+        if len(self._notes) >= self._max_batch:
+            self._flush_notes()
+        elif self._notes_timer is None:
+            loop = asyncio.get_running_loop()
+            self._notes_timer = loop.call_later(NOTE_DELAY_S, self._flush_notes)
+
+    def _flush_notes(self) -> None:
+        if self._notes_timer is not None:
+            self._notes_timer.cancel()
+            self._notes_timer = None
+        notes, self._notes = self._notes, []
+        loop = asyncio.get_running_loop()
+        for delivery in notes:
+            future: asyncio.Future[Outcome] = loop.create_future()
+            # Nobody awaits it: a failed commit loses only the record of a refusal.
+            future.add_done_callback(_ignore_outcome)
+            self._queue.put_nowait((delivery, None, future))
+
     async def close(self) -> None:
         """Commit everything already submitted, then close the connection."""
+        self._flush_notes()
         if self._task is not None:
             await self._queue.join()
             self._task.cancel()
@@ -454,6 +482,11 @@ class StoreWriter:
                 "WHERE pinned = 0 ORDER BY id DESC LIMIT 1 OFFSET ?)",
                 (r.max_rows,),
             )
+
+
+def _ignore_outcome(future: asyncio.Future[Outcome]) -> None:
+    if not future.cancelled():
+        future.exception()  # retrieved, so asyncio does not log it as never retrieved
 
 
 def _release(futures: list[asyncio.Future[Outcome]], outcomes: list[Outcome]) -> None:

@@ -209,3 +209,17 @@ async def test_an_oversize_request_is_a_metadata_row_that_takes_a_place_in_the_b
     # The oversize row used this minute's one place: the malformed body is not kept.
     assert malformed.status == "malformed" and malformed.body == b""
     assert writer.bodies_not_kept == 1
+
+
+@pytest.mark.asyncio
+async def test_refused_requests_are_recorded_together_and_none_is_lost_at_close(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "events.sqlite3"
+    batches: list[list[Outcome]] = []
+    async with writing(db, batches) as writer:
+        for _ in range(50):  # an oversize flood: each already answered 413
+            writer.note(replace(delivery(b""), announced=10_000_000))
+    # One batch for the whole flood (not fifty), committed by close() at the latest.
+    assert [len(batch) for batch in batches] == [50]
+    assert [status for _, _, status, _ in read_all(db)] == ["malformed"] * 50
