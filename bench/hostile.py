@@ -287,17 +287,17 @@ def describe_load(args: argparse.Namespace) -> None:
     share = args.rate * HOSTILE_PER_VALID / len(KINDS)
     print(
         f"receiver: b24monitor listen --json, RLIMIT_NOFILE 1024, stderr piped and never read; "
-        f"{args.rounds} rounds of {args.seconds:g} s per phase, quiet and attack in turns"
+        f"{args.rounds} rounds of {args.seconds:g} s per phase, quiet, control and attack in turns"
     )
     print("offered load (fixed schedule, open loop):")
     print(f"  valid deliveries   {args.rate:6g}/s  one new connection each, in every phase")
     print(
-        f"  hostile requests   {args.rate * HOSTILE_PER_VALID:6g}/s  attack only, "
+        f"  hostile requests   {args.rate * HOSTILE_PER_VALID:6g}/s  attack and control, "
         f"{share:g}/s each: {', '.join(KINDS)}"
     )
     print(
-        f"  idle connections   {args.idle:6d}    attack only, held (2x the descriptor limit), "
-        f"{args.idle // 20} renewed every {IDLE_RENEW_EVERY_S:g} s "
+        f"  idle connections   {args.idle:6d}    attack and control, held (2x the descriptor "
+        f"limit), {args.idle // 20} renewed every {IDLE_RENEW_EVERY_S:g} s "
         f"({args.idle // 20 / IDLE_RENEW_EVERY_S:g} connects/s)"
     )
     print(f"  the attacker is its own process at nice {ATTACKER_NICE} (a remote machine's CPU is "
