@@ -26,7 +26,7 @@ from b24monitor.services.writer import Outcome, Retention, StoreWriter
 # How long another thread may hold the GIL while the capture loop waits for it (default 5 ms).
 # Each delivery needs the GIL several times on this loop (accept, head, body, answer); while the
 # writer decodes a flood of forged bodies, every one of those waits could cost the full 5 ms
-# (issue 15, bench/hostile.py: p50 under attack 2.4x → 1.3x the quiet run). Process-wide.
+# (issue 15; bench/hostile.py measures it). Process-wide.
 SWITCH_INTERVAL_S = 0.0005
 
 
