@@ -38,15 +38,14 @@ def add_limit_flags(p: argparse.ArgumentParser) -> None:
 
 
 def store_limits(args: argparse.Namespace) -> StoreLimits:
+    from b24monitor.services.config import store_limits as checked  # lazily: --help stays fast
+
     if args.max_connections is not None and args.max_connections < 1:
         raise UsageError("--max-connections must be at least 1")
-    if min(args.hostile_per_minute, args.hostile_total_mb) < 0:
-        raise UsageError("--hostile-per-minute and --hostile-total-mb cannot be negative")
-    if args.disk_floor_mb < 0 or args.disk_warn_mb < args.disk_floor_mb:
-        raise UsageError("--disk-warn-mb must be at least --disk-floor-mb, and both ≥ 0")
-    return StoreLimits(
-        hostile_per_minute=args.hostile_per_minute,
-        hostile_total_bytes=int(args.hostile_total_mb * MB),
-        disk_warn_bytes=int(args.disk_warn_mb * MiB),
-        disk_floor_bytes=int(args.disk_floor_mb * MiB),
-    )
+    try:
+        return checked(
+            args.hostile_per_minute, args.hostile_total_mb, args.disk_warn_mb, args.disk_floor_mb
+        )
+    except UsageError as exc:  # name the flags
+        raise UsageError(f"{exc} (--hostile-per-minute, --hostile-total-mb, --disk-warn-mb, "
+                         "--disk-floor-mb)") from None  # fmt: skip

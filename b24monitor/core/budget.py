@@ -35,12 +35,20 @@ class HostileBudget:
         self.used_bytes = used_bytes  # already stored, counted when the store was opened
         self._recent: deque[float] = deque()
 
+    def spent(self, now: float) -> bool:
+        """True when no body at all fits now: the caller may skip preparing one (issue 15)."""
+        self._forget_before(now)
+        return len(self._recent) >= self._per_minute or self.used_bytes >= self._total
+
     def admit(self, size: int, now: float) -> bool:
         """True (and the body is counted) when a body of `size` bytes fits the budget."""
-        while self._recent and now - self._recent[0] >= 60.0:
-            self._recent.popleft()
+        self._forget_before(now)
         if len(self._recent) >= self._per_minute or self.used_bytes + size > self._total:
             return False
         self._recent.append(now)
         self.used_bytes += size
         return True
+
+    def _forget_before(self, now: float) -> None:
+        while self._recent and now - self._recent[0] >= 60.0:
+            self._recent.popleft()

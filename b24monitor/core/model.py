@@ -25,6 +25,9 @@ class Delivery:
     body: bytes
     content_type: str
     peer: str | None = None
+    # Set when the body was refused for its size (413): the Content-Length it announced, or 0
+    # when it came without one (issue 15).
+    announced: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,8 +25,6 @@ MAX_FIELDS = 20_000
 """More pairs than this are refused; a real delivery has a few dozen (PHP's default is 1,000)."""
 
 _BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
-# Bytes that the one-pass decoder borrows as separators; bodies holding them take the slow path.
-_SEPARATOR_CLASH = (b"\x00", b"\x01", b"%00", b"%01")
 
 
 def parse_form(body: bytes) -> dict[str, Any]:
@@ -38,7 +36,7 @@ def parse_form(body: bytes) -> dict[str, Any]:
     _check_raw(body)
     if not body:
         return {}
-    clash = any(marker in body for marker in _SEPARATOR_CLASH)
+    clash = _clashes(body)
     pairs = None if clash else _decode_fast(body)
     if pairs is None:
         pairs = _decode_slow(body)
@@ -47,6 +45,15 @@ def parse_form(body: bytes) -> dict[str, Any]:
         if type(value) is dict:
             root[key] = _listify(value)
     return root
+
+
+def _clashes(body: bytes) -> bool:
+    """Whether `body` holds a byte the one-pass decoder borrows (\x00/\x01, raw or escaped);
+    bodies holding them take the slow path. Two memchr scans and, only when `%0` occurs, the
+    escaped forms: four substring scans cost ~0.4 ms on a 100 KB forged body (issue 15)."""
+    if b"\x00" in body or b"\x01" in body:  # memchr: cheap
+        return True
+    return b"%0" in body and (b"%00" in body or b"%01" in body)
 
 
 def _check_raw(body: bytes) -> None:

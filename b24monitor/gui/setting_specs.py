@@ -16,7 +16,7 @@ from b24monitor.gui.i18n import QT_TRANSLATE_NOOP
 from b24monitor.gui.settings_store import GuiSettings
 
 Kind = Literal["spin", "text", "choice", "check", "secret"]
-Group = Literal["general", "tunnel", "forward", "privacy"]
+Group = Literal["general", "tunnel", "forward", "limits", "privacy"]
 Value = str | int | bool
 CONTEXT = "SettingsDialog"
 REGIONS = ("", "us", "eu", "ap", "au", "sa", "jp", "in")
@@ -188,6 +188,54 @@ SPECS: tuple[SettingSpec, ...] = (
         tip=QT_TRANSLATE_NOOP(
             "SettingsDialog",
             "A bare URL is the default target; PATTERN=URL sends matching events elsewhere",
+        ),
+    ),
+    SettingSpec(
+        keys.HOSTILE_PER_MINUTE,
+        "hostile_per_minute",
+        QT_TRANSLATE_NOOP("SettingsDialog", "Keep rejected bodies, per minute:"),
+        "limits",
+        "spin",
+        lambda s: s.hostile_per_minute,
+        high=keys.LIMIT_HIGH,
+        tip=QT_TRANSLATE_NOOP(
+            "SettingsDialog",
+            "Bodies of forged, malformed and oversize requests; past the budget only their "
+            "details are kept. Verified deliveries are never limited",
+        ),
+    ),
+    SettingSpec(
+        keys.HOSTILE_TOTAL_MB,
+        "hostile_total_mb",
+        QT_TRANSLATE_NOOP("SettingsDialog", "Keep rejected bodies, in all:"),
+        "limits",
+        "spin",
+        lambda s: s.hostile_total_mb,
+        high=keys.LIMIT_HIGH,
+        suffix=" MB",
+    ),
+    SettingSpec(
+        keys.DISK_WARN_MIB,
+        "disk_warn",
+        QT_TRANSLATE_NOOP("SettingsDialog", "Warn when free disk space is below:"),
+        "limits",
+        "spin",
+        lambda s: s.disk_warn_mib,
+        high=keys.LIMIT_HIGH,
+        suffix=" MiB",
+    ),
+    SettingSpec(
+        keys.DISK_FLOOR_MIB,
+        "disk_floor",
+        QT_TRANSLATE_NOOP("SettingsDialog", "Store only verified deliveries below:"),
+        "limits",
+        "spin",
+        lambda s: s.disk_floor_mib,
+        high=keys.LIMIT_HIGH,
+        suffix=" MiB",
+        tip=QT_TRANSLATE_NOOP(
+            "SettingsDialog",
+            "With less free space than this, everything else is answered 503 and not stored",
         ),
     ),
     SettingSpec(

@@ -1,8 +1,9 @@
-"""SettingsDialog: data folder, receiver, retention, tunnel, masking, notifications, language.
+"""SettingsDialog: folder, receiver, retention, tunnel, limits, masking, notifications, language.
 
 Everything the Session reads at start-up (the folder, port, body limit, retention, tunnel,
-language) takes effect after a restart, and the dialog says so as soon as one of them changes;
-masking and notifications apply at once. The ngrok authtoken goes to the secret store.
+hostile-body budget and disk guard, language) takes effect after a restart, and the dialog says
+so as soon as one of them changes; masking and notifications apply at once. The ngrok authtoken
+goes to the secret store.
 """
 
 from __future__ import annotations
@@ -36,10 +37,14 @@ from b24monitor.gui import settings_store as keys
 from b24monitor.gui.i18n import translate
 from b24monitor.gui.setting_specs import CONTEXT, SPECS, SettingSpec, Value
 from b24monitor.gui.settings_store import GuiSettings, preferred_data_dir, set_preferred_data_dir
+from b24monitor.services.config import store_limits
 from b24monitor.services.session import normalize_public_url
 
 SAVED_FILTERS_KEY = "filters/saved"  # written by the filter bar's menus (filter_menus.py)
 WARN_STYLE = "color: #d03030;"
+# In services.config.store_limits' order.
+LIMIT_KEYS = (keys.HOSTILE_PER_MINUTE, keys.HOSTILE_TOTAL_MB, keys.DISK_WARN_MIB,
+              keys.DISK_FLOOR_MIB)  # fmt: skip
 
 
 class SettingsDialog(QDialog):
@@ -98,6 +103,8 @@ class SettingsDialog(QDialog):
             spin.setSuffix(spec.suffix)
             if spec.special:
                 spin.setSpecialValueText(translate(CONTEXT, spec.special))
+            if spec.tip:
+                spin.setToolTip(translate(CONTEXT, spec.tip))
             return spin
         if spec.kind == "choice":
             combo = QComboBox(self)
@@ -138,7 +145,7 @@ class SettingsDialog(QDialog):
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(browse)
-        forms = {group: QFormLayout() for group in ("general", "tunnel", "forward")}
+        forms = {group: QFormLayout() for group in ("general", "tunnel", "forward", "limits")}
         forms["general"].addRow(self.tr("Data folder:"), folder_row)
         privacy = QVBoxLayout()
         for spec in SPECS:
@@ -152,6 +159,8 @@ class SettingsDialog(QDialog):
         for title, inner in ((self.tr("General (after a restart)"), forms["general"]),
                              (self.tr("Tunnel (after a restart)"), forms["tunnel"]),
                              (self.tr("Forwarding (after a restart)"), forms["forward"]),
+                             (self.tr("Hostile traffic and disk (after a restart)"),
+                              forms["limits"]),
                              (self.tr("Privacy and notifications"), privacy)):  # fmt: skip
             box = QGroupBox(title, self)
             box.setLayout(inner)
@@ -223,6 +232,11 @@ class SettingsDialog(QDialog):
             except UsageError as exc:
                 self.error.setText(str(exc))
                 return
+        try:
+            store_limits(*(int(values[key]) for key in LIMIT_KEYS))
+        except UsageError as exc:
+            self.error.setText(str(exc))
+            return
         folder = self.folder.text().strip()
         if not folder:
             self.error.setText(self.tr("Choose a data folder."))

@@ -15,11 +15,18 @@ from typing import Literal, cast
 
 from PySide6.QtCore import QSettings
 
+from b24monitor.core.budget import StoreLimits
 from b24monitor.core.errors import ProfileError, UsageError
 from b24monitor.core.findings import DEFAULT_DELAY_THRESHOLD_S
 from b24monitor.core.replay import Routes, parse_routes
 from b24monitor.services.capture_guard import GuardSettings
-from b24monitor.services.config import build_config
+from b24monitor.services.config import (
+    DEFAULT_DISK_FLOOR_MIB,
+    DEFAULT_DISK_WARN_MIB,
+    DEFAULT_HOSTILE_TOTAL_MB,
+    build_config,
+    store_limits,
+)
 from b24monitor.services.profiles import ProfileStore
 from b24monitor.services.secrets import SecretStore, open_secret_store
 from b24monitor.services.session import SessionConfig
@@ -46,6 +53,12 @@ NOTIFY_FILTERS = "notify/filters"
 LANGUAGE = "ui/language"
 PORTAL = "portal/current"
 FORWARD_TO = "forward/routes"  # `--forward-to` specs, space separated
+# Issue 15: the budget for rejected/malformed bodies and the disk guard (listen's flags).
+HOSTILE_PER_MINUTE = "limits/hostile_per_minute"
+HOSTILE_TOTAL_MB = "limits/hostile_total_mb"
+DISK_WARN_MIB = "limits/disk_warn_mib"
+DISK_FLOOR_MIB = "limits/disk_floor_mib"
+LIMIT_HIGH = 10_000_000  # the largest value Settings accepts for each of them
 
 
 def user_settings() -> QSettings:
@@ -116,6 +129,28 @@ class GuiSettings:
     def delay_threshold_s(self) -> int:
         """Queue delays (received − ts) above this many seconds get the queue_delay finding."""
         return self._int(DELAY_THRESHOLD_S, int(DEFAULT_DELAY_THRESHOLD_S), 1, 86_400)
+
+    @property
+    def hostile_per_minute(self) -> int:
+        return self._int(HOSTILE_PER_MINUTE, StoreLimits().hostile_per_minute, 0, LIMIT_HIGH)
+
+    @property
+    def hostile_total_mb(self) -> int:
+        return self._int(HOSTILE_TOTAL_MB, round(DEFAULT_HOSTILE_TOTAL_MB), 0, LIMIT_HIGH)
+
+    @property
+    def disk_warn_mib(self) -> int:
+        return self._int(DISK_WARN_MIB, round(DEFAULT_DISK_WARN_MIB), 0, LIMIT_HIGH)
+
+    @property
+    def disk_floor_mib(self) -> int:
+        return self._int(DISK_FLOOR_MIB, round(DEFAULT_DISK_FLOOR_MIB), 0, LIMIT_HIGH)
+
+    def store_limits(self) -> StoreLimits:
+        """The budget and disk guard as saved (UsageError: a warning level below the floor)."""
+        return store_limits(
+            self.hostile_per_minute, self.hostile_total_mb, self.disk_warn_mib, self.disk_floor_mib
+        )
 
     @property
     def tunnel_mode(self) -> TunnelMode:
@@ -238,6 +273,7 @@ class GuiSettings:
             forward=self.forward_routes(),
             engine="window",  # the data dir's engine lock names the window as its owner
             delay_threshold_s=float(self.delay_threshold_s),
+            limits=self.store_limits(),
         )
         # "Catch missed events" is on for app profiles until the user turns it off.
         return replace(config, guard=GuardSettings(safety_net_default=True))

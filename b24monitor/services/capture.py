@@ -9,6 +9,7 @@ front end once per batch through `on_batch(outcomes)`, which is called on the ca
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -23,6 +24,12 @@ from b24monitor.services.install_gate import KeepInstall, Prover
 from b24monitor.services.receiver import Receiver, ReceiverSettings
 from b24monitor.services.tunnel_budget import PublicArrivals
 from b24monitor.services.writer import Outcome, Retention, StoreWriter
+
+# How long another thread may hold the GIL while the capture loop waits for it (default 5 ms).
+# Each delivery needs the GIL several times on this loop (accept, head, body, answer); while the
+# writer decodes a flood of forged bodies, every one of those waits could cost the full 5 ms
+# (issue 15; bench/hostile.py measures it). Process-wide.
+SWITCH_INTERVAL_S = 0.0005
 
 
 class CaptureThread:
@@ -94,6 +101,7 @@ class CaptureThread:
     def start(self) -> None:
         """Start the thread and wait until the receiver listens; re-raises start-up errors."""
         started: Future[None] = Future()
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         self._thread = threading.Thread(
             target=self._main, args=(started,), name="b24monitor-capture", daemon=True
         )
@@ -134,6 +142,7 @@ class CaptureThread:
                 writer.submit,
                 self._on_oauth_code,
                 arrivals=self.arrivals,
+                note=writer.note,
             )
             await self.receiver.start()
         except BaseException as exc:

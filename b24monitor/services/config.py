@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from b24monitor.core.budget import StoreLimits
+from b24monitor.core.budget import MB, MiB, StoreLimits
 from b24monitor.core.errors import UsageError
 from b24monitor.core.findings import DEFAULT_DELAY_THRESHOLD_S
 from b24monitor.core.replay import Routes
@@ -19,6 +19,36 @@ from b24monitor.services.writer import Retention
 
 MIN_BODY_LIMIT = 1024
 DEFAULT_BODY_LIMIT = 1024 * 1024
+_LIMITS = StoreLimits()
+# The defaults in the units the front ends show (listen flags, Settings).
+DEFAULT_HOSTILE_TOTAL_MB = _LIMITS.hostile_total_bytes / MB
+DEFAULT_DISK_WARN_MIB = _LIMITS.disk_warn_bytes / MiB
+DEFAULT_DISK_FLOOR_MIB = _LIMITS.disk_floor_bytes / MiB
+
+
+def store_limits(
+    hostile_per_minute: int = _LIMITS.hostile_per_minute,
+    hostile_total_mb: float = DEFAULT_HOSTILE_TOTAL_MB,
+    disk_warn_mib: float = DEFAULT_DISK_WARN_MIB,
+    disk_floor_mib: float = DEFAULT_DISK_FLOOR_MIB,
+) -> StoreLimits:
+    """The hostile-body budget and disk guard from the units a user types (issue 15).
+
+    Raises:
+        UsageError: a negative budget, or a warning level below the floor.
+    """
+    if min(hostile_per_minute, hostile_total_mb) < 0:
+        raise UsageError("the budget for rejected bodies cannot be negative")
+    if disk_floor_mib < 0 or disk_warn_mib < disk_floor_mib:
+        raise UsageError(
+            "the free-space warning must be at least the free-space floor, and both 0 or more"
+        )
+    return StoreLimits(
+        hostile_per_minute=hostile_per_minute,
+        hostile_total_bytes=int(hostile_total_mb * MB),
+        disk_warn_bytes=int(disk_warn_mib * MiB),
+        disk_floor_bytes=int(disk_floor_mib * MiB),
+    )
 
 
 def build_config(

@@ -65,8 +65,10 @@ class Receiver:
         submit: Callable[[Delivery], Awaitable[Outcome]],
         on_oauth_code: Callable[[dict[str, str]], None] | None = None,
         arrivals: PublicArrivals | None = None,
+        note: Callable[[Delivery], None] | None = None,
     ) -> None:
         self.settings = settings
+        self._note = note  # records a request answered without the store (a 413)
         self.arrivals = arrivals  # handler requests through the public URL prove the tunnel
         self.handler_path = handler_path
         self._submit = submit
@@ -120,34 +122,32 @@ class Receiver:
             return web.Response(status=405, text="use POST\n", headers={"Allow": "POST"})
         limit = self.settings.body_limit
         if request.content_length is not None and request.content_length > limit:
-            return _too_large(limit)  # refuse before reading a byte of the body
+            return self._refuse_oversize(request, request.content_length)  # not a byte read
         try:
             body = await asyncio.wait_for(request.read(), self.settings.body_timeout_s)
-        except web.HTTPRequestEntityTooLarge:
-            return _too_large(limit)
+        except web.HTTPRequestEntityTooLarge:  # chunked, or more than its Content-Length said
+            return self._refuse_oversize(request, request.content_length or 0)
         except TimeoutError:
             self.counters.timeouts += 1
             return web.Response(status=408, text="body not received in time\n")
         except ConnectionResetError:  # the client hung up mid-body: nobody is left to answer
             self.counters.aborted += 1
             return web.Response(status=400, text="connection lost\n")
-        delivery = Delivery(
-            received_at=time.time(),
-            method=request.method,
-            path=request.path,
-            headers=tuple((k, v) for k, v in request.headers.items()),
-            body=body,
-            content_type=request.headers.get("Content-Type", ""),
-            peer=request.remote,
-        )
         try:
-            outcome = await self._submit(delivery)
+            outcome = await self._submit(_delivery(request, body))
         except StoreFull:
             return web.Response(status=503, text=DISK_FULL)
         except (StoreError, OSError) as exc:
             return web.Response(status=503, text=f"the delivery could not be stored ({exc})\n")
         text = "ok\n" if outcome.http_status == 200 else f"{outcome.reason}\n"
         return web.Response(status=outcome.http_status, text=text)
+
+    def _refuse_oversize(self, request: web.Request, announced: int) -> web.Response:
+        """413 at once; the request's metadata goes to the table like any rejected one's, in a
+        later batch (issue 15): the answer does not depend on the store."""
+        if self._note is not None:
+            self._note(_delivery(request, b"", announced))
+        return _too_large(self.settings.body_limit)
 
     def _on_oauth_redirect(self, request: web.Request) -> web.Response:
         """The portal's authorize page sent the browser back with `code` (spec §5.2)."""
@@ -202,6 +202,19 @@ class _GuardedSite(web.BaseSite):
             with socket.socket(fileno=os.dup(bound.fileno())) as same:
                 same.listen(KERNEL_BACKLOG)
         self.port = self._server.sockets[0].getsockname()[1]
+
+
+def _delivery(request: web.Request, body: bytes, announced: int | None = None) -> Delivery:
+    return Delivery(
+        received_at=time.time(),
+        method=request.method,
+        path=request.path,
+        headers=tuple((k, v) for k, v in request.headers.items()),
+        body=body,
+        content_type=request.headers.get("Content-Type", ""),
+        peer=request.remote,
+        announced=announced,
+    )
 
 
 def _too_large(limit: int) -> web.Response:

@@ -60,8 +60,9 @@ from b24monitor.services.store import connect, index_fulltext, insert_findings
 
 log = logging.getLogger(__name__)
 
+NOTE_DELAY_S = 0.25  # how long a refused request's record may wait for company
 MAX_UNINDEXED = 5000  # during a burst, full-text search lags by at most this many events
-INDEX_CHUNK = 32  # rows indexed per step while idle (bodies up to the 1 MiB limit each)
+INDEX_CHUNK = 32  # rows indexed per step while idle, and at most ~256 KB of bodies (store.py)
 # Findings are stored at the next idle moment, or this long after a batch during a burst; the
 # front end hears of a batch, and `wait` (services/watch.py) sees it, once they are stored.
 FINDINGS_LAG_S = 0.1
@@ -154,6 +155,8 @@ class StoreWriter:
         self.bodies_not_kept = 0  # hostile bodies past the budget or below the disk floor
         self.refused_low_disk = 0  # unverified deliveries answered 503 below the disk floor
         self._checkpointer = Checkpointer(path)
+        self._notes: list[Delivery] = []  # refused requests to record, no answer waiting
+        self._notes_timer: asyncio.TimerHandle | None = None
 
     async def open(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._open_sync)
@@ -199,8 +202,33 @@ class StoreWriter:
         endpoint = self._endpoints.get(fields.member_id or "")
         return await prove_install(self._prover, fields, auth, endpoint)
 
+    def note(self, delivery: Delivery) -> None:
+        """Record a request that was already answered (a 413) in a later batch; call on the
+        writer's loop. Nothing waits for its commit, so notes gather for up to NOTE_DELAY_S
+        and go in together: an oversize flood costs one batch a quarter second, not one per
+        request (issue 15)."""
+        self._notes.append(delivery)
+        if len(self._notes) >= self._max_batch:
+            self._flush_notes()
+        elif self._notes_timer is None:
+            loop = asyncio.get_running_loop()
+            self._notes_timer = loop.call_later(NOTE_DELAY_S, self._flush_notes)
+
+    def _flush_notes(self) -> None:
+        if self._notes_timer is not None:
+            self._notes_timer.cancel()
+            self._notes_timer = None
+        notes, self._notes = self._notes, []
+        loop = asyncio.get_running_loop()
+        for delivery in notes:
+            future: asyncio.Future[Outcome] = loop.create_future()
+            # Nobody awaits it: a failed commit loses only the record of a refusal.
+            future.add_done_callback(_ignore_outcome)
+            self._queue.put_nowait((delivery, None, future))
+
     async def close(self) -> None:
         """Commit everything already submitted, then close the connection."""
+        self._flush_notes()
         if self._task is not None:
             await self._queue.join()
             self._task.cancel()
@@ -368,6 +396,8 @@ class StoreWriter:
         """Decode, verify and build the row: (row, http status, reason, install to keep, decoded
         payload), or an Outcome with a claim when the delivery is an install that must be proved
         first."""
+        if d.announced is not None:
+            return self._oversize(d, floor=floor)
         payload: dict[str, Any] | None = None
         fields = KeyFields()
         verified: bool | None = None
@@ -391,9 +421,11 @@ class StoreWriter:
                 return Outcome(0, 503, FLOOR_REFUSAL)
             self.bodies_not_kept += 1
             return Outcome(0, http_status, reason)
-        data_json = json.dumps(data, ensure_ascii=False) if data is not None else None
+        # Past the budget a hostile body is not even serialised: a flood costs its decoding only.
+        spent = status != "ok" and self._budget.spent(d.received_at)
+        data_json = json.dumps(data, ensure_ascii=False) if data is not None and not spent else None
         size = len(body) + len(data_json or "")
-        if status != "ok" and not self._budget.admit(size, d.received_at):
+        if status != "ok" and (spent or not self._budget.admit(size, d.received_at)):
             self.bodies_not_kept += 1
             body, data_json, payload, error = b"", None, None, f"{reason} ({BODY_NOT_KEPT})"
         row = (
@@ -405,6 +437,26 @@ class StoreWriter:
             data_json, sender, origin_of(fields.event, payload),
         )  # fmt: skip
         return row, http_status, reason, install, payload
+
+    def _oversize(
+        self, d: Delivery, *, floor: bool
+    ) -> tuple[tuple[Any, ...], int, str, None, None] | Outcome:
+        """The row of a request refused unread for its size: its metadata only, as `malformed`
+        with the 413 it got and the size it announced. The body is never read, so there is none
+        to keep (reading up to the limit would cost every oversize flood a megabyte); the row
+        still takes a place in the hostile budget's rate, like any rejected body (issue 15)."""
+        announced = f"{d.announced} bytes announced" if d.announced else "sent without a length"
+        reason = f"body larger than the limit ({announced}); not kept"
+        if floor:  # below the disk floor only verified deliveries are stored
+            self.bodies_not_kept += 1
+            return Outcome(0, 413, reason)
+        self._budget.admit(0, d.received_at)  # one more hostile request this minute
+        row = (
+            d.received_at, None, None, None, None, None, None, None, None, None, "malformed",
+            reason, 413, d.method, d.path, d.peer, d.announced, d.content_type,
+            json.dumps(d.headers), b"", None, None, origin_of(None, None),
+        )  # fmt: skip
+        return row, 413, reason, None, None
 
     def _decide(
         self,
@@ -476,6 +528,11 @@ class StoreWriter:
                 "WHERE pinned = 0 ORDER BY id DESC LIMIT 1 OFFSET ?)",
                 (r.max_rows,),
             )
+
+
+def _ignore_outcome(future: asyncio.Future[Outcome]) -> None:
+    if not future.cancelled():
+        future.exception()  # retrieved, so asyncio does not log it as never retrieved
 
 
 def _release(futures: list[asyncio.Future[Outcome]], outcomes: list[Outcome]) -> None:

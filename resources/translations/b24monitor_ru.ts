@@ -1530,6 +1530,30 @@
         <translation>Просто URL — адрес по умолчанию; ШАБЛОН=URL отправляет подходящие события на другой адрес</translation>
     </message>
     <message>
+        <source>Keep rejected bodies, per minute:</source>
+        <translation>Хранить отклонённые тела, в минуту:</translation>
+    </message>
+    <message>
+        <source>Bodies of forged, malformed and oversize requests; past the budget only their details are kept. Verified deliveries are never limited</source>
+        <translation>Тела поддельных, повреждённых и слишком больших запросов; сверх лимита хранятся только их сведения. Проверенные доставки не ограничиваются</translation>
+    </message>
+    <message>
+        <source>Keep rejected bodies, in all:</source>
+        <translation>Хранить отклонённые тела, всего:</translation>
+    </message>
+    <message>
+        <source>Warn when free disk space is below:</source>
+        <translation>Предупреждать, когда свободно на диске меньше:</translation>
+    </message>
+    <message>
+        <source>Store only verified deliveries below:</source>
+        <translation>Только проверенные доставки при свободном месте ниже:</translation>
+    </message>
+    <message>
+        <source>With less free space than this, everything else is answered 503 and not stored</source>
+        <translation>Если свободного места меньше, на всё остальное отвечаем 503 и не сохраняем</translation>
+    </message>
+    <message>
         <source>Mask tokens by default (detail, copies, exports)</source>
         <translation>Скрывать токены по умолчанию (подробности, копирование, экспорт)</translation>
     </message>
@@ -1604,6 +1628,10 @@
     <message>
         <source>Forwarding (after a restart)</source>
         <translation>Пересылка (после перезапуска)</translation>
+    </message>
+    <message>
+        <source>Hostile traffic and disk (after a restart)</source>
+        <translation>Враждебный трафик и диск (после перезапуска)</translation>
     </message>
     <message>
         <source>Privacy and notifications</source>

@@ -125,11 +125,31 @@ def test_idle_connections_beyond_the_descriptor_limit_leave_room_for_deliveries(
     assert set(ids) <= set(stored_entities(tmp_path / "data" / "events.sqlite3"))
 
 
+def post_keepalive(url: str, body: bytes, count: int) -> list[int]:
+    """`count` POSTs of `body` on one kept-alive raw connection: the statuses. A lean client,
+    so that thousands of 100 KB bodies measure the receiver rather than the client library."""
+    parts = urlsplit(url)
+    request = head(parts.path, len(body)) + body
+    statuses = []
+    with socket.create_connection((parts.hostname, parts.port), timeout=60) as s:
+        answers = s.makefile("rb")
+        for _ in range(count):
+            s.sendall(request)
+            statuses.append(int(answers.readline().split()[1]))
+            length = 0
+            while (line := answers.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            answers.read(length)
+    return statuses
+
+
 def test_forged_bodies_are_kept_within_the_budget_and_verified_ones_in_full(
     monitor: Any, make_delivery: Make, tmp_path: Path
 ) -> None:
-    # Scaled from the issue's 5,000 (2 shared cores); the budget is scaled with it.
-    forged_count, verified_count, budget_mb = 1000, 100, 2.0
+    # The issue's 5,000 forged 100 KB bodies; the total budget is scaled down to 2 MB so that
+    # the test writes little, and every body past it must leave only its metadata.
+    forged_count, verified_count, budget_mb = 5000, 100, 2.0
     m = monitor("--hostile-total-mb", str(budget_mb))
     url = m.next_json()["handler_url"]
     db = tmp_path / "data" / "events.sqlite3"
@@ -140,9 +160,7 @@ def test_forged_bodies_are_kept_within_the_budget_and_verified_ones_in_full(
     statuses: list[int] = []
 
     def attacker() -> None:
-        with httpx.Client(timeout=30) as client:
-            for _ in range(forged_count // 4):
-                statuses.append(client.post(url, content=forged, headers=FORM).status_code)
+        statuses.extend(post_keepalive(url, forged, forged_count // 4))
 
     threads = [threading.Thread(target=attacker) for _ in range(4)]
     for t in threads:

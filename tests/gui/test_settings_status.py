@@ -87,6 +87,30 @@ def test_the_region_field_says_it_is_deprecated(tmp_path: Path, qtbot) -> None:
     assert "Deprecated" in dialog.region.toolTip()
 
 
+def test_the_hostile_budget_and_disk_guard_are_settings_the_session_uses(
+    tmp_path: Path, qtbot
+) -> None:
+    settings = gui_settings(tmp_path)
+    dialog = SettingsDialog(settings, tmp_path / "data")
+    qtbot.addWidget(dialog)
+    shown = (dialog.hostile_per_minute.value(), dialog.hostile_total_mb.value(),
+             dialog.disk_warn.value(), dialog.disk_floor.value())  # fmt: skip
+    assert shown == (200, 100, 1024, 100)  # the same defaults as listen's flags
+    dialog.disk_warn.setValue(50)  # below the floor
+    dialog.buttons.accepted.emit()
+    assert "at least the free-space floor" in dialog.error.text()
+    assert settings.disk_warn_mib == 1024  # nothing saved
+    dialog.disk_warn.setValue(2048)
+    dialog.disk_floor.setValue(500)
+    dialog.hostile_per_minute.setValue(10)
+    dialog.hostile_total_mb.setValue(3)
+    assert "Restart" in dialog.note.text()
+    dialog.buttons.accepted.emit()
+    limits = settings.session_config(tmp_path / "data").limits
+    assert (limits.hostile_per_minute, limits.hostile_total_bytes) == (10, 3_000_000)
+    assert (limits.disk_warn_bytes, limits.disk_floor_bytes) == (2048 * 2**20, 500 * 2**20)
+
+
 @pytest.mark.asyncio
 async def test_a_matching_event_raises_one_notification_only_when_switched_on(
     tmp_path: Path, make_delivery: Callable[..., bytes], wait_until

@@ -54,13 +54,22 @@ async def receiving(tmp_path: Path, *, body_timeout_s: float = 10.0) -> AsyncIte
     await writer.open()
     settings = ReceiverSettings(body_limit=LIMIT, body_timeout_s=body_timeout_s)
     codes: list[dict[str, str]] = []
-    receiver = Receiver(settings, new_handler_path(), writer.submit, codes.append)
+    receiver = Receiver(settings, new_handler_path(), writer.submit, codes.append, note=writer.note)
     await receiver.start()
     try:
         yield Rig(receiver, writer, db_path, codes)
     finally:
         await receiver.stop()
         await writer.close()
+
+
+async def stored_soon(rig: Rig, count: int) -> list[tuple[str | None, str]]:
+    """The stored rows once there are `count` (a 413's record follows its answer)."""
+    for _ in range(300):
+        if len(rows := rig.stored()) >= count:
+            return rows
+        await asyncio.sleep(0.05)
+    return rig.stored()
 
 
 async def raw_exchange(port: int, head: bytes, body_parts: Sequence[bytes] = ()) -> bytes:
@@ -171,7 +180,15 @@ async def test_a_declared_length_over_the_limit_is_refused_before_the_body(tmp_p
         ).encode()
         answer = await raw_exchange(rig.receiver.port, head)  # not one byte of body sent
         assert answer.startswith(b"HTTP/1.1 413 ") and f"{LIMIT}-byte limit".encode() in answer
-        assert rig.stored() == []
+        # The user sees it in the table: its metadata, the size it announced, no body (issue 15).
+        assert await stored_soon(rig, 1) == [(None, "malformed")]
+        store = EventStore(rig.db_path)
+        try:
+            [ev] = list(store.iter_events())
+        finally:
+            store.close()
+        assert (ev.status, ev.http_status, ev.size, ev.body) == ("malformed", 413, LIMIT + 1, b"")
+        assert ev.error is not None and f"{LIMIT + 1} bytes announced" in ev.error
 
 
 @pytest.mark.asyncio
@@ -185,7 +202,7 @@ async def test_a_streamed_body_over_the_limit_gets_413(tmp_path: Path) -> None:
         parts = [b"%x\r\n%s\r\n" % (len(chunk), chunk)] * 3 + [b"0\r\n\r\n"]
         answer = await raw_exchange(rig.receiver.port, head, parts)
         assert answer.startswith(b"HTTP/1.1 413 ")
-        assert rig.stored() == []
+        assert await stored_soon(rig, 1) == [(None, "malformed")]  # its metadata only
 
 
 @pytest.mark.asyncio
