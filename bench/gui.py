@@ -4,10 +4,16 @@ Prints figures, not pass/fail. Targets (issue "Desktop app"): usable < 2 s, even
 < 300 ms, full text < 1 s, RSS < 500 MB, longest GUI stall < 50 ms, <= 10 table updates/s.
 
     python bench/gui.py [--events 1000000] [--rate 1000] [--seconds 10] [--data-dir DIR]
+                        [--compare-with CHECKOUT] [--rounds N]
 
-The database is generated once per data dir (executemany straight through sqlite3 on the schema
-of services/schema.py) and reused. The window runs in a fresh process so that start-up and RSS
-are the app's own; the load generator is a third process (plain asyncio + httpx).
+The database is generated once per schema version (executemany straight through sqlite3 on the
+schema of services/schema.py) and each run opens a fresh copy of it. The window runs in a fresh
+process so that start-up and RSS are the app's own; the load generator is a third process.
+
+--compare-with CHECKOUT measures another checkout (e.g. `git worktree add /tmp/before REV`) in
+the same run: the two builds alternate (before, current, current, before, …) for --rounds each,
+and the medians, their spread and the current/before ratios are printed. This file drives both;
+each build's own code is imported through PYTHONPATH.
 """
 
 from __future__ import annotations
@@ -17,10 +23,14 @@ import time
 STARTED = time.perf_counter()  # before Qt is imported: "usable" includes the imports
 
 import argparse  # noqa: E402
+import hashlib  # noqa: E402
 import itertools  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
+import shutil  # noqa: E402
+import sqlite3  # noqa: E402
+import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -120,11 +130,25 @@ def generate(db_path: Path, count: int) -> float:
         conn.executemany(insert, rows(start, min(count, start + 50_000)))
         conn.execute("COMMIT")
     index_fulltext(conn)  # as the writer does after its commits, here once for all rows
-    conn.execute(
-        "INSERT INTO app_tokens VALUES (?, ?, ?, 'user', ?)", (MEMBERS[0], TOKEN, DOMAINS[0], 0)
-    )
+    store_token(conn)
     conn.close()
     return time.perf_counter() - started
+
+
+def store_token(conn: sqlite3.Connection) -> None:
+    """Member 0's token, as the schema of the build being measured keeps it."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    if "sender_tokens" in tables:  # one token per sender (issue 10), events name their sender
+        conn.execute(
+            "INSERT INTO sender_tokens(member_id, application_token, label, domain, source,"
+            " learned_at) VALUES (?, ?, 'entered by you', ?, 'user', 0)",
+            (MEMBERS[0], TOKEN, DOMAINS[0]),
+        )
+        conn.execute("UPDATE events SET sender = 'entered by you' WHERE verified = 1")
+    else:  # before issue 10: one token per portal
+        conn.execute(
+            "INSERT INTO app_tokens VALUES (?, ?, ?, 'user', ?)", (MEMBERS[0], TOKEN, DOMAINS[0], 0)
+        )
 
 
 # -- load generator (its own process) ------------------------------------------------------------
@@ -198,6 +222,8 @@ def measure(data_dir: Path, rate: float, seconds: float) -> dict[str, object]:
                 await asyncio.sleep(0.002)
             window.grab()  # the first screen of rows is painted (pages read, cells formatted)
             results["usable_s"] = time.perf_counter() - STARTED
+            # CPU seconds of all the app's threads: what a loaded machine distorts least
+            results["usable_cpu_s"] = time.process_time()
             while window.events.filtering:  # noqa: ASYNC110
                 await asyncio.sleep(0.002)
             results["full_list_s"] = time.perf_counter() - STARTED
@@ -231,10 +257,11 @@ async def time_filters(window, results: dict[str, object]) -> None:  # type: ign
         ("filter_none", ""),
     )
     for name, expression in filters:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await window.events.apply_filter(parse(expression))
         window.grab()
         results[name + "_s"] = time.perf_counter() - started
+        results[name + "_cpu_s"] = time.process_time() - cpu
         results[name + "_rows"] = window.model.rowCount()
 
 
@@ -256,12 +283,13 @@ async def live_load(window, rate: float, seconds: float, results: dict[str, obje
     # of the benchmark, not of the app.
     generator = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # noqa: ASYNC220
     timer.start()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     while generator.poll() is None:  # noqa: ASYNC110
         await asyncio.sleep(0.05)
     await asyncio.sleep(0.5)  # the last batch reaches the view
     timer.stop()
     elapsed = time.perf_counter() - started
+    results["cpu_s"] = time.process_time() - cpu
     out = generator.stdout.read() if generator.stdout else ""
     results["load"] = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
     gaps = sorted(b - a for a, b in itertools.pairwise(ticks))
@@ -293,6 +321,8 @@ def peak_rss_mb() -> float:
 
 # -- orchestration -------------------------------------------------------------------------------
 
+CURRENT = HERE.parent  # the checkout this file belongs to
+
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -300,8 +330,22 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rate", type=float, default=1000)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        metavar="CHECKOUT",
+        help="another checkout of b24monitor (e.g. a git worktree of an older "
+        "commit): both are measured alternately, medians and ratios printed",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=None,
+        help="runs per build (default 1, or 5 with --compare-with)",
+    )
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--load", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--generate", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.load:
         load(args.load[0], float(args.load[1]), float(args.load[2]))
@@ -309,25 +353,162 @@ def main(argv: list[str]) -> int:
     if args.measure:
         print(json.dumps(measure(args.measure, args.rate, args.seconds)), flush=True)
         return 0
+    if args.generate:
+        seconds = generate(Path(args.generate[0]), int(args.generate[1]))
+        print(f"generated {int(args.generate[1]):,} events in {seconds:.1f} s", flush=True)
+        return 0
+    builds = [("current", CURRENT)]
+    if args.compare_with:
+        builds.insert(0, ("before", args.compare_with.resolve()))
+    rounds = args.rounds or (5 if args.compare_with else 1)
     data_dir = args.data_dir or Path(f"/tmp/b24monitor-bench-{args.events}")
-    db = data_dir / "events.sqlite3"
-    if not db.exists():
+    pristine = {label: prepare(root, data_dir, args.events) for label, root in builds}
+    runs: dict[str, list[dict[str, object]]] = {label: [] for label, _ in builds}
+    for number in range(rounds):
+        # before, current, current, before, …: a drift of the machine's load hits both alike
+        order = builds if number % 2 == 0 else builds[::-1]
+        for label, root in order:
+            result = measure_in_process(root, pristine[label], data_dir / f"run-{label}", args)
+            if result is None:
+                return 1
+            runs[label].append(result)
+            print(f"round {number + 1} {label:<8} " + brief(result), flush=True)
+    if len(builds) == 1 and rounds == 1:
+        report(runs["current"][0])
+    else:
+        compare(runs)
+    return 0
+
+
+def build_env(root: Path) -> dict[str, str]:
+    """The environment that makes `import b24monitor` load the checkout at `root`, compiled.
+
+    Bytecode is allowed (prepare() compiles each checkout once), as in an installed app: with
+    PYTHONDONTWRITEBYTECODE every start-up would compile the whole package again.
+    """
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def prepare(root: Path, data_dir: Path, count: int) -> Path:
+    """The pristine database for a build: generated once per schema version, then reused."""
+    compile_all = [sys.executable, "-m", "compileall", "-q", str(root / "b24monitor"), __file__]
+    subprocess.run(compile_all, env=build_env(root), check=True, timeout=600)
+    schema = (root / "b24monitor/services/schema.py").read_bytes()
+    pristine = data_dir / f"events-{count}-{hashlib.sha256(schema).hexdigest()[:12]}.sqlite3"
+    if not pristine.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        seconds = generate(db, args.events)
-        print(f"generated {args.events:,} events in {seconds:.1f} s "
-              f"({db.stat().st_size / 2**20:,.0f} MB)")  # fmt: skip
-    for name in ("gui.ini",):  # start like a first run: default layout, no saved sort order
-        (data_dir / name).unlink(missing_ok=True)
-    run = subprocess.run(
-        [sys.executable, __file__, "--measure", str(data_dir), "--rate", str(args.rate),
-         "--seconds", str(args.seconds)],
-        capture_output=True, text=True, check=False, timeout=900,
-    )  # fmt: skip
+        partial = pristine.with_suffix(".partial")
+        partial.unlink(missing_ok=True)
+        command = [sys.executable, __file__, "--generate", str(partial), str(count)]
+        subprocess.run(command, env=build_env(root), check=True, timeout=3600)
+        partial.rename(pristine)
+    return pristine
+
+
+def measure_in_process(root: Path, pristine: Path, run_dir: Path, args: argparse.Namespace
+                       ) -> dict[str, object] | None:  # fmt: skip
+    """One run of the window on a fresh copy of `pristine` (a run's live rows never carry over)."""
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(mode=0o700, parents=True)
+    shutil.copyfile(pristine, run_dir / "events.sqlite3")
+    try:
+        run = subprocess.run(
+            [sys.executable, __file__, "--measure", str(run_dir), "--rate", str(args.rate),
+             "--seconds", str(args.seconds)],
+            capture_output=True, text=True, check=False, timeout=900, env=build_env(root),
+        )  # fmt: skip
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
     if run.returncode != 0:
         print(run.stderr, file=sys.stderr)
-        return 1
-    report(json.loads(run.stdout.strip().splitlines()[-1]))
-    return 0
+        return None
+    return json.loads(run.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+# figure key in flat(), label; all are "lower is better" but rows added and 200s per second
+FIGURES = (
+    ("usable_s", "usable after (s, from process start)"),
+    ("usable_cpu_s", "  CPU until usable (s, all threads)"),
+    ("full_list_s", "all ids in the list after (s)"),
+    ("filter_event_s", "filter event (s)"),
+    ("filter_event_cpu_s", "  its CPU (s)"),
+    ("filter_entity_s", "filter entity (s)"),
+    ("filter_event_prefix_s", "filter event prefix (s)"),
+    ("filter_full_text_s", "filter full text (s)"),
+    ("filter_full_text_cpu_s", "  its CPU (s)"),
+    ("filter_full_text_rare_s", "filter full text, rare (s)"),
+    ("filter_none_s", "filter none (s)"),
+    ("rss_after_start_mb", "RSS after start (MB)"),
+    ("rss_after_filters_mb", "RSS after filters (MB)"),
+    ("rss_peak_mb", "RSS peak (MB)"),
+    ("ok_per_s", "live: answered 200 per second"),
+    ("rows_added_live", "live: rows added to the view"),
+    ("longest_gap_ms", "live: longest 10 ms timer gap (ms)"),
+    ("p99_gap_ms", "live: p99 timer gap (ms)"),
+    ("table_updates_per_s_avg", "live: table updates per second"),
+    ("cpu_ms_per_row", "live: app CPU per row added (ms)"),
+    ("paused_longest_gap_ms", "paused: longest timer gap (ms)"),
+    ("paused_p99_gap_ms", "paused: p99 timer gap (ms)"),
+)
+
+
+def flat(r: dict[str, object]) -> dict[str, float]:
+    """A run's figures as numbers by FIGURES key (the load's and the paused run's flattened)."""
+    figures = {key: float(v) for key, v in r.items() if isinstance(v, int | float)}
+    load_figures = r.get("load") if isinstance(r.get("load"), dict) else {}
+    assert isinstance(load_figures, dict)
+    figures["ok_per_s"] = load_figures.get("ok", 0) / (load_figures.get("seconds") or 1)
+    if figures.get("rows_added_live") and "cpu_s" in figures:
+        figures["cpu_ms_per_row"] = figures["cpu_s"] * 1000 / figures["rows_added_live"]
+    paused = r.get("paused") if isinstance(r.get("paused"), dict) else {}
+    assert isinstance(paused, dict)
+    for key in ("longest_gap_ms", "p99_gap_ms"):
+        if isinstance(paused.get(key), int | float):
+            figures["paused_" + key] = float(paused[key])
+    return figures
+
+
+def brief(r: dict[str, object]) -> str:
+    f = flat(r)
+    return (f"usable {f['usable_s']:.2f} s  full text {f['filter_full_text_s']:.3f} s  "
+            f"event {f['filter_event_s']:.3f} s  longest gap {f.get('longest_gap_ms', 0):.0f} ms  "
+            f"RSS peak {f['rss_peak_mb']:.0f} MB")  # fmt: skip
+
+
+def compare(runs: dict[str, list[dict[str, object]]]) -> None:
+    """Medians per build, their spread, and current/before ratios per round and overall."""
+    labels = list(runs)
+    flats = {label: [flat(r) for r in results] for label, results in runs.items()}
+    print(f"\nmedians of {len(flats['current'])} runs each; spread = (max - min) / median")
+    header = "".join(f"{label + ' (spread)':>22}" for label in labels)
+    ratio_header = "   current/before: median [pairs min-max]" if len(labels) == 2 else ""
+    print(f"  {'figure':<38}{header}{ratio_header}")
+    for key, label in FIGURES:
+        cells, medians = "", {}
+        for build in labels:
+            values = [f[key] for f in flats[build] if key in f]
+            if not values:
+                break
+            medians[build] = statistics.median(values)
+            spread = (max(values) - min(values)) / medians[build] if medians[build] else 0.0
+            cells += f"{medians[build]:>13,.3f} ({spread:>4.0%})"
+        else:
+            print(f"  {label:<38}{cells}{ratio_cell(key, flats)}")
+
+
+def ratio_cell(key: str, flats: dict[str, list[dict[str, float]]]) -> str:
+    if set(flats) != {"before", "current"}:
+        return ""
+    pairs = [
+        now[key] / then[key]
+        for now, then in zip(flats["current"], flats["before"], strict=False)
+        if then.get(key) and key in now
+    ]
+    if not pairs:
+        return ""
+    return f"   {statistics.median(pairs):>6.2f} [{min(pairs):.2f}-{max(pairs):.2f}]"
 
 
 def report(r: dict[str, object]) -> None:
@@ -338,6 +519,7 @@ def report(r: dict[str, object]) -> None:
     print(f"rows in the view at start: {r['rows']:,}")
     line("usable after (s, from process start)", r["usable_s"], "target < 2 s")
     line("  all ids in the list after (s)", r["full_list_s"])
+    line("  CPU until usable (s, all threads)", r["usable_cpu_s"])
     for key in ("event", "entity", "event_prefix", "full_text", "full_text_rare", "none"):
         target = "target < 1 s" if "full_text" in key else "target < 0.3 s"
         line(f"filter {key} (s, {r[f'filter_{key}_rows']:,} rows)", r[f"filter_{key}_s"],
@@ -354,6 +536,7 @@ def report(r: dict[str, object]) -> None:
     line("p99 timer gap (ms)", r["p99_gap_ms"])
     line("table updates per second (avg)", r["table_updates_per_s_avg"], "target <= 10")
     line("table updates in the busiest second", r["table_updates_per_s_max"])
+    line("app CPU during the load (s)", r["cpu_s"])
     paused = r.get("paused")
     if isinstance(paused, dict):
         load_paused = paused.get("load") or {}
