@@ -131,8 +131,22 @@ def generate(db_path: Path, count: int) -> float:
         conn.execute("COMMIT")
     index_fulltext(conn)  # as the writer does after its commits, here once for all rows
     store_token(conn)
+    check_all(conn)
     conn.close()
     return time.perf_counter() - started
+
+
+def check_all(conn: sqlite3.Connection) -> None:
+    """Record every event's findings, as the writer does after each commit (from issue 12 on).
+
+    Otherwise the writer would catch up on the whole database at each start of the window,
+    which a user meets once (the first start after the upgrade), not every time.
+    """
+    try:
+        from b24monitor.services.findings import FindingsRecorder
+    except ImportError:  # a build from before findings
+        return
+    FindingsRecorder().catch_up(conn)
 
 
 def store_token(conn: sqlite3.Connection) -> None:
