@@ -17,7 +17,6 @@ from b24monitor.core.model import CapturedEvent
 
 APP_TOKEN = "9e7d1c2b3a4f5e6d7c8b9a0f1e2d3c4b"  # what make_delivery puts in (tests/conftest.py)
 SHELLS = [s for s in ("sh", "bash") if shutil.which(s)]
-needs_curl = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 
 
 @dataclass
@@ -77,7 +76,6 @@ BODIES = {
 }
 
 
-@needs_curl
 @pytest.mark.asyncio
 @pytest.mark.parametrize("shell", SHELLS)
 @pytest.mark.parametrize("name", list(BODIES))
@@ -93,7 +91,6 @@ async def test_command_reproduces_any_body_byte_for_byte(
     assert headers["X-B24Monitor-Event-Id"] == "41"
 
 
-@needs_curl
 @pytest.mark.asyncio
 async def test_a_delivery_is_a_readable_command_and_tokens_are_masked_by_default(
     target: Target, make_delivery: Callable[..., bytes], tmp_path: Path

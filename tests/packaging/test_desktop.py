@@ -9,8 +9,6 @@ import struct
 import subprocess
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 DESKTOP = ROOT / "resources" / "desktop"
 SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
@@ -43,7 +41,6 @@ def test_the_desktop_entry_names_the_app_in_english_and_russian() -> None:
     assert any("а" <= ch <= "я" for ch in entry["Comment[ru]"])
 
 
-@pytest.mark.skipif(shutil.which("desktop-file-validate") is None, reason="desktop-file-utils")
 def test_the_desktop_entry_is_valid() -> None:
     done = subprocess.run(
         ["desktop-file-validate", str(DESKTOP / "b24monitor.desktop")],
