@@ -12,11 +12,10 @@ own, translated; the subscriptions dock only points here.
 from __future__ import annotations
 
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from b24monitor.core.app_settings import is_stale
-
-WARN_STYLE = "color: #d03030;"
+from b24monitor.gui.status.parts import WARN_STYLE, label_with_copy
 
 
 class AppSettingsItem(QWidget):
@@ -27,17 +26,14 @@ class AppSettingsItem(QWidget):
         self.setObjectName("appSettingsStatus")
         self.label = QLabel(self.tr("app settings stale ⚠"), self)
         self.label.setStyleSheet(WARN_STYLE)
-        self.copy = QToolButton(self)
-        self.copy.setObjectName("copyNewHandlerUrl")
-        self.copy.setText(self.tr("copy"))
-        self.copy.setToolTip(self.tr("Copy the new handler URL for the app's settings"))
-        self.copy.setAutoRaise(True)
+        self.copy = label_with_copy(
+            self,
+            self.label,
+            "copyNewHandlerUrl",
+            self.tr("copy"),
+            self.tr("Copy the new handler URL for the app's settings"),
+        )
         self.copy.clicked.connect(self._on_copy_clicked)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(self.label)
-        layout.addWidget(self.copy)
         self.url = ""
         self.setVisible(False)
 

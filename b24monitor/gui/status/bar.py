@@ -10,8 +10,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton, QWidget
 
 from b24monitor.core.receiver_stats import ReceiverStats
-
-WARN_STYLE = "color: #d03030;"
+from b24monitor.gui.status.parts import warn_style
 
 
 class StatusBar(QStatusBar):
@@ -67,11 +66,11 @@ class StatusBar(QStatusBar):
             ):
                 tip += "\n" + stats.tooltip()
             self.receiver.setToolTip(tip)
-            _warn(self.receiver, low_disk)
+            warn_style(self.receiver, low_disk)
         else:
             self.receiver.setText(self.tr("receiver stopped ✖"))
             self.receiver.setToolTip(self.tr("Nothing is received: restart b24monitor"))
-            _warn(self.receiver, True)
+            warn_style(self.receiver, True)
 
     def set_handler_url(self, url: str, public: bool) -> None:
         self._handler_url, self._public = url, public
@@ -79,7 +78,7 @@ class StatusBar(QStatusBar):
         self.handler.setText(self.tr("handler %1").replace("%1", shown))
         if public:
             self.handler.setToolTip(url)
-            _warn(self.handler, False)
+            warn_style(self.handler, False)
         elif self._local_portal:
             self.handler.setText(self.handler.text() + " · " + self.tr("local portal"))
             self.handler.setToolTip(
@@ -90,7 +89,7 @@ class StatusBar(QStatusBar):
                     "directly; a real portal needs a tunnel or --public-url."
                 )
             )
-            _warn(self.handler, False)
+            warn_style(self.handler, False)
         else:
             self.handler.setText(self.handler.text() + self.tr(" ⚠ local only: use a tunnel"))
             self.handler.setToolTip(
@@ -101,7 +100,7 @@ class StatusBar(QStatusBar):
                     "run with --public-url to get an address the portal can call."
                 )
             )
-            _warn(self.handler, True)
+            warn_style(self.handler, True)
 
     def set_local_portal(self, local: bool) -> None:
         """The followed portal is on this machine: a local handler URL is fine, no warning."""
@@ -125,16 +124,16 @@ class StatusBar(QStatusBar):
                     "the portal's handler with the URL shown here."
                 ).replace("%1", str(hits))
             )
-            _warn(self.stray, True)
+            warn_style(self.stray, True)
         else:
             self.stray.setToolTip(self.tr("No requests outside the handler path"))
-            _warn(self.stray, False)
+            warn_style(self.stray, False)
 
     def show_alert(self, text: str, advice: str) -> None:
         """A loop or storm: stays in red until the next one replaces it."""
         self.alert.setText("⚠ " + text)
         self.alert.setToolTip(advice)
-        _warn(self.alert, True)
+        warn_style(self.alert, True)
         self.alert.show()
 
     def show_error(self, text: str) -> None:
@@ -149,10 +148,3 @@ class StatusBar(QStatusBar):
 
     def _on_copy_reset_timeout(self) -> None:
         self.copy.setText(self.tr("copy"))
-
-
-def _warn(label: QLabel, warning: bool) -> None:
-    """Red text for a warning; restyled only on a change (a style sheet re-polishes the label)."""
-    style = WARN_STYLE if warning else ""
-    if label.styleSheet() != style:
-        label.setStyleSheet(style)

@@ -15,24 +15,18 @@ from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from b24monitor.core.portal_links import is_loopback_host
 from b24monitor.core.subscriptions import ReconcileReport
 from b24monitor.gui.session_signals import SessionSignals
 from b24monitor.gui.status.app_settings import AppSettingsItem
+from b24monitor.gui.status.parts import WARN_STYLE, label_with_copy, warn_style
 from b24monitor.services.portal_link import Notice
 from b24monitor.services.tunnel import TunnelState
 
-WARN_STYLE = "color: #d03030;"
 HEALTH_STYLES = {"ok": "color: #10a070;", "degraded": "color: #d08000;", "broken": WARN_STYLE}
 TOKEN_TICK_MS = 30_000
-
-
-def _style(label: QLabel, warning: bool) -> None:
-    style = WARN_STYLE if warning else ""
-    if label.styleSheet() != style:
-        label.setStyleSheet(style)
 
 
 class TunnelItem(QWidget):
@@ -42,17 +36,10 @@ class TunnelItem(QWidget):
         super().__init__(parent)
         self.setObjectName("tunnelStatus")
         self.label = QLabel(self)
-        self.copy = QToolButton(self)
-        self.copy.setObjectName("copyTunnelUrl")
-        self.copy.setText(self.tr("copy"))
-        self.copy.setToolTip(self.tr("Copy the public URL"))
-        self.copy.setAutoRaise(True)
+        self.copy = label_with_copy(
+            self, self.label, "copyTunnelUrl", self.tr("copy"), self.tr("Copy the public URL")
+        )
         self.copy.clicked.connect(self._on_copy_clicked)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(self.label)
-        layout.addWidget(self.copy)
         self._url = ""
         self.show_state(TunnelState("stopped"))
 
@@ -92,7 +79,7 @@ class TunnelItem(QWidget):
         notes += [f"⚠ {state.warning}"] if state.warning else []
         self.label.setText(text.replace("%1", url))
         self.label.setToolTip("\n".join([*([self._url] if self._url else []), tip, *notes]))
-        _style(self.label, warn or bool(state.warning))
+        warn_style(self.label, warn or bool(state.warning))
 
     def _on_copy_clicked(self) -> None:
         QGuiApplication.clipboard().setText(self._url)
@@ -149,7 +136,7 @@ class PortalStatus(QObject):
         if link is None:
             label.setText(self.tr("no portal"))
             label.setToolTip(self.tr("Connect a portal to bind events: Portal → Connect…"))
-            _style(label, False)
+            warn_style(label, False)
             return
         profile = link.profile
         name = profile.domain or profile.name
@@ -157,17 +144,17 @@ class PortalStatus(QObject):
             label.setText(self.tr("portal %1 (outgoing webhook)").replace("%1", name))
             label.setToolTip(self.tr("Receives and verifies deliveries; an outgoing webhook "
                                      "cannot bind events or read the offline queue."))  # fmt: skip
-            _style(label, False)
+            warn_style(label, False)
         elif not profile.installed:
             label.setText(self.tr("portal %1: not installed ⚠").replace("%1", name))
             label.setToolTip(self.tr("Open the application in Bitrix24 so that ONAPPINSTALL "
                                      "reaches the handler URL."))  # fmt: skip
-            _style(label, True)
+            warn_style(label, True)
         elif link.client.needs_reauthorization:
             label.setText(self.tr("portal %1 · token refused ✖").replace("%1", name))
             label.setToolTip(self.tr("The refresh token no longer works: reinstall the "
                                      "application in Bitrix24 to get new tokens."))  # fmt: skip
-            _style(label, True)
+            warn_style(label, True)
         else:
             minutes = int((profile.expires - time.time()) // 60)
             token = (self.tr("token %1 min").replace("%1", str(minutes)) if minutes > 0
@@ -175,7 +162,7 @@ class PortalStatus(QObject):
             label.setText(self.tr("portal %1 · %2").replace("%1", name).replace("%2", token))
             label.setToolTip(self.tr("The access token lasts an hour; b24monitor refreshes it "
                                      "by itself when the portal says it expired."))  # fmt: skip
-            _style(label, False)
+            warn_style(label, False)
 
     def _show_app_settings(self) -> None:
         link = self.session.portal
@@ -218,7 +205,7 @@ class PortalStatus(QObject):
             label.setText(text)
             tip, warn = self.session.handler_url, False
         label.setToolTip(tip)
-        _style(label, warn)
+        warn_style(label, warn)
 
     # -- slots ----------------------------------------------------------------------------------
 
