@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
 from PySide6.QtGui import QColor, QFontDatabase
 
 from b24monitor.core.decoding import entity_kind, family_of
 from b24monitor.gui.i18n import QT_TRANSLATE_NOOP, translate
+from b24monitor.gui.models import AnyIndex, row_flags
 from b24monitor.services.offline_queue import OfflineRecord
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 Kind = Literal["queue", "reserved", "fetched"]
 _ERROR_TINT = QColor(220, 40, 40, 50)
 _RESERVED_TINT = QColor(40, 110, 220, 40)
@@ -154,13 +154,7 @@ class OfflineModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+        return row_flags(index)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt
 
+from b24monitor.gui.models import AnyIndex
 from b24monitor.gui.subscriptions.model import ACTIVE_ROLE, SEARCH_ROLE
-
-AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 class SubscriptionsFilter(QSortFilterProxyModel):

@@ -13,7 +13,6 @@ from PySide6.QtCore import (
     QAbstractItemModel,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
 )
 from PySide6.QtCore import Signal as QtSignal
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import QApplication
 
 from b24monitor.core.subscriptions import Mode
 from b24monitor.gui.i18n import translate
+from b24monitor.gui.models import AnyIndex
 from b24monitor.gui.subscriptions.state import MODES, Group, Item, SubscriptionsState
 from b24monitor.gui.subscriptions.words import (
     COLORS,
@@ -35,7 +35,6 @@ from b24monitor.gui.subscriptions.words import (
     status_tip,
 )
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 ONLINE, OFFLINE, EVENT, CODE = range(4)
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 1
 ACTIVE_ROLE = Qt.ItemDataRole.UserRole + 2

@@ -17,7 +17,6 @@ from PySide6.QtCore import (
     QCoreApplication,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
@@ -27,6 +26,7 @@ from b24monitor.core.model import CapturedEvent
 from b24monitor.core.tasks import spawn
 from b24monitor.gui.i18n import QT_TRANSLATE_NOOP
 from b24monitor.gui.icons import icon
+from b24monitor.gui.models import AnyIndex, row_flags
 from b24monitor.gui.table.columns import (
     COLUMNS,
     CONTEXT,
@@ -53,7 +53,6 @@ _VERDICTS = {
 
 _LINK_TIP = QT_TRANSLATE_NOOP("EventTableModel", "Open in the portal (click or Ctrl+O): %1")
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 _ROLES = frozenset(
     {
         Qt.ItemDataRole.DisplayRole,
@@ -179,13 +178,7 @@ class EventTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+        return row_flags(index)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
