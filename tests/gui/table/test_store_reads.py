@@ -2,8 +2,9 @@
 
 A trace callback on every SQLite connection the app opens (the `sql_log` fixture) records the
 thread of each statement while the real window runs under live load: rows arrive, a filter is
-applied, rows are painted, an event is shown in the detail pane, pinned, and a saved filter
-raises a notification. The GUI thread must not appear once.
+applied, rows are painted, an event is shown in the detail pane, pinned, a saved filter
+raises a notification, the Stats tab and the grouped view load. The GUI thread must not appear
+once.
 """
 
 from __future__ import annotations
@@ -65,6 +66,12 @@ async def test_no_sql_runs_on_the_gui_thread_under_live_load(
         QTest.keyClick(window.table, Qt.Key.Key_P)  # pin: a write, on the store worker
         await wait_until(lambda: window.model.index(0, 0).data(Qt.ItemDataRole.FontRole))
         await wait_until(lambda: shown)
+        window.group_action.trigger()  # group by object: groups, then one group's deliveries
+        await wait_until(lambda: window.grouped.loaded >= 1 and window.grouped.topLevelItemCount())
+        window.grouped.topLevelItem(0).setExpanded(True)
+        await wait_until(lambda: window.grouped.topLevelItem(0).childCount() > 0)
+        window.events_tabs.setCurrentWidget(window.stats_panel)  # the Stats tab reads figures
+        await wait_until(lambda: window.stats_panel.loaded >= 1)
         assert log.seen, "the trace recorded nothing: the wrapper is not installed"
         assert log.on(gui_thread) == []
     assert log.on(gui_thread) == []  # nor while the window and the session stop
