@@ -24,6 +24,7 @@ from b24monitor.core.receiver_stats import ReceiverWatch, watch_text
 from b24monitor.core.replay import Attempt, attempt_record, format_attempt_line
 from b24monitor.core.tasks import spawn
 from b24monitor.core.traffic_patterns import Alert
+from b24monitor.services.batch import Batch
 from b24monitor.services.engine_state import tunnel_record
 from b24monitor.services.portal_link import Notice
 from b24monitor.services.session import Session, SessionConfig
@@ -145,16 +146,16 @@ async def listen(
     where, params = flt.to_sql(now=time.time())
     show = sink or printer.events
 
-    def on_batch(ids: list[int]) -> None:
+    def on_batch(batch: Batch) -> None:
         store = session.store
         if store is None:
             return
-        events = store.fetch(ids, where, params, raw=False)
+        events = batch.select(store, where, params)  # the writer's summaries: no read back
         if events:
             show(events)
 
     if news:
-        session.committed.connect(on_batch)
+        session.batch_committed.connect(on_batch)
     _announce(session, printer, local_only_hint=demo is None)
     if session.permissions_notice:
         _print_status({"type": "permissions", "message": session.permissions_notice}, printer)

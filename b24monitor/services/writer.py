@@ -34,7 +34,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,7 @@ from typing import Any
 from b24monitor.core.budget import HostileBudget, StoreLimits
 from b24monitor.core.decoding import decode_body, key_fields
 from b24monitor.core.errors import MalformedDelivery, StoreError, StoreFull
-from b24monitor.core.model import Delivery, KeyFields
+from b24monitor.core.model import CapturedEvent, Delivery, KeyFields
 from b24monitor.core.origin import origin_of
 from b24monitor.core.verification import LEARNED, Proof, Sender, TokenBook
 from b24monitor.services.checkpointer import WRITER_BACKSTOP_PAGES, Checkpointer
@@ -89,6 +89,9 @@ class Outcome:
     """What became of one delivery: its row id, the HTTP status to answer with, its event code.
 
     claim: set (and nothing stored) when the delivery is an install that must be proved first.
+    summary: the stored event as lists and live lines show it (no raw request), built from what
+    the writer already had; its findings are attached after the commit, before the front ends
+    hear of the batch — so they print it without reading it back and decoding it again.
     """
 
     event_id: int
@@ -96,10 +99,12 @@ class Outcome:
     reason: str
     event: str | None = None  # lets listeners pick lifecycle events without reading them back
     claim: tuple[KeyFields, Mapping[str, Any]] | None = None
+    summary: CapturedEvent | None = None
 
 
 _Item = tuple[Delivery, Proof | None, "asyncio.Future[Outcome]"]
-_Fresh = tuple[int, tuple[Any, ...], dict[str, Any] | None]  # an inserted row, for its findings
+# An inserted row for its findings: the event as checked (decoded payload, body) and its summary.
+_Fresh = tuple[CapturedEvent, CapturedEvent]
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,10 +353,13 @@ class StoreWriter:
                 if isinstance(judged, Outcome):
                     outcomes.append(judged)  # to be proved first, or refused: not stored
                     continue
-                row, http_status, reason, install, payload = judged
+                row, http_status, reason, install, payload, stored = judged
                 event_id = int(conn.execute(_INSERT, row).lastrowid or 0)
-                outcomes.append(Outcome(event_id, http_status, reason, event=row[1]))
-                fresh.append((event_id, row, payload))
+                checked = event_from_insert(event_id, row, payload)
+                # The summary carries the data as stored (an install's is masked).
+                summary = checked if stored is payload else replace(checked, data=stored)
+                outcomes.append(Outcome(event_id, http_status, reason, row[1], summary=summary))
+                fresh.append((checked, summary))
                 if install is not None:
                     kept.append((event_id, *install))
             conn.execute("COMMIT")
@@ -373,31 +381,20 @@ class StoreWriter:
             return
         assert self._conn is not None
         try:
-            self._unstored += self._findings.check([event_from_insert(*each) for each in fresh])
+            found = self._findings.record(self._conn, [checked for checked, _ in fresh])
         except Exception:  # a failing check must never stop capture; the events are stored
-            log.exception("findings of events %s..%s failed", fresh[0][0], fresh[-1][0])
-        self._checked_upto = fresh[-1][0]
-
-    def _store_findings(self) -> None:
-        """Store the findings checked so far and move the checked mark, in one transaction."""
-        assert self._conn is not None
-        rows, upto = self._unstored, self._checked_upto
-        self._unstored, self._checked_upto = [], 0
-        if not upto:
-            return
-        try:
-            insert_findings(self._conn, rows, checked_upto=upto)
-        except sqlite3.Error as exc:  # the events are stored; a restart checks them again
-            log.warning("findings up to event %s could not be stored (%s)", upto, exc)
+            log.exception("findings of events %s..%s failed", fresh[0][0].id, fresh[-1][0].id)
+            found = [()] * len(fresh)
+        for (_, summary), findings in zip(fresh, found, strict=True):
+            summary.findings = findings
+            summary.body = b""  # the checks needed it; lines and lists never show it
 
     def _judge(
         self, conn: sqlite3.Connection, d: Delivery, proof: Proof | None, *, floor: bool = False
-    ) -> tuple[tuple[Any, ...], int, str, Install | None, dict[str, Any] | None] | Outcome:
+    ) -> tuple[tuple[Any, ...], int, str, Install | None, dict[str, Any] | None, Any] | Outcome:
         """Decode, verify and build the row: (row, http status, reason, install to keep, decoded
-        payload), or an Outcome with a claim when the delivery is an install that must be proved
-        first."""
-        if d.announced is not None:
-            return self._oversize(d, floor=floor)
+        payload, data as stored), or an Outcome with a claim when the delivery is an install that
+        must be proved first."""
         payload: dict[str, Any] | None = None
         fields = KeyFields()
         verified: bool | None = None
@@ -428,6 +425,7 @@ class StoreWriter:
         if status != "ok" and (spent or not self._budget.admit(size, d.received_at)):
             self.bodies_not_kept += 1
             body, data_json, payload, error = b"", None, None, f"{reason} ({BODY_NOT_KEPT})"
+            data = None
         row = (
             d.received_at, fields.event, fields.member_id, fields.domain, fields.entity_id,
             fields.entity_type_id, fields.user_id, fields.handler_id, fields.ts,
@@ -436,7 +434,7 @@ class StoreWriter:
             len(d.body), d.content_type, json.dumps(d.headers), body,
             data_json, sender, origin_of(fields.event, payload),
         )  # fmt: skip
-        return row, http_status, reason, install, payload
+        return row, http_status, reason, install, payload, data
 
     def _oversize(
         self, d: Delivery, *, floor: bool
