@@ -35,7 +35,6 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +61,12 @@ log = logging.getLogger(__name__)
 
 NOTE_DELAY_S = 0.25  # how long a refused request's record may wait for company
 MAX_UNINDEXED = 5000  # during a burst, full-text search lags by at most this many events
-INDEX_CHUNK = 32  # rows indexed per step while idle, and at most ~256 KB of bodies (store.py)
+# The batch news (findings, then on_committed) waits while deliveries keep coming: the acks of a
+# burst share the interpreter lock with nothing else. Quiet for QUIET_S means the burst is over;
+# under sustained load the news follows its commit by at most MAX_LAG_S.
+QUIET_S = 0.002
+MAX_LAG_S = 0.25
+INDEX_CHUNK = 32  # rows indexed per step while idle (bodies up to the 1 MiB limit each)
 # Findings are stored at the next idle moment, or this long after a batch during a burst; the
 # front end hears of a batch, and `wait` (services/watch.py) sees it, once they are stored.
 FINDINGS_LAG_S = 0.1
@@ -149,11 +153,10 @@ class StoreWriter:
         self._last_retention = -float("inf")
         self._unindexed = 0
         self._findings = findings or FindingsRecorder()
-        self._fresh: list[_Fresh] = []  # the last batch, for its findings
-        self._unstored: list[tuple[int, str, str]] = []  # findings checked, not stored yet
-        self._checked_upto = 0  # the last event whose findings are in _unstored
-        self._held: list[Outcome] = []  # committed, told once their findings are stored
-        self._held_since = 0.0
+        self._fresh: list[_Fresh] = []  # committed, findings not checked yet
+        self._unannounced: list[Outcome] = []  # committed, on_committed not called yet
+        self._oldest_unannounced = 0.0  # monotonic time of the first of those commits
+        self._arrived = asyncio.Event()  # set by each submitted delivery
         self._limits = limits or StoreLimits()
         self._budget = HostileBudget(self._limits)
         self.disk = DiskGuard(path.parent, self._limits)
@@ -200,7 +203,8 @@ class StoreWriter:
 
     async def _put(self, delivery: Delivery, proof: Proof | None) -> Outcome:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        await self._queue.put((delivery, proof, future))
+        self._queue.put_nowait((delivery, proof, future))
+        self._arrived.set()
         return await future
 
     async def _prove(self, fields: KeyFields, auth: Mapping[str, Any]) -> Proof:
@@ -233,16 +237,13 @@ class StoreWriter:
 
     async def close(self) -> None:
         """Commit everything already submitted, then close the connection."""
-        self._flush_notes()
+        loop = asyncio.get_running_loop()
         if self._task is not None:
             await self._queue.join()
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+        await self._announce(loop)  # the news of the last commits, findings first
         await self._checkpointer.stop()
-        loop = asyncio.get_running_loop()
-        if self._held:  # the last batches' news, once their findings are stored
-            await loop.run_in_executor(self._executor, self._store_findings)
-            self._tell()
         await loop.run_in_executor(self._executor, self._close_sync)
         self._executor.shutdown(wait=True)
 
@@ -268,76 +269,70 @@ class StoreWriter:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            if self._queue.empty() and self._held:
-                # Idle: store the findings, then tell the front end (its `finding:` filters
-                # read them from the store).
-                await loop.run_in_executor(self._executor, self._store_findings)
-                self._tell()
-                continue
-            if self._queue.empty() and self._unindexed:
-                # Idle: bring full-text search up to date (after the acks, never before).
-                await loop.run_in_executor(self._executor, self._index_sync, INDEX_CHUNK)
-                continue  # a delivery that came meanwhile goes first
+            if self._queue.empty():
+                # Idle: first the news of what was committed, then full-text search (both
+                # after the acks, never before); a delivery that comes meanwhile goes first.
+                if self._unannounced:
+                    if await self._quiet():
+                        await self._announce(loop)
+                    continue
+                if self._unindexed:
+                    await loop.run_in_executor(self._executor, self._index_sync, INDEX_CHUNK)
+                    continue
             batch = [await self._queue.get()]
             while len(batch) < self._max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             futures = [future for _, _, future in batch]
             try:
                 outcomes = await loop.run_in_executor(
-                    self._executor, self._commit_then_check, [(d, p) for d, p, _ in batch],
-                    partial(_release_from_thread, loop, futures),
-                )  # fmt: skip
+                    self._executor, self._commit_batch, [(d, p) for d, p, _ in batch]
+                )
             except Exception as exc:  # the database failed: nobody gets a false 200
                 error = _store_error(exc)
                 for future in futures:
                     if not future.done():
                         future.set_exception(error)
             else:
-                _release(futures, outcomes)  # already done by the callback, normally
+                _release(futures, outcomes)
                 ids = [o.event_id for o in outcomes if o.claim is None and o.event_id]
                 self._checkpointer.mark()
                 self._unindexed += len(ids)
                 if self._unindexed >= MAX_UNINDEXED:  # a long burst: keep search within reach
                     await loop.run_in_executor(self._executor, self._index_sync)
                 self._hold([o for o in outcomes if o.claim is None])
-                if self._held and time.monotonic() - self._held_since > FINDINGS_LAG_S:
-                    # A burst never idles: its findings (and news) go out this often.
-                    await loop.run_in_executor(self._executor, self._store_findings)
-                    self._tell()
+                if self._unannounced and loop.time() - self._oldest_unannounced >= MAX_LAG_S:
+                    await self._announce(loop)  # sustained load: the news may lag, not stop
             finally:
                 for _ in batch:
                     self._queue.task_done()
 
     def _hold(self, stored: list[Outcome]) -> None:
-        """Keep a committed batch's news until its findings are stored (writer's loop)."""
-        if stored and not self._held:
-            self._held_since = time.monotonic()
-        self._held += stored
+        """Keep a batch's news until the burst is over (or MAX_LAG_S passed)."""
+        if stored and not self._unannounced:
+            self._oldest_unannounced = asyncio.get_running_loop().time()
+        self._unannounced += stored
 
-    def _tell(self) -> None:
-        """The held batches to the front end as one: one hop to its loop, not one per batch."""
-        held, self._held = self._held, []
-        if held:
-            self._on_committed(held)
+    async def _quiet(self) -> bool:
+        """True when no delivery arrived within QUIET_S (the ack path is idle)."""
+        self._arrived.clear()
+        try:
+            async with asyncio.timeout(QUIET_S):
+                await self._arrived.wait()
+        except TimeoutError:
+            return True
+        return False
 
-    def _commit_then_check(
-        self,
-        items: list[tuple[Delivery, Proof | None]],
-        release: Callable[[list[Outcome]], object],
-    ) -> list[Outcome]:
-        """Commit, let the loop answer at once, then run the findings on this thread.
+    async def _announce(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Check the findings of the commits held (issue 12), then tell on_committed once.
 
-        The findings (issue 12) never delay an answer; they do delay the front end's news of
-        the batch, so its lines carry them. Same thread, one hop: a second executor job per
-        batch cost a GIL hand-off before the next commit could start. They are stored later
-        (`_store_findings`, at the idle step or FINDINGS_LAG_S into a burst): a transaction
-        of their own per batch cost this thread a quarter of a one-delivery batch's commit,
-        one for ten batches a twentieth (bench/findings.py).
+        The findings never delay an answer; they do delay the front end's news, so its lines
+        carry them. Cancelled in the middle (close), the news stays held for close to send.
         """
-        outcomes = self._commit_batch(items)
-        release(outcomes)
-        self._record_findings()
-        return outcomes
+        if self._fresh or self._unannounced:  # behind a findings job still running, if any
+            await loop.run_in_executor(self._executor, self._record_findings)
+        outcomes, self._unannounced = self._unannounced, []
+        if outcomes:
+            self._on_committed(outcomes)
 
     def _commit_batch(self, items: list[tuple[Delivery, Proof | None]]) -> list[Outcome]:
         conn = self._conn
@@ -372,7 +367,7 @@ class StoreWriter:
             self._maybe_rotate(conn)
         except sqlite3.Error as exc:  # the batch is committed: its acks must not turn into 503s
             log.warning("retention could not delete old events (%s)", exc)
-        self._fresh = fresh
+        self._fresh += fresh
         return outcomes
 
     def _record_findings(self) -> None:
@@ -538,14 +533,6 @@ def _release(futures: list[asyncio.Future[Outcome]], outcomes: list[Outcome]) ->
     for future, outcome in zip(futures, outcomes, strict=True):
         if not future.done():
             future.set_result(outcome)
-
-
-def _release_from_thread(
-    loop: asyncio.AbstractEventLoop,
-    futures: list[asyncio.Future[Outcome]],
-    outcomes: list[Outcome],
-) -> None:
-    loop.call_soon_threadsafe(_release, futures, outcomes)
 
 
 def _store_error(exc: Exception) -> StoreError:
