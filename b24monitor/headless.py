@@ -31,6 +31,8 @@ from b24monitor.services.session import Session, SessionConfig
 from b24monitor.services.tunnel import TunnelState
 
 VERIFIED_MARK = {True: "✔", False: "✖", None: "–"}
+# json.dumps(x, ensure_ascii=False) builds an encoder per call; one built once says the same.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 class LinePrinter:
@@ -60,7 +62,7 @@ class LinePrinter:
 
     def events(self, events: list[CapturedEvent]) -> None:
         if self.as_json:
-            self._write([json.dumps(event_line(ev), ensure_ascii=False) for ev in events])
+            self._write([_to_json(_event_line(ev)) for ev in events])
         else:
             self._write([format_event_line(ev) for ev in events])
 

@@ -75,6 +75,8 @@ _HOSTILE_BYTES = (
     "SELECT coalesce(sum(length(body)), 0) + coalesce(sum(length(CAST(data AS BLOB))), 0) "
     "FROM events WHERE status != 'ok'"
 )
+# json.dumps(x, ensure_ascii=False) builds an encoder per call; one built once says the same.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 BODY_NOT_KEPT = "body not kept: over the budget for rejected and malformed bodies"
 FLOOR_REFUSAL = (
     "the monitor's disk is nearly full, so only verified deliveries are stored; "
@@ -157,6 +159,7 @@ class StoreWriter:
         self._unannounced: list[Outcome] = []  # committed, on_committed not called yet
         self._oldest_unannounced = 0.0  # monotonic time of the first of those commits
         self._arrived = asyncio.Event()  # set by each submitted delivery
+        self._last_arrival = -float("inf")  # loop time of the last submitted delivery
         self._limits = limits or StoreLimits()
         self._budget = HostileBudget(self._limits)
         self.disk = DiskGuard(path.parent, self._limits)
@@ -204,6 +207,7 @@ class StoreWriter:
     async def _put(self, delivery: Delivery, proof: Proof | None) -> Outcome:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((delivery, proof, future))
+        self._last_arrival = asyncio.get_running_loop().time()
         self._arrived.set()
         return await future
 
@@ -269,16 +273,16 @@ class StoreWriter:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            if self._queue.empty():
+            if self._queue.empty() and (self._unannounced or self._unindexed):
                 # Idle: first the news of what was committed, then full-text search (both
                 # after the acks, never before); a delivery that comes meanwhile goes first.
+                if not await self._quiet():
+                    continue
                 if self._unannounced:
-                    if await self._quiet():
-                        await self._announce(loop)
-                    continue
-                if self._unindexed:
+                    await self._announce(loop)
+                else:
                     await loop.run_in_executor(self._executor, self._index_sync, INDEX_CHUNK)
-                    continue
+                continue
             batch = [await self._queue.get()]
             while len(batch) < self._max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
@@ -313,10 +317,14 @@ class StoreWriter:
         self._unannounced += stored
 
     async def _quiet(self) -> bool:
-        """True when no delivery arrived within QUIET_S (the ack path is idle)."""
+        """True when no delivery arrived for QUIET_S (the ack path is idle); False as soon as
+        one arrives while waiting for that."""
+        left = self._last_arrival + QUIET_S - asyncio.get_running_loop().time()
+        if left <= 0:
+            return True
         self._arrived.clear()
         try:
-            async with asyncio.timeout(QUIET_S):
+            async with asyncio.timeout(left):
                 await self._arrived.wait()
         except TimeoutError:
             return True
@@ -413,9 +421,7 @@ class StoreWriter:
                 return Outcome(0, 503, FLOOR_REFUSAL)
             self.bodies_not_kept += 1
             return Outcome(0, http_status, reason)
-        # Past the budget a hostile body is not even serialised: a flood costs its decoding only.
-        spent = status != "ok" and self._budget.spent(d.received_at)
-        data_json = json.dumps(data, ensure_ascii=False) if data is not None and not spent else None
+        data_json = _to_json(data) if data is not None else None
         size = len(body) + len(data_json or "")
         if status != "ok" and (spent or not self._budget.admit(size, d.received_at)):
             self.bodies_not_kept += 1
