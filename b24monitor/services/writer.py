@@ -27,6 +27,7 @@ stored (others are answered 503); a commit that fails for lack of space raises S
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import json
 import logging
@@ -62,8 +63,9 @@ log = logging.getLogger(__name__)
 NOTE_DELAY_S = 0.25  # how long a refused request's record may wait for company
 MAX_UNINDEXED = 5000  # during a burst, full-text search lags by at most this many events
 # The batch news (findings, then on_committed) waits while deliveries keep coming: the acks of a
-# burst share the interpreter lock with nothing else. Quiet for QUIET_S means the burst is over;
-# under sustained load the news follows its commit by at most MAX_LAG_S.
+# burst share the interpreter lock with nothing else. No delivery for QUIET_S after the last one
+# or the last acks (their senders send the next at once) means the burst is over; under
+# sustained load the news follows its commit by at most MAX_LAG_S.
 QUIET_S = 0.002
 MAX_LAG_S = 0.25
 INDEX_CHUNK = 32  # rows indexed per step while idle (bodies up to the 1 MiB limit each)
@@ -139,8 +141,10 @@ class StoreWriter:
         keep_install: KeepInstall | None = None,
         findings: FindingsRecorder | None = None,
         limits: StoreLimits | None = None,
+        quiet_s: float = QUIET_S,
     ) -> None:
         self._path = path
+        self._quiet_s = quiet_s
         self._on_committed = on_committed
         self._prover = prover
         self._keep_install = keep_install
@@ -159,7 +163,8 @@ class StoreWriter:
         self._unannounced: list[Outcome] = []  # committed, on_committed not called yet
         self._oldest_unannounced = 0.0  # monotonic time of the first of those commits
         self._arrived = asyncio.Event()  # set by each submitted delivery
-        self._last_arrival = -float("inf")  # loop time of the last submitted delivery
+        # Loop time a delivery last arrived or acks last went out (their senders send again).
+        self._last_activity = -float("inf")
         self._limits = limits or StoreLimits()
         self._budget = HostileBudget(self._limits)
         self.disk = DiskGuard(path.parent, self._limits)
@@ -207,7 +212,7 @@ class StoreWriter:
     async def _put(self, delivery: Delivery, proof: Proof | None) -> Outcome:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((delivery, proof, future))
-        self._last_arrival = asyncio.get_running_loop().time()
+        self._last_activity = asyncio.get_running_loop().time()
         self._arrived.set()
         return await future
 
@@ -298,6 +303,7 @@ class StoreWriter:
                         future.set_exception(error)
             else:
                 _release(futures, outcomes)
+                self._last_activity = loop.time()
                 ids = [o.event_id for o in outcomes if o.claim is None and o.event_id]
                 self._checkpointer.mark()
                 self._unindexed += len(ids)
@@ -317,18 +323,18 @@ class StoreWriter:
         self._unannounced += stored
 
     async def _quiet(self) -> bool:
-        """True when no delivery arrived for QUIET_S (the ack path is idle); False as soon as
-        one arrives while waiting for that."""
-        left = self._last_arrival + QUIET_S - asyncio.get_running_loop().time()
+        """True when no delivery arrived for QUIET_S since the last one or the last acks (the
+        ack path is idle); False as soon as one arrives while waiting for that."""
+        left = self._last_activity + self._quiet_s - asyncio.get_running_loop().time()
         if left <= 0:
             return True
         self._arrived.clear()
-        try:
+        # The timer may fire after a delivery set the event but before this task resumed: the
+        # event, not how the wait ended, says whether one came.
+        with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(left):
                 await self._arrived.wait()
-        except TimeoutError:
-            return True
-        return False
+        return not self._arrived.is_set()
 
     async def _announce(self, loop: asyncio.AbstractEventLoop) -> None:
         """Check the findings of the commits held (issue 12), then tell on_committed once.
