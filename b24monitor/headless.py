@@ -157,7 +157,7 @@ async def listen(
             show(events)
 
     if news:
-        session.batch_committed.connect(on_batch)
+        session.committed_summaries.connect(on_batch)
     _announce(session, printer, local_only_hint=demo is None)
     if session.permissions_notice:
         _print_status({"type": "permissions", "message": session.permissions_notice}, printer)

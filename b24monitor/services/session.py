@@ -130,7 +130,7 @@ class Session:
         # A control client asked the engine to stop; the front end that runs it decides how.
         self.stop_requested: Signal[str] = Signal("stop_requested")
         # The same batch with the writer's summaries of its events, just before `committed`.
-        self.batch_committed: Signal[Batch] = Signal("batch_committed")
+        self.committed_summaries: Signal[Batch] = Signal("committed_summaries")
         self.tunnel_changed: Signal[TunnelState] = Signal("tunnel_changed")
         self._loop: asyncio.AbstractEventLoop | None = None
         self.tunnel: Tunnel | None = None
@@ -469,7 +469,7 @@ class Session:
 
     def _announce(self, batch: Batch, lifecycle: list[int]) -> None:
         ids = batch.ids
-        self.batch_committed.emit(batch)
+        self.committed_summaries.emit(batch)
         self.committed.emit(ids)
         self.committed_batch.emit((ids, lifecycle))
         if self.guard is not None:

@@ -60,7 +60,7 @@ async def test_each_batch_carries_its_events_exactly_as_the_store_returns_them(
     session: Session, make_delivery: Callable[..., bytes]
 ) -> None:
     batches: list[Batch] = []
-    session.batch_committed.connect(batches.append)
+    session.committed_summaries.connect(batches.append)
     ids = await deliver_mix(session, make_delivery)
     deadline = time.monotonic() + 30
     while sorted(i for b in batches for i in b.ids) != ids:
