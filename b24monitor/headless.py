@@ -62,7 +62,7 @@ class LinePrinter:
 
     def events(self, events: list[CapturedEvent]) -> None:
         if self.as_json:
-            self._write([_to_json(_event_line(ev)) for ev in events])
+            self._write([_to_json(event_line(ev)) for ev in events])
         else:
             self._write([format_event_line(ev) for ev in events])
 

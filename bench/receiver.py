@@ -9,7 +9,7 @@ saturates before either server does and so flatters the slower one (../shared/gu
 The Python client's figures follow as a second, labelled table. Figures, not pass/fail.
 
     python3 bench/receiver.py [--n 1000] [--concurrency 100] [--rounds 5] [--no-python-client]
-                              [--compare-with /path/to/other/checkout]
+                              [--compare-with /path/to/other/checkout ...]
 """
 
 from __future__ import annotations
@@ -182,8 +182,9 @@ def measure(args: argparse.Namespace, client: Callable[..., tuple[float, list[fl
     """Rounds alternate between the receivers (a noisy minute hits each of them); each round's
     ratio compares neighbours in time. Medians are printed, and the spread across rounds."""
     names = ["bare aiohttp", "b24monitor"]
-    if args.compare_with:
-        names.append(f"b24monitor@{Path(args.compare_with).name}")
+    checkouts = {f"b24monitor@{Path(c).name}": c for c in args.compare_with}
+    names += checkouts
+    args.checkouts = checkouts
     modes = {"new conn": False, "keep-alive": True}
     rounds: dict[str, dict[str, list[dict[str, float | str]]]] = {}
     for mode, keepalive in modes.items():

@@ -1,9 +1,9 @@
 """Findings after the acknowledgement: run the check table on committed deliveries and store them.
 
-The writer (services/writer.py) calls `check` on its own thread right after a batch's commit
-and after the batch's HTTP answers were released, and stores the rows at its next idle moment
-(or FINDINGS_LAG_S into a burst), before the front end hears of the batch — so `listen` lines
-carry their findings, and no acknowledgement ever waits for a check.
+The writer (services/writer.py) calls `record` on its own thread once the ack path is quiet
+(or MAX_LAG_S into a burst), for every batch committed since, in one transaction, before the
+front end hears of those batches — so `listen` lines carry their findings, and no
+acknowledgement ever waits for a check.
 """
 
 from __future__ import annotations
@@ -39,13 +39,17 @@ class FindingsRecorder:
         ctx = CheckContext(self._catalog, self._threshold, self._twins.twins_of(ev))
         return run_checks(ev, ctx)
 
+    def check(self, events: Sequence[CapturedEvent]) -> list[tuple[int, str, str]]:
+        """The (event id, code, detail) rows of `events`' findings, in id order (not stored)."""
+        return [(ev.id, f.code, f.detail) for ev in events for f in self.findings(ev)]
+
     def record(
         self, conn: sqlite3.Connection, events: Sequence[CapturedEvent]
     ) -> list[tuple[Finding, ...]]:
-        """Check `events` (in id order) and store their findings and the checked-up-to mark;
-        returns each event's findings, in the order of `events`.
+        """Check `events` (in id order) and store their findings and the checked-up-to mark in
+        one transaction; returns each event's findings, in the order of `events`.
 
-        The mark moves with every batch: `wait` (services/watch.py) reads an event only once
+        The mark moves with every call: `wait` (services/watch.py) reads an event only once
         its findings are final.
         """
         found = [tuple(self.findings(ev)) for ev in events]

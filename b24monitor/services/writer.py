@@ -56,7 +56,7 @@ from b24monitor.services.install_gate import (
     prove_install,
     secure_install,
 )
-from b24monitor.services.store import connect, index_fulltext, insert_findings
+from b24monitor.services.store import connect, index_fulltext
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +69,6 @@ MAX_UNINDEXED = 5000  # during a burst, full-text search lags by at most this ma
 QUIET_S = 0.002
 MAX_LAG_S = 0.25
 INDEX_CHUNK = 32  # rows indexed per step while idle (bodies up to the 1 MiB limit each)
-# Findings are stored at the next idle moment, or this long after a batch during a burst; the
-# front end hears of a batch, and `wait` (services/watch.py) sees it, once they are stored.
-FINDINGS_LAG_S = 0.1
 # What the hostile budget already holds (the partial index events_not_ok finds these rows).
 _HOSTILE_BYTES = (
     "SELECT coalesce(sum(length(body)), 0) + coalesce(sum(length(CAST(data AS BLOB))), 0) "
