@@ -125,23 +125,14 @@ class Receiver:
             return self._refuse_oversize(request, request.content_length)  # not a byte read
         try:
             body = await self._read_body(request)
-        except web.HTTPRequestEntityTooLarge:
-            return _too_large(limit)
+        except web.HTTPRequestEntityTooLarge:  # chunked, or more than its Content-Length said
+            return self._refuse_oversize(request, request.content_length or 0)
         except TimeoutError:
             self.counters.timeouts += 1
             return web.Response(status=408, text="body not received in time\n")
         except ConnectionResetError:  # the client hung up mid-body: nobody is left to answer
             self.counters.aborted += 1
             return web.Response(status=400, text="connection lost\n")
-        delivery = Delivery(
-            received_at=time.time(),
-            method=request.method,
-            path=request.path,
-            headers=tuple(request.headers.items()),
-            body=body,
-            content_type=request.headers.get("Content-Type", ""),
-            peer=request.remote,
-        )
         try:
             outcome = await self._submit(_delivery(request, body))
         except StoreFull:
@@ -158,6 +149,13 @@ class Receiver:
             return await request.read()
         async with asyncio.timeout(self.settings.body_timeout_s):
             return await request.read()
+
+    def _refuse_oversize(self, request: web.Request, announced: int) -> web.Response:
+        """413 at once; the request's metadata goes to the table like any rejected one's, in a
+        later batch (issue 15): the answer does not depend on the store."""
+        if self._note is not None:
+            self._note(_delivery(request, b"", announced))
+        return _too_large(self.settings.body_limit)
 
     def _on_oauth_redirect(self, request: web.Request) -> web.Response:
         """The portal's authorize page sent the browser back with `code` (spec §5.2)."""
@@ -219,7 +217,7 @@ def _delivery(request: web.Request, body: bytes, announced: int | None = None) -
         received_at=time.time(),
         method=request.method,
         path=request.path,
-        headers=tuple((k, v) for k, v in request.headers.items()),
+        headers=tuple(request.headers.items()),
         body=body,
         content_type=request.headers.get("Content-Type", ""),
         peer=request.remote,

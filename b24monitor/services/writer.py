@@ -68,7 +68,7 @@ MAX_UNINDEXED = 5000  # during a burst, full-text search lags by at most this ma
 # sustained load the news follows its commit by at most MAX_LAG_S.
 QUIET_S = 0.002
 MAX_LAG_S = 0.25
-INDEX_CHUNK = 32  # rows indexed per step while idle (bodies up to the 1 MiB limit each)
+INDEX_CHUNK = 32  # rows indexed per step while idle, and at most ~256 KB of bodies (store.py)
 # What the hostile budget already holds (the partial index events_not_ok finds these rows).
 _HOSTILE_BYTES = (
     "SELECT coalesce(sum(length(body)), 0) + coalesce(sum(length(CAST(data AS BLOB))), 0) "
@@ -243,6 +243,7 @@ class StoreWriter:
 
     async def close(self) -> None:
         """Commit everything already submitted, then close the connection."""
+        self._flush_notes()
         loop = asyncio.get_running_loop()
         if self._task is not None:
             await self._queue.join()
@@ -401,6 +402,8 @@ class StoreWriter:
         """Decode, verify and build the row: (row, http status, reason, install to keep, decoded
         payload, data as stored), or an Outcome with a claim when the delivery is an install that
         must be proved first."""
+        if d.announced is not None:
+            return self._oversize(d, floor=floor)
         payload: dict[str, Any] | None = None
         fields = KeyFields()
         verified: bool | None = None
@@ -424,7 +427,9 @@ class StoreWriter:
                 return Outcome(0, 503, FLOOR_REFUSAL)
             self.bodies_not_kept += 1
             return Outcome(0, http_status, reason)
-        data_json = _to_json(data) if data is not None else None
+        # Past the budget a hostile body is not even serialised: a flood costs its decoding only.
+        spent = status != "ok" and self._budget.spent(d.received_at)
+        data_json = _to_json(data) if data is not None and not spent else None
         size = len(body) + len(data_json or "")
         if status != "ok" and (spent or not self._budget.admit(size, d.received_at)):
             self.bodies_not_kept += 1
@@ -442,7 +447,7 @@ class StoreWriter:
 
     def _oversize(
         self, d: Delivery, *, floor: bool
-    ) -> tuple[tuple[Any, ...], int, str, None, None] | Outcome:
+    ) -> tuple[tuple[Any, ...], int, str, None, None, None] | Outcome:
         """The row of a request refused unread for its size: its metadata only, as `malformed`
         with the 413 it got and the size it announced. The body is never read, so there is none
         to keep (reading up to the limit would cost every oversize flood a megabyte); the row
@@ -458,7 +463,7 @@ class StoreWriter:
             reason, 413, d.method, d.path, d.peer, d.announced, d.content_type,
             json.dumps(d.headers), b"", None, None, origin_of(None, None),
         )  # fmt: skip
-        return row, 413, reason, None, None
+        return row, 413, reason, None, None, None
 
     def _decide(
         self,

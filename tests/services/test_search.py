@@ -34,9 +34,9 @@ async def test_captured_payload_words_become_searchable_and_tokens_do_not(
                 await client.post(s.handler_url, content=body, headers=FORM)
         assert s.store is not None
         store = s.store
-        for _ in range(500):  # indexed when the writer is idle, after the acks (both events)
-            if matching(store, "бетона") and matching(store, '"ремонт крыши"'):
-                break
+        for _ in range(500):  # indexed when the writer is idle, right after the acks
+            if matching(store, "бетона") and matching(store, "крыши"):
+                break  # both: each may be indexed in its own idle moment
             await asyncio.sleep(0.02)
         assert matching(store, "бетона") == ["1"]
         assert matching(store, '"ремонт крыши"') == ["2"]
@@ -59,7 +59,7 @@ async def test_deleting_indexed_and_unindexed_rows_keeps_the_index_sound(
                 await client.post(s.handler_url, content=body, headers=FORM)
         assert s.store is not None
         store = s.store
-        for _ in range(500):
+        for _ in range(100):
             if len(matching(store, "common")) == 20:
                 break
             await asyncio.sleep(0.02)

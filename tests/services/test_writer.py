@@ -223,6 +223,42 @@ async def test_a_batch_is_told_once_its_findings_are_stored(
 
 
 @pytest.mark.asyncio
+async def test_an_oversize_request_is_a_metadata_row_that_takes_a_place_in_the_budget(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "events.sqlite3"
+    limits = StoreLimits(hostile_per_minute=1)
+    async with writing(db, [], limits=limits) as writer:
+        refused = await writer.submit(replace(delivery(b""), announced=50_000_000))
+        broken = await writer.submit(delivery(b'{"event": broken', "application/json"))
+    assert (refused.http_status, broken.http_status) == (413, 400)
+    store = EventStore(db)
+    try:
+        oversize, malformed = store.iter_events()
+    finally:
+        store.close()
+    assert (oversize.status, oversize.size, oversize.body) == ("malformed", 50_000_000, b"")
+    assert oversize.error is not None and "50000000 bytes announced" in oversize.error
+    # The oversize row used this minute's one place: the malformed body is not kept.
+    assert malformed.status == "malformed" and malformed.body == b""
+    assert writer.bodies_not_kept == 1
+
+
+@pytest.mark.asyncio
+async def test_refused_requests_are_recorded_together_and_none_is_lost_at_close(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "events.sqlite3"
+    batches: list[list[Outcome]] = []
+    async with writing(db, batches) as writer:
+        for _ in range(50):  # an oversize flood: each already answered 413
+            writer.note(replace(delivery(b""), announced=10_000_000))
+    # One batch for the whole flood (not fifty), committed by close() at the latest.
+    assert [len(batch) for batch in batches] == [50]
+    assert [status for _, _, status, _ in read_all(db)] == ["malformed"] * 50
+
+
+@pytest.mark.asyncio
 async def test_batch_news_keeps_coming_while_deliveries_never_pause(
     tmp_path: Path, make_delivery: Callable[..., bytes]
 ) -> None:
