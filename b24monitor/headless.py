@@ -24,12 +24,15 @@ from b24monitor.core.receiver_stats import ReceiverWatch, watch_text
 from b24monitor.core.replay import Attempt, attempt_record, format_attempt_line
 from b24monitor.core.tasks import spawn
 from b24monitor.core.traffic_patterns import Alert
+from b24monitor.services.batch import Batch
 from b24monitor.services.engine_state import tunnel_record
 from b24monitor.services.portal_link import Notice
 from b24monitor.services.session import Session, SessionConfig
 from b24monitor.services.tunnel import TunnelState
 
 VERIFIED_MARK = {True: "✔", False: "✖", None: "–"}
+# json.dumps(x, ensure_ascii=False) builds an encoder per call; one built once says the same.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 class LinePrinter:
@@ -59,7 +62,7 @@ class LinePrinter:
 
     def events(self, events: list[CapturedEvent]) -> None:
         if self.as_json:
-            self._write([json.dumps(event_line(ev), ensure_ascii=False) for ev in events])
+            self._write([_to_json(event_line(ev)) for ev in events])
         else:
             self._write([format_event_line(ev) for ev in events])
 
@@ -145,16 +148,16 @@ async def listen(
     where, params = flt.to_sql(now=time.time())
     show = sink or printer.events
 
-    def on_batch(ids: list[int]) -> None:
+    def on_batch(batch: Batch) -> None:
         store = session.store
         if store is None:
             return
-        events = store.fetch(ids, where, params, raw=False)
+        events = batch.select(store, where, params)  # the writer's summaries: no read back
         if events:
             show(events)
 
     if news:
-        session.committed.connect(on_batch)
+        session.committed_summaries.connect(on_batch)
     _announce(session, printer, local_only_hint=demo is None)
     if session.permissions_notice:
         _print_status({"type": "permissions", "message": session.permissions_notice}, printer)

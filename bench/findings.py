@@ -25,7 +25,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from conftest import delivery  # the same PHP-shaped bodies the tests use
 
 from b24monitor.core.model import Delivery
-from b24monitor.services.findings import event_from_insert
 from b24monitor.services.store import insert_findings
 from b24monitor.services.writer import StoreWriter
 
@@ -58,16 +57,16 @@ def measure(batch: int, rounds: int, together: int) -> dict[str, float]:
             writer._commit_batch(deliveries(r * batch, batch))
             t1 = time.thread_time()
             fresh, writer._fresh = writer._fresh, []
-            rows = writer._findings.check([event_from_insert(*each) for each in fresh])
+            rows = writer._findings.check([checked for checked, _ in fresh])
             t2 = time.thread_time()
             if r % 2:  # as before: the batch's own transaction
-                insert_findings(conn, rows, checked_upto=fresh[-1][0])
+                insert_findings(conn, rows, checked_upto=fresh[-1][0].id)
                 spent["per batch"].append((time.thread_time() - t2) / batch * 1e6)
             else:  # as now: one transaction for `together` batches
                 waiting += rows
                 if len(waiting) >= together * len(rows):
                     t3 = time.thread_time()
-                    insert_findings(conn, waiting, checked_upto=fresh[-1][0])
+                    insert_findings(conn, waiting, checked_upto=fresh[-1][0].id)
                     spent["deferred"].append((time.thread_time() - t3) / (together * batch) * 1e6)
                     waiting = []
             spent["commit"].append((t1 - t0) / batch * 1e6)

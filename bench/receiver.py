@@ -8,7 +8,7 @@ client from apache2-utils; packaging/install-deps installs it): a Python client 
 saturates before either server does and so flatters the slower one (../shared/guide/testing.md).
 The Python client's figures follow as a second, labelled table. Figures, not pass/fail.
 
-    python3 bench/receiver.py [--n 1000] [--concurrency 100] [--rounds 3] [--no-python-client]
+    python3 bench/receiver.py [--n 1000] [--concurrency 100] [--rounds 5] [--no-python-client]
                               [--compare-with /path/to/other/checkout ...]
 """
 
@@ -158,7 +158,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--concurrency", type=int, default=100)
-    ap.add_argument("--rounds", type=int, default=3, help="best of N per configuration")
+    ap.add_argument("--rounds", type=int, default=5, help="alternating rounds (medians)")
     ap.add_argument("--no-python-client", action="store_true", help="only the ab table")
     ap.add_argument("--compare-with", metavar="CHECKOUT", action="append", default=[],
                     help="also measure the b24monitor of another checkout (e.g. main) in the same "
@@ -179,32 +179,43 @@ def python_burst(url: str, n: int, concurrency: int, keepalive: bool) -> tuple[f
 
 
 def measure(args: argparse.Namespace, client: Callable[..., tuple[float, list[float]]]) -> None:
+    """Rounds alternate between the receivers (a noisy minute hits each of them); each round's
+    ratio compares neighbours in time. Medians are printed, and the spread across rounds."""
     names = ["bare aiohttp", "b24monitor"]
     checkouts = {f"b24monitor@{Path(c).name}": c for c in args.compare_with}
     names += checkouts
     args.checkouts = checkouts
-    results = []
-    for keepalive in (False, True):
-        mode = "keep-alive" if keepalive else "new conn"
-        best: dict[str, dict[str, float | str]] = {}
-        for _ in range(args.rounds):  # rounds interleaved: a noisy minute hits every receiver
+    modes = {"new conn": False, "keep-alive": True}
+    rounds: dict[str, dict[str, list[dict[str, float | str]]]] = {}
+    for mode, keepalive in modes.items():
+        rounds[mode] = {name: [] for name in names}
+        for _ in range(args.rounds):
             for name in names:
-                r = one_round(args, client, name, keepalive, mode)
-                if name not in best or r["total_s"] < best[name]["total_s"]:  # type: ignore[operator]
-                    best[name] = r
-        results.append([best[name] for name in names])
-    print(f"{args.n} deliveries, {args.concurrency} concurrent connections, best of "
-          f"{args.rounds}; cores: {os.cpu_count()}")  # fmt: skip
-    print(f"{'receiver':40} {'all acked (s)':>13} {'events/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'CPU µs/ev':>10}")  # fmt: skip
-    for r in (r for per_mode in results for r in per_mode):
-        print(f"{r['name']:40} {r['total_s']:13.3f} {r['ev_s']:9.0f} {r['p50_ms']:8.1f} "
-              f"{r['p99_ms']:8.1f} {r['cpu_us']:10.0f}")  # fmt: skip
-    for mode, per_mode in zip(("new conn", "keep-alive"), results, strict=True):
-        bare = per_mode[0]
-        for ours, name in zip(per_mode[1:], names[1:], strict=True):
-            print(f"throughput ratio {name}/bare ({mode}): "
-                  f"{ours['ev_s'] / bare['ev_s']:.2f}")  # type: ignore[operator]  # fmt: skip
+                rounds[mode][name].append(one_round(args, client, name, keepalive, mode))
+    print(f"{args.n} deliveries, {args.concurrency} concurrent connections, median of "
+          f"{args.rounds} alternating rounds; cores: {os.cpu_count()}, load average "
+          f"{os.getloadavg()[0]:.1f}")  # fmt: skip
+    print(f"{'receiver':40} {'all acked (s)':>13} {'events/s':>9} {'(min–max)':>13} "
+          f"{'p50 ms':>7} {'p99 ms':>7} {'CPU µs/ev':>10}")  # fmt: skip
+    for mode in modes:
+        for name in names:
+            rs = rounds[mode][name]
+            rates = [float(r["ev_s"]) for r in rs]
+            print(f"{name + f' ({mode})':40} {_median(rs, 'total_s'):13.3f} "
+                  f"{statistics.median(rates):9.0f} {f'{min(rates):.0f}–{max(rates):.0f}':>13} "
+                  f"{_median(rs, 'p50_ms'):7.1f} {_median(rs, 'p99_ms'):7.1f} "
+                  f"{_median(rs, 'cpu_us'):10.0f}")  # fmt: skip
+    for mode in modes:
+        bare = rounds[mode]["bare aiohttp"]
+        for name in names[1:]:
+            ratios = [float(b["total_s"]) / float(o["total_s"])
+                      for b, o in zip(bare, rounds[mode][name], strict=True)]  # fmt: skip
+            print(f"throughput ratio {name}/bare ({mode}): {statistics.median(ratios):.2f} "
+                  f"(rounds {min(ratios):.2f}–{max(ratios):.2f})")  # fmt: skip
+
+
+def _median(rs: list[dict[str, float | str]], key: str) -> float:
+    return statistics.median(float(r[key]) for r in rs)
 
 
 def one_round(

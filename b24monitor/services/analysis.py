@@ -20,11 +20,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from b24monitor.core.model import CapturedEvent, Finding
 from b24monitor.core.replay import Attempt
 from b24monitor.core.signals import Signal
 from b24monitor.core.tasks import spawn
 from b24monitor.core.traffic_patterns import Alert, LoopDetector, Seen, StormDetector
-from b24monitor.services.store import EventStore
+from b24monitor.services.store import EventStore, finding_rank
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +65,18 @@ class TrafficAnalysis:
             self._store.close()
             self._store = None
 
-    def on_batch(self, ids: Sequence[int], then: Callable[[], None] | None = None) -> None:
+    def on_batch(
+        self,
+        ids: Sequence[int],
+        then: Callable[[], None] | None = None,
+        events: Sequence[CapturedEvent] | None = None,
+    ) -> None:
         """A committed batch (front end's loop): analysed on the worker thread, then `then()`
-        runs on the loop — so what the front ends show of the batch carries its loop flags."""
-        self._submit(self._analyse_batch, list(ids), then=then)
+        runs on the loop — so what the front ends show of the batch carries its loop flags.
+
+        `events`: the writer's summaries of the batch; read instead of the store, and given
+        the loop findings stored for them."""
+        self._submit(self._analyse_batch, list(ids), events, then=then)
 
     def on_attempt(self, attempt: Attempt) -> None:
         """A forward was answered: the loop evidence of its object may be complete now."""
@@ -110,19 +119,28 @@ class TrafficAnalysis:
             self._store = EventStore(self._db_path)
         return self._store
 
-    def _analyse_batch(self, ids: list[int]) -> list[Alert]:
+    def _analyse_batch(
+        self, ids: list[int], events: Sequence[CapturedEvent] | None = None
+    ) -> list[Alert]:
         store = self._store_here()
-        seen = [Seen(*row) for row in store.key_rows(ids)]
+        if events is None:
+            seen = [Seen(*row) for row in store.key_rows(ids)]
+        else:
+            seen = [Seen(e.id, e.received_at, e.event, e.entity_id, e.member_id,
+                         e.entity_type_id) for e in events if e.event is not None]  # fmt: skip
         flagged = []
         for ev in seen:
             self._loops.add(ev)
             self._storms.add(ev)
             if self._loops.still_looping(ev):
                 flagged.append(ev.id)
-        if flagged:
-            store.add_findings([(i, "loop", "still looping") for i in flagged])
+        added = [(i, "loop", "still looping") for i in flagged]
+        if added:
+            store.add_findings(added)
         keys = [k for k in (ev.object_key for ev in seen) if k is not None]
-        alerts = self._loop_alerts(self._loops.check(keys, store.forward_answers))
+        alerts = self._loop_alerts(self._loops.check(keys, store.forward_answers), added)
+        if events is not None and added:
+            _attach(events, added)
         return alerts + self._storms.tick(time.time())
 
     def _analyse_attempt(self, event_id: int) -> list[Alert]:
@@ -130,11 +148,17 @@ class TrafficAnalysis:
         keys = self._loops.keys_of({event_id})
         return self._loop_alerts(self._loops.check(keys, store.forward_answers))
 
-    def _loop_alerts(self, alerts: list[Alert]) -> list[Alert]:
+    def _loop_alerts(
+        self, alerts: list[Alert], added: list[tuple[int, str, str]] | None = None
+    ) -> list[Alert]:
+        """Flag each alert's events; `added` collects the (id, code, detail) rows stored."""
         store = self._store_here()
         for alert in alerts:
             detail = f"{alert.count} updates in 30 s ({alert.reason})"
-            store.add_findings([(i, "loop", detail) for i in alert.event_ids])
+            rows = [(i, "loop", detail) for i in alert.event_ids]
+            store.add_findings(rows)
+            if added is not None:
+                added += rows
         return alerts
 
     def _emit(self, alerts: list[Alert]) -> None:
@@ -145,3 +169,13 @@ class TrafficAnalysis:
         while True:
             await asyncio.sleep(TICK_S)
             self._submit(self._storms.tick, time.time())
+
+
+def _attach(events: Sequence[CapturedEvent], rows: list[tuple[int, str, str]]) -> None:
+    """Give the batch's summaries the findings just stored, as the store keeps them: the first
+    of a code per event wins (INSERT OR IGNORE), in the check table's order."""
+    by_id = {ev.id: ev for ev in events}
+    for event_id, code, detail in rows:
+        ev = by_id.get(event_id)
+        if ev is not None and all(f.code != code for f in ev.findings):
+            ev.findings = tuple(sorted((*ev.findings, Finding(code, detail)), key=finding_rank))

@@ -1,9 +1,9 @@
 """Findings after the acknowledgement: run the check table on committed deliveries and store them.
 
-The writer (services/writer.py) calls `check` on its own thread right after a batch's commit
-and after the batch's HTTP answers were released, and stores the rows at its next idle moment
-(or FINDINGS_LAG_S into a burst), before the front end hears of the batch — so `listen` lines
-carry their findings, and no acknowledgement ever waits for a check.
+The writer (services/writer.py) calls `record` on its own thread once the ack path is quiet
+(or MAX_LAG_S into a burst), for every batch committed since, in one transaction, before the
+front end hears of those batches — so `listen` lines carry their findings, and no
+acknowledgement ever waits for a check.
 """
 
 from __future__ import annotations
@@ -43,14 +43,21 @@ class FindingsRecorder:
         """The (event id, code, detail) rows of `events`' findings, in id order (not stored)."""
         return [(ev.id, f.code, f.detail) for ev in events for f in self.findings(ev)]
 
-    def record(self, conn: sqlite3.Connection, events: Sequence[CapturedEvent]) -> None:
-        """Check `events` (in id order) and store their findings and the checked-up-to mark.
+    def record(
+        self, conn: sqlite3.Connection, events: Sequence[CapturedEvent]
+    ) -> list[tuple[Finding, ...]]:
+        """Check `events` (in id order) and store their findings and the checked-up-to mark in
+        one transaction; returns each event's findings, in the order of `events`.
 
-        The mark moves with every batch: `wait` (services/watch.py) reads an event only once
+        The mark moves with every call: `wait` (services/watch.py) reads an event only once
         its findings are final.
         """
+        found = [tuple(self.findings(ev)) for ev in events]
         if events:
-            insert_findings(conn, self.check(events), checked_upto=events[-1].id)
+            pairs = zip(events, found, strict=True)
+            rows = [(ev.id, f.code, f.detail) for ev, fs in pairs for f in fs]
+            insert_findings(conn, rows, checked_upto=events[-1].id)
+        return found
 
     def catch_up(self, conn: sqlite3.Connection) -> None:
         """Check events committed but never checked (a crash between the two)."""
@@ -80,4 +87,5 @@ def event_from_insert(
         verified=verified, status=row[10], error=row[11], http_status=row[12], method=row[13],
         path=row[14], peer=row[15], size=row[16], content_type=row[17],
         headers=(), body=row[19], data=payload, sender=row[21] if len(row) > 21 else None,
+        origin=row[22] if len(row) > 22 else "online",
     )  # fmt: skip

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import os
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ from b24monitor.core.traffic_patterns import Alert
 from b24monitor.services import control_socket
 from b24monitor.services.adoption import adopt
 from b24monitor.services.analysis import TrafficAnalysis
+from b24monitor.services.batch import Batch
 from b24monitor.services.capture import CaptureThread
 from b24monitor.services.capture_guard import CaptureGuard, GuardSettings
 from b24monitor.services.control_server import ControlServer
@@ -127,6 +129,8 @@ class Session:
         self.portal_changed: Signal[str | None] = Signal("portal_changed")  # switch_portal
         # A control client asked the engine to stop; the front end that runs it decides how.
         self.stop_requested: Signal[str] = Signal("stop_requested")
+        # The same batch with the writer's summaries of its events, just before `committed`.
+        self.committed_summaries: Signal[Batch] = Signal("committed_summaries")
         self.tunnel_changed: Signal[TunnelState] = Signal("tunnel_changed")
         self._loop: asyncio.AbstractEventLoop | None = None
         self.tunnel: Tunnel | None = None
@@ -344,7 +348,7 @@ class Session:
     def dispatch_ids(self, ids: list[int]) -> None:
         """Events stored outside the capture path (recovered ones): on to listeners like a batch."""
         if ids:
-            self._dispatch(ids, [])  # never lifecycle events: only twins' events are recovered
+            self._dispatch(Batch(ids), [])  # never lifecycle events: only twins' are recovered
 
     async def start_tunnel(self) -> TunnelState:
         """Bring up the public route (ngrok or own URL) and probe it; never raises for failures.
@@ -431,9 +435,11 @@ class Session:
             return
         ids = [o.event_id for o in outcomes]
         lifecycle = [o.event_id for o in outcomes if o.event in LIFECYCLE_EVENTS]
+        events = [o.summary for o in outcomes if o.summary is not None]
+        batch = Batch(ids, events if len(events) == len(ids) else None)
         # A closed front-end loop means we are shutting down; the ids are in the store anyway.
         with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(self._dispatch, ids, lifecycle)
+            loop.call_soon_threadsafe(self._dispatch, batch, lifecycle)
 
     def _on_oauth_code(self, params: dict[str, str]) -> None:
         # Called on the capture thread, like _on_capture_batch.
@@ -454,13 +460,16 @@ class Session:
         if await portal.complete_authorization(params, redirect_uri=self.handler_url):
             await self.attach_portal()
 
-    def _dispatch(self, ids: list[int], lifecycle: list[int]) -> None:
+    def _dispatch(self, batch: Batch, lifecycle: list[int]) -> None:
         if self.analysis is not None:  # first loops and storms, so what is shown carries them
-            self.analysis.on_batch(ids, then=lambda: self._announce(ids, lifecycle))
+            then = partial(self._announce, batch, lifecycle)
+            self.analysis.on_batch(batch.ids, then=then, events=batch.events)
         else:
-            self._announce(ids, lifecycle)
+            self._announce(batch, lifecycle)
 
-    def _announce(self, ids: list[int], lifecycle: list[int]) -> None:
+    def _announce(self, batch: Batch, lifecycle: list[int]) -> None:
+        ids = batch.ids
+        self.committed_summaries.emit(batch)
         self.committed.emit(ids)
         self.committed_batch.emit((ids, lifecycle))
         if self.guard is not None:

@@ -176,10 +176,11 @@ def load_findings(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tup
         ):
             found.setdefault(event_id, []).append(Finding(code, detail))
     # In the check table's order, as they were raised (the key orders them by code).
-    return {k: tuple(sorted(v, key=_table_rank)) for k, v in found.items()}
+    return {k: tuple(sorted(v, key=finding_rank)) for k, v in found.items()}
 
 
-def _table_rank(finding: Finding) -> int:
+def finding_rank(finding: Finding) -> int:
+    """Where a finding sorts among an event's: the check table's order."""
     return CHECK_RANK.get(finding.code, len(CHECK_RANK))
 
 

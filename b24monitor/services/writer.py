@@ -27,6 +27,7 @@ stored (others are answered 503); a commit that fails for lack of space raises S
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import json
 import logging
@@ -34,15 +35,14 @@ import sqlite3
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from functools import partial
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from b24monitor.core.budget import HostileBudget, StoreLimits
 from b24monitor.core.decoding import decode_body, key_fields
 from b24monitor.core.errors import MalformedDelivery, StoreError, StoreFull
-from b24monitor.core.model import Delivery, KeyFields
+from b24monitor.core.model import CapturedEvent, Delivery, KeyFields
 from b24monitor.core.origin import origin_of
 from b24monitor.core.verification import LEARNED, Proof, Sender, TokenBook
 from b24monitor.services.checkpointer import WRITER_BACKSTOP_PAGES, Checkpointer
@@ -56,21 +56,26 @@ from b24monitor.services.install_gate import (
     prove_install,
     secure_install,
 )
-from b24monitor.services.store import connect, index_fulltext, insert_findings
+from b24monitor.services.store import connect, index_fulltext
 
 log = logging.getLogger(__name__)
 
 NOTE_DELAY_S = 0.25  # how long a refused request's record may wait for company
 MAX_UNINDEXED = 5000  # during a burst, full-text search lags by at most this many events
+# The batch news (findings, then on_committed) waits while deliveries keep coming: the acks of a
+# burst share the interpreter lock with nothing else. No delivery for QUIET_S after the last one
+# or the last acks (their senders send the next at once) means the burst is over; under
+# sustained load the news follows its commit by at most MAX_LAG_S.
+QUIET_S = 0.002
+MAX_LAG_S = 0.25
 INDEX_CHUNK = 32  # rows indexed per step while idle, and at most ~256 KB of bodies (store.py)
-# Findings are stored at the next idle moment, or this long after a batch during a burst; the
-# front end hears of a batch, and `wait` (services/watch.py) sees it, once they are stored.
-FINDINGS_LAG_S = 0.1
 # What the hostile budget already holds (the partial index events_not_ok finds these rows).
 _HOSTILE_BYTES = (
     "SELECT coalesce(sum(length(body)), 0) + coalesce(sum(length(CAST(data AS BLOB))), 0) "
     "FROM events WHERE status != 'ok'"
 )
+# json.dumps(x, ensure_ascii=False) builds an encoder per call; one built once says the same.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 BODY_NOT_KEPT = "body not kept: over the budget for rejected and malformed bodies"
 FLOOR_REFUSAL = (
     "the monitor's disk is nearly full, so only verified deliveries are stored; "
@@ -89,6 +94,9 @@ class Outcome:
     """What became of one delivery: its row id, the HTTP status to answer with, its event code.
 
     claim: set (and nothing stored) when the delivery is an install that must be proved first.
+    summary: the stored event as lists and live lines show it (no raw request), built from what
+    the writer already had; its findings are attached after the commit, before the front ends
+    hear of the batch — so they print it without reading it back and decoding it again.
     """
 
     event_id: int
@@ -96,10 +104,12 @@ class Outcome:
     reason: str
     event: str | None = None  # lets listeners pick lifecycle events without reading them back
     claim: tuple[KeyFields, Mapping[str, Any]] | None = None
+    summary: CapturedEvent | None = None
 
 
 _Item = tuple[Delivery, Proof | None, "asyncio.Future[Outcome]"]
-_Fresh = tuple[int, tuple[Any, ...], dict[str, Any] | None]  # an inserted row, for its findings
+# An inserted row for its findings: the event as checked (decoded payload, body) and its summary.
+_Fresh = tuple[CapturedEvent, CapturedEvent]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +138,10 @@ class StoreWriter:
         keep_install: KeepInstall | None = None,
         findings: FindingsRecorder | None = None,
         limits: StoreLimits | None = None,
+        quiet_s: float = QUIET_S,
     ) -> None:
         self._path = path
+        self._quiet_s = quiet_s
         self._on_committed = on_committed
         self._prover = prover
         self._keep_install = keep_install
@@ -144,11 +156,12 @@ class StoreWriter:
         self._last_retention = -float("inf")
         self._unindexed = 0
         self._findings = findings or FindingsRecorder()
-        self._fresh: list[_Fresh] = []  # the last batch, for its findings
-        self._unstored: list[tuple[int, str, str]] = []  # findings checked, not stored yet
-        self._checked_upto = 0  # the last event whose findings are in _unstored
-        self._held: list[Outcome] = []  # committed, told once their findings are stored
-        self._held_since = 0.0
+        self._fresh: list[_Fresh] = []  # committed, findings not checked yet
+        self._unannounced: list[Outcome] = []  # committed, on_committed not called yet
+        self._oldest_unannounced = 0.0  # monotonic time of the first of those commits
+        self._arrived = asyncio.Event()  # set by each submitted delivery
+        # Loop time a delivery last arrived or acks last went out (their senders send again).
+        self._last_activity = -float("inf")
         self._limits = limits or StoreLimits()
         self._budget = HostileBudget(self._limits)
         self.disk = DiskGuard(path.parent, self._limits)
@@ -195,7 +208,9 @@ class StoreWriter:
 
     async def _put(self, delivery: Delivery, proof: Proof | None) -> Outcome:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        await self._queue.put((delivery, proof, future))
+        self._queue.put_nowait((delivery, proof, future))
+        self._last_activity = asyncio.get_running_loop().time()
+        self._arrived.set()
         return await future
 
     async def _prove(self, fields: KeyFields, auth: Mapping[str, Any]) -> Proof:
@@ -229,15 +244,13 @@ class StoreWriter:
     async def close(self) -> None:
         """Commit everything already submitted, then close the connection."""
         self._flush_notes()
+        loop = asyncio.get_running_loop()
         if self._task is not None:
             await self._queue.join()
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+        await self._announce(loop)  # the news of the last commits, findings first
         await self._checkpointer.stop()
-        loop = asyncio.get_running_loop()
-        if self._held:  # the last batches' news, once their findings are stored
-            await loop.run_in_executor(self._executor, self._store_findings)
-            self._tell()
         await loop.run_in_executor(self._executor, self._close_sync)
         self._executor.shutdown(wait=True)
 
@@ -263,76 +276,75 @@ class StoreWriter:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            if self._queue.empty() and self._held:
-                # Idle: store the findings, then tell the front end (its `finding:` filters
-                # read them from the store).
-                await loop.run_in_executor(self._executor, self._store_findings)
-                self._tell()
+            if self._queue.empty() and (self._unannounced or self._unindexed):
+                # Idle: first the news of what was committed, then full-text search (both
+                # after the acks, never before); a delivery that comes meanwhile goes first.
+                if not await self._quiet():
+                    continue
+                if self._unannounced:
+                    await self._announce(loop)
+                else:
+                    await loop.run_in_executor(self._executor, self._index_sync, INDEX_CHUNK)
                 continue
-            if self._queue.empty() and self._unindexed:
-                # Idle: bring full-text search up to date (after the acks, never before).
-                await loop.run_in_executor(self._executor, self._index_sync, INDEX_CHUNK)
-                continue  # a delivery that came meanwhile goes first
             batch = [await self._queue.get()]
             while len(batch) < self._max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             futures = [future for _, _, future in batch]
             try:
                 outcomes = await loop.run_in_executor(
-                    self._executor, self._commit_then_check, [(d, p) for d, p, _ in batch],
-                    partial(_release_from_thread, loop, futures),
-                )  # fmt: skip
+                    self._executor, self._commit_batch, [(d, p) for d, p, _ in batch]
+                )
             except Exception as exc:  # the database failed: nobody gets a false 200
                 error = _store_error(exc)
                 for future in futures:
                     if not future.done():
                         future.set_exception(error)
             else:
-                _release(futures, outcomes)  # already done by the callback, normally
+                _release(futures, outcomes)
+                self._last_activity = loop.time()
                 ids = [o.event_id for o in outcomes if o.claim is None and o.event_id]
                 self._checkpointer.mark()
                 self._unindexed += len(ids)
                 if self._unindexed >= MAX_UNINDEXED:  # a long burst: keep search within reach
                     await loop.run_in_executor(self._executor, self._index_sync)
                 self._hold([o for o in outcomes if o.claim is None])
-                if self._held and time.monotonic() - self._held_since > FINDINGS_LAG_S:
-                    # A burst never idles: its findings (and news) go out this often.
-                    await loop.run_in_executor(self._executor, self._store_findings)
-                    self._tell()
+                if self._unannounced and loop.time() - self._oldest_unannounced >= MAX_LAG_S:
+                    await self._announce(loop)  # sustained load: the news may lag, not stop
             finally:
                 for _ in batch:
                     self._queue.task_done()
 
     def _hold(self, stored: list[Outcome]) -> None:
-        """Keep a committed batch's news until its findings are stored (writer's loop)."""
-        if stored and not self._held:
-            self._held_since = time.monotonic()
-        self._held += stored
+        """Keep a batch's news until the burst is over (or MAX_LAG_S passed)."""
+        if stored and not self._unannounced:
+            self._oldest_unannounced = asyncio.get_running_loop().time()
+        self._unannounced += stored
 
-    def _tell(self) -> None:
-        """The held batches to the front end as one: one hop to its loop, not one per batch."""
-        held, self._held = self._held, []
-        if held:
-            self._on_committed(held)
+    async def _quiet(self) -> bool:
+        """True when no delivery arrived for QUIET_S since the last one or the last acks (the
+        ack path is idle); False as soon as one arrives while waiting for that."""
+        left = self._last_activity + self._quiet_s - asyncio.get_running_loop().time()
+        if left <= 0:
+            return True
+        self._arrived.clear()
+        # The timer may fire after a delivery set the event but before this task resumed: the
+        # event, not how the wait ended, says whether one came.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(left):
+                await self._arrived.wait()
+        return not self._arrived.is_set()
 
-    def _commit_then_check(
-        self,
-        items: list[tuple[Delivery, Proof | None]],
-        release: Callable[[list[Outcome]], object],
-    ) -> list[Outcome]:
-        """Commit, let the loop answer at once, then run the findings on this thread.
+    async def _announce(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Check the findings of the commits held (issue 12), then tell on_committed once.
 
-        The findings (issue 12) never delay an answer; they do delay the front end's news of
-        the batch, so its lines carry them. Same thread, one hop: a second executor job per
-        batch cost a GIL hand-off before the next commit could start. They are stored later
-        (`_store_findings`, at the idle step or FINDINGS_LAG_S into a burst): a transaction
-        of their own per batch cost this thread a quarter of a one-delivery batch's commit,
-        one for ten batches a twentieth (bench/findings.py).
+        The findings never delay an answer; they do delay the front end's news, so its lines
+        carry them. Cancelled in the middle (close), the news stays held for close to send.
         """
-        outcomes = self._commit_batch(items)
-        release(outcomes)
-        self._record_findings()
-        return outcomes
+        if self._fresh or self._unannounced:  # behind a findings job still running, if any
+            await loop.run_in_executor(self._executor, self._record_findings)
+        outcomes, self._unannounced = self._unannounced, []
+        if outcomes:
+            self._on_committed(outcomes)
 
     def _commit_batch(self, items: list[tuple[Delivery, Proof | None]]) -> list[Outcome]:
         conn = self._conn
@@ -348,10 +360,13 @@ class StoreWriter:
                 if isinstance(judged, Outcome):
                     outcomes.append(judged)  # to be proved first, or refused: not stored
                     continue
-                row, http_status, reason, install, payload = judged
+                row, http_status, reason, install, payload, stored = judged
                 event_id = int(conn.execute(_INSERT, row).lastrowid or 0)
-                outcomes.append(Outcome(event_id, http_status, reason, event=row[1]))
-                fresh.append((event_id, row, payload))
+                checked = event_from_insert(event_id, row, payload)
+                # The summary carries the data as stored (an install's is masked).
+                summary = checked if stored is payload else replace(checked, data=stored)
+                outcomes.append(Outcome(event_id, http_status, reason, row[1], summary=summary))
+                fresh.append((checked, summary))
                 if install is not None:
                     kept.append((event_id, *install))
             conn.execute("COMMIT")
@@ -364,7 +379,7 @@ class StoreWriter:
             self._maybe_rotate(conn)
         except sqlite3.Error as exc:  # the batch is committed: its acks must not turn into 503s
             log.warning("retention could not delete old events (%s)", exc)
-        self._fresh = fresh
+        self._fresh += fresh
         return outcomes
 
     def _record_findings(self) -> None:
@@ -373,29 +388,20 @@ class StoreWriter:
             return
         assert self._conn is not None
         try:
-            self._unstored += self._findings.check([event_from_insert(*each) for each in fresh])
+            found = self._findings.record(self._conn, [checked for checked, _ in fresh])
         except Exception:  # a failing check must never stop capture; the events are stored
-            log.exception("findings of events %s..%s failed", fresh[0][0], fresh[-1][0])
-        self._checked_upto = fresh[-1][0]
-
-    def _store_findings(self) -> None:
-        """Store the findings checked so far and move the checked mark, in one transaction."""
-        assert self._conn is not None
-        rows, upto = self._unstored, self._checked_upto
-        self._unstored, self._checked_upto = [], 0
-        if not upto:
-            return
-        try:
-            insert_findings(self._conn, rows, checked_upto=upto)
-        except sqlite3.Error as exc:  # the events are stored; a restart checks them again
-            log.warning("findings up to event %s could not be stored (%s)", upto, exc)
+            log.exception("findings of events %s..%s failed", fresh[0][0].id, fresh[-1][0].id)
+            found = [()] * len(fresh)
+        for (_, summary), findings in zip(fresh, found, strict=True):
+            summary.findings = findings
+            summary.body = b""  # the checks needed it; lines and lists never show it
 
     def _judge(
         self, conn: sqlite3.Connection, d: Delivery, proof: Proof | None, *, floor: bool = False
-    ) -> tuple[tuple[Any, ...], int, str, Install | None, dict[str, Any] | None] | Outcome:
+    ) -> tuple[tuple[Any, ...], int, str, Install | None, dict[str, Any] | None, Any] | Outcome:
         """Decode, verify and build the row: (row, http status, reason, install to keep, decoded
-        payload), or an Outcome with a claim when the delivery is an install that must be proved
-        first."""
+        payload, data as stored), or an Outcome with a claim when the delivery is an install that
+        must be proved first."""
         if d.announced is not None:
             return self._oversize(d, floor=floor)
         payload: dict[str, Any] | None = None
@@ -423,11 +429,12 @@ class StoreWriter:
             return Outcome(0, http_status, reason)
         # Past the budget a hostile body is not even serialised: a flood costs its decoding only.
         spent = status != "ok" and self._budget.spent(d.received_at)
-        data_json = json.dumps(data, ensure_ascii=False) if data is not None and not spent else None
+        data_json = _to_json(data) if data is not None and not spent else None
         size = len(body) + len(data_json or "")
         if status != "ok" and (spent or not self._budget.admit(size, d.received_at)):
             self.bodies_not_kept += 1
             body, data_json, payload, error = b"", None, None, f"{reason} ({BODY_NOT_KEPT})"
+            data = None
         row = (
             d.received_at, fields.event, fields.member_id, fields.domain, fields.entity_id,
             fields.entity_type_id, fields.user_id, fields.handler_id, fields.ts,
@@ -436,11 +443,11 @@ class StoreWriter:
             len(d.body), d.content_type, json.dumps(d.headers), body,
             data_json, sender, origin_of(fields.event, payload),
         )  # fmt: skip
-        return row, http_status, reason, install, payload
+        return row, http_status, reason, install, payload, data
 
     def _oversize(
         self, d: Delivery, *, floor: bool
-    ) -> tuple[tuple[Any, ...], int, str, None, None] | Outcome:
+    ) -> tuple[tuple[Any, ...], int, str, None, None, None] | Outcome:
         """The row of a request refused unread for its size: its metadata only, as `malformed`
         with the 413 it got and the size it announced. The body is never read, so there is none
         to keep (reading up to the limit would cost every oversize flood a megabyte); the row
@@ -456,7 +463,7 @@ class StoreWriter:
             reason, 413, d.method, d.path, d.peer, d.announced, d.content_type,
             json.dumps(d.headers), b"", None, None, origin_of(None, None),
         )  # fmt: skip
-        return row, 413, reason, None, None
+        return row, 413, reason, None, None, None
 
     def _decide(
         self,
@@ -540,14 +547,6 @@ def _release(futures: list[asyncio.Future[Outcome]], outcomes: list[Outcome]) ->
     for future, outcome in zip(futures, outcomes, strict=True):
         if not future.done():
             future.set_result(outcome)
-
-
-def _release_from_thread(
-    loop: asyncio.AbstractEventLoop,
-    futures: list[asyncio.Future[Outcome]],
-    outcomes: list[Outcome],
-) -> None:
-    loop.call_soon_threadsafe(_release, futures, outcomes)
 
 
 def _store_error(exc: Exception) -> StoreError:

@@ -77,6 +77,17 @@ def storm_alerts(detector: StormDetector, times: list[float], code: str, end: fl
     return alerts
 
 
+def test_objects_that_went_quiet_are_forgotten_and_a_loop_is_still_caught() -> None:
+    """An object updated once is not kept for ever: what the detector holds follows the last
+    minute of traffic, not every object ever seen (hours of distinct deals at 200/s)."""
+    detector = LoopDetector()
+    for i in range(1, 50_001):  # 50,000 distinct objects, 100 a second, over 500 s
+        detector.add(update(i, T0 + i * 0.01, entity=str(i)))
+    assert detector.tracked <= 100 * 2 * 30 + 1024  # two windows of objects, plus one sweep
+    looping = [update(60_000 + i, T0 + 500 + i * 0.3, entity="3187") for i in range(1, 8)]
+    assert len(feed(detector, looping, answered={e.id for e in looping})) == 1
+
+
 def test_a_storm_of_500_raises_exactly_one_alert_with_its_size_when_it_ends() -> None:
     burst = [T0 + i * 0.004 for i in range(500)]  # 500 events in 2 s
     alerts = storm_alerts(StormDetector(), burst, "ONCRMDEALUPDATE", end=T0 + 30)

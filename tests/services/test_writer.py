@@ -21,6 +21,7 @@ import pytest
 from b24monitor.core.budget import StoreLimits
 from b24monitor.core.errors import StoreError
 from b24monitor.core.model import Delivery
+from b24monitor.core.tasks import spawn
 from b24monitor.services.store import EventStore
 from b24monitor.services.writer import Outcome, Retention, StoreWriter
 
@@ -255,3 +256,37 @@ async def test_refused_requests_are_recorded_together_and_none_is_lost_at_close(
     # One batch for the whole flood (not fifty), committed by close() at the latest.
     assert [len(batch) for batch in batches] == [50]
     assert [status for _, _, status, _ in read_all(db)] == ["malformed"] * 50
+
+
+@pytest.mark.asyncio
+async def test_batch_news_keeps_coming_while_deliveries_never_pause(
+    tmp_path: Path, make_delivery: Callable[..., bytes]
+) -> None:
+    """The news of a commit waits for a quiet moment (the acks of a burst go first), but a
+    sender that never pauses must not hold it back for ever: it arrives while they still send.
+
+    A quiet moment is made to take longer than the test, so only the bound on the lag (not a
+    scheduling hiccup of a busy machine) can bring the news."""
+    batches: list[list[Outcome]] = []
+    sending = True
+    sent = 0
+
+    async def sender(writer: StoreWriter) -> None:
+        nonlocal sent
+        while sending:  # each delivery follows the previous one's ack at once
+            outcome = await writer.submit(delivery(make_delivery()))
+            assert outcome.http_status == 200
+            sent += 1
+
+    async with writing(tmp_path / "e.sqlite3", batches, quiet_s=3600) as writer:
+        senders = [spawn(sender(writer), name=f"sender-{i}") for i in range(8)]
+        deadline = time.monotonic() + 60
+        while not batches:
+            assert time.monotonic() < deadline, "no batch news while deliveries kept coming"
+            assert not any(s.done() for s in senders), "a sender failed"
+            await asyncio.sleep(0.01)
+        sending = False
+        await asyncio.gather(*senders)
+    announced = [o.event_id for batch in batches for o in batch]
+    assert sorted(announced) == list(range(1, sent + 1))  # every commit announced exactly once
+    assert all(o.summary is not None and o.summary.id == o.event_id for b in batches for o in b)
