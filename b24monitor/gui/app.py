@@ -83,8 +83,7 @@ async def running_app(data_dir: Path) -> AsyncIterator[MainWindow]:
         yield window
     finally:
         gc.unfreeze()
-        if window.isVisible():
-            window.close()
+        window.quit_capture()  # no question on the way out (SIGINT, a failed start, tests)
         await window.shutdown()
         await worker.close()
         await session.stop()
@@ -109,7 +108,7 @@ async def main(data_dir: Path) -> int | str:
 
             window.closed.connect(on_window_closed)
             watcher = SignalWatcher()
-            watcher.triggered.connect(window.close)
+            watcher.triggered.connect(window.quit_capture)
             try:
                 await closed
             finally:

@@ -7,6 +7,7 @@ Places left for later parts: `add_side_dock` (subscriptions), `add_events_tab` (
 from __future__ import annotations
 
 import time
+from typing import Literal
 
 from PySide6.QtCore import QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import (
@@ -33,6 +34,7 @@ from b24monitor.core.tasks import spawn
 from b24monitor.core.traffic_patterns import Alert
 from b24monitor.demo import DemoPortal
 from b24monitor.gui.about_dialog import AboutDialog
+from b24monitor.gui.background import CaptureTray, CloseQuestion
 from b24monitor.gui.connect import ConnectWizard, WelcomePanel
 from b24monitor.gui.detail import DetailPane
 from b24monitor.gui.event_commands import EventCommands
@@ -45,7 +47,7 @@ from b24monitor.gui.notifier import Notifier
 from b24monitor.gui.offline import OfflinePane
 from b24monitor.gui.session_signals import SessionSignals
 from b24monitor.gui.settings_dialog import SettingsDialog
-from b24monitor.gui.settings_store import MASK_DEFAULT, NOTIFY, GuiSettings
+from b24monitor.gui.settings_store import CLOSE_ASK, MASK_DEFAULT, NOTIFY, GuiSettings
 from b24monitor.gui.setup_check import CheckSetupDialog
 from b24monitor.gui.stats import StatsPanel
 from b24monitor.gui.status import CoverageStrip, LiveStats, PortalStatus, RateChart, StatusBar
@@ -64,7 +66,13 @@ from b24monitor.services.session import Session
 
 
 class MainWindow(QMainWindow):
-    """The event list, its detail and the status of the receiver; emits `closed` when closed."""
+    """The event list, its detail and the status of the receiver; emits `closed` when closed.
+
+    Closing asks whether capture goes on (background.py); `stop_capture` holds the answer when
+    `closed` is emitted. With `background == "tray"` (capture runs in this process) keeping
+    capture hides the window behind a tray icon; with "detach" (an engine process captures)
+    the window simply goes and the engine stays.
+    """
 
     closed = Signal()
 
@@ -103,6 +111,15 @@ class MainWindow(QMainWindow):
         self.commands = EventCommands(session, worker, self.table, self.detail, self)
         self.detail.reveal_by_default = not self.gui_settings.mask_by_default
         self.demos: list[DemoPortal] = []  # "Try without a portal": stopped after the session
+        self.tray = CaptureTray(icon("b24monitor"), self)
+        self.notifier.use_tray(self.tray.icon)
+        session.committed.connect(self.tray.note_committed)
+        self.background: Literal["tray", "detach"] = "tray"
+        self.asks_on_close = True  # False: another process owns capture, closing only detaches
+        self.stop_capture = True  # the close's answer, read by whoever hears `closed`
+        self._quitting = False
+        self.finished = False  # `closed` was emitted
+        self.close_question: CloseQuestion | None = None
         self._detail_request = 0  # the newest detail read; older answers are dropped
         self._build()
         self._connect_signals()
@@ -236,6 +253,8 @@ class MainWindow(QMainWindow):
         self.portal_status.message.connect(self.status.showMessage)
         self.about_action.triggered.connect(self._on_about_action_triggered)
         self.check_setup_action.triggered.connect(self._on_check_setup_action_triggered)
+        self.tray.open_requested.connect(self.reopen)
+        self.tray.stop_requested.connect(self.quit_capture)
 
     # -- life cycle -----------------------------------------------------------------------------
 
@@ -266,9 +285,79 @@ class MainWindow(QMainWindow):
         self.demos.clear()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        action = "stop" if self._quitting else self.gui_settings.close_action
+        if not self.asks_on_close and not self._quitting:
+            action = "keep"
+        if action == "ask":
+            event.ignore()
+            self._ask_how_to_close()
+            return
         save_layout(self)
+        if action == "keep" and self.background == "tray":
+            self._go_background(event)
+            return
         event.accept()
+        self._finish(stop_capture=action == "stop")
+
+    def quit_capture(self) -> None:
+        """Stop capturing and go (the tray's Stop, SIGINT/SIGTERM, the question's Stop)."""
+        self._quitting = True
+        if self.isVisible():
+            self.close()
+        else:
+            self._finish(stop_capture=True)
+
+    def reopen(self) -> None:
+        """Back from the background (the tray icon, a second start of b24monitor)."""
+        self.tray.show_window()
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def _finish(self, *, stop_capture: bool) -> None:
+        if self.finished:
+            return
+        self.finished, self.stop_capture = True, stop_capture
+        self.tray.close()
         self.closed.emit()
+
+    def _go_background(self, event: QCloseEvent) -> None:
+        if not self.tray.available():  # nowhere to come back from: minimise instead of hiding
+            event.ignore()
+            self.showMinimized()
+            return
+        event.accept()
+        self.tray.show_background()
+
+    def _ask_how_to_close(self) -> None:
+        if self.close_question is not None:
+            self.close_question.raise_()
+            return
+        self.close_question = CloseQuestion(self)
+        self.close_question.answered.connect(self._on_close_question_answered)
+        self.close_question.finished.connect(self._on_close_question_finished)
+        self.close_question.open()
+
+    def _on_close_question_answered(self, action: str, remember: bool) -> None:
+        if remember:
+            self.gui_settings.remember_close_action("keep" if action == "keep" else "stop")
+        if action == "stop":
+            self.quit_capture()
+            return
+        save_layout(self)
+        if self.background == "detach":
+            self.hide()
+            self._finish(stop_capture=False)
+        elif self.tray.available():
+            self.hide()
+            self.tray.show_background()
+        else:
+            self.showMinimized()
+
+    def _on_close_question_finished(self) -> None:
+        if self.close_question is not None:
+            self.close_question.deleteLater()
+            self.close_question = None
 
     # -- slots ----------------------------------------------------------------------------------
 
@@ -370,7 +459,7 @@ class MainWindow(QMainWindow):
 
     def _on_settings_dialog_applied(self, changed: list[str]) -> None:
         self.detail.reveal_by_default = not self.gui_settings.mask_by_default
-        if any(key not in (MASK_DEFAULT, NOTIFY) for key in changed):
+        if any(key not in (MASK_DEFAULT, NOTIFY, CLOSE_ASK) for key in changed):
             text = self.tr("Settings saved; restart b24monitor to apply them")
             self.status.showMessage(text, 10_000)
 
@@ -381,10 +470,9 @@ class MainWindow(QMainWindow):
         self.table_stack.setCurrentWidget(self.grouped if grouped else self.table)
 
     def _on_grouped_event_selected(self, event_id: int) -> None:
-        store = self.session.store
-        ev = store.get(event_id) if store is not None else None
-        if ev is not None:
-            self.detail.show_event(ev)
+        self._detail_request += 1  # read on the store worker, like the list's current row
+        spawn(self._show_detail(event_id, self._detail_request), name="detail-read",
+              on_error=self._on_task_failed)  # fmt: skip
 
     def _on_session_signals_alert(self, alert: Alert) -> None:
         if alert.kind == "loop":

@@ -44,6 +44,8 @@ NOTIFY_FILTERS = "notify/filters"
 LANGUAGE = "ui/language"
 PORTAL = "portal/current"
 FORWARD_TO = "forward/routes"  # `--forward-to` specs, space separated
+CLOSE_ASK = "window/close_ask"  # ask "stop or keep capturing?" when the window closes
+CLOSE_ACTION = "window/close_action"  # the remembered answer: "keep" or "stop"
 
 
 def user_settings() -> QSettings:
@@ -149,6 +151,17 @@ class GuiSettings:
 
     def set_notify_filters(self, names: list[str]) -> None:
         self.qsettings.setValue(NOTIFY_FILTERS, json.dumps(names, ensure_ascii=False))
+
+    @property
+    def close_action(self) -> Literal["ask", "keep", "stop"]:
+        """What closing the window does: ask, keep capturing in the background, or stop."""
+        if self._bool(CLOSE_ASK, True):
+            return "ask"
+        return "keep" if self._str(CLOSE_ACTION) == "keep" else "stop"
+
+    def remember_close_action(self, action: Literal["keep", "stop"]) -> None:
+        self.set(CLOSE_ACTION, action)
+        self.set(CLOSE_ASK, False)
 
     @property
     def language(self) -> str:

@@ -1,0 +1,337 @@
+"""RemoteSession: a window's view of the capture engine another process runs for its data dir.
+
+It offers the surface the window's panes use on an in-process Session — the handler and local
+URLs, the tunnel state, the linked portal, the shared services (secrets, profiles, an HTTP
+client for replays) and the five Signals (committed, tunnel_changed, notice, attempt_recorded,
+alerts) — fed by the engine's control channel (ENGINE-PROTOCOL.md) instead of a capture thread.
+Rows are still read straight from SQLite by the window's own store worker; only ids and news
+travel here. The user's intents (switch portal, start the tunnel, reconcile, REST calls of the
+subscriptions dock and the offline pane) go to the engine as requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import httpx
+
+from b24monitor.core.errors import B24MonitorError
+from b24monitor.core.model import CapturedEvent
+from b24monitor.core.receiver_stats import ReceiverStats
+from b24monitor.core.replay import Attempt, Routes, parse_routes
+from b24monitor.core.signals import Signal
+from b24monitor.core.tasks import spawn
+from b24monitor.core.traffic_patterns import Alert
+from b24monitor.services import remote_wire as wire
+from b24monitor.services.portal_link import Notice
+from b24monitor.services.profiles import ProfileStore
+from b24monitor.services.remote_portal import EngineRestError, RemotePortalLink
+from b24monitor.services.session import DB_NAME, SessionConfig
+from b24monitor.services.store import EventStore
+from b24monitor.services.tunnel_settings import TunnelState
+
+if TYPE_CHECKING:
+    from b24monitor.services.secrets import SecretStore
+
+STATUS_EVERY_S = 2.0  # the receiver's counters for the status bar: a cheap `status` request
+
+
+class EngineChannel(Protocol):
+    """An open control channel: the engine's hello, requests, and its messages as they come."""
+
+    hello: dict[str, Any]
+
+    async def request(self, op: str, **fields: Any) -> Any:
+        """Send `op`, wait for its reply; raises EngineRequestFailed for `ok: false`."""
+        ...
+
+    async def messages(self) -> Any:
+        """The engine's messages, one dict each, until the channel closes (an async iterator)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class EngineRequestFailed(B24MonitorError):
+    """The engine refused or failed a request; `code` is the protocol's or the portal's code."""
+
+    def __init__(self, code: str, message: str, description: str = "") -> None:
+        super().__init__(message)
+        self.code, self.description = code, description
+
+
+Connect = Callable[[], Awaitable[EngineChannel]]
+
+
+class RemoteReceiver:
+    """What the status bar asks a capture thread for, from the engine's last counters."""
+
+    def __init__(self) -> None:
+        self.stray_hits = 0
+        self._stats = ReceiverStats()
+
+    def stats(self) -> ReceiverStats:
+        return self._stats
+
+    def update(self, counters: Any) -> None:
+        self._stats = wire.receiver_stats(counters)
+        if isinstance(counters, dict) and isinstance(counters.get("stray_hits"), int):
+            self.stray_hits = counters["stray_hits"]
+
+
+class RemoteSession:
+    """The engine of another process, seen through its control channel; attach with start()."""
+
+    def __init__(self, config: SessionConfig, *, secrets: SecretStore, connect: Connect) -> None:
+        self.config = config
+        self._secrets = secrets
+        self._connect = connect
+        self.db_path = config.data_dir / DB_NAME
+        self.store: EventStore | None = None  # the window reads through its store worker
+        self.guard = None  # the safety net and canary run in the engine
+        self.capture: RemoteReceiver | None = None
+        self.handler_path = ""
+        self.public_url: str | None = None
+        self._local_url = ""
+        self.tunnel_state = TunnelState("stopped")
+        self.portal: RemotePortalLink | None = None
+        self.engine: dict[str, Any] = {}  # the hello: pid, command ("listen", "window", …)
+        self.committed: Signal[list[int]] = Signal("committed")
+        self.tunnel_changed: Signal[TunnelState] = Signal("tunnel_changed")
+        self.notice: Signal[Notice] = Signal("notice")
+        self.attempt_recorded: Signal[Attempt] = Signal("attempt_recorded")
+        self.alerts: Signal[Alert] = Signal("alerts")
+        self.portal_changed: Signal[str | None] = Signal("portal_changed")  # the engine switched
+        self.detached: Signal[str] = Signal("detached")  # the channel closed: bye's reason
+        self._channel: EngineChannel | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._poller: asyncio.Task[None] | None = None
+        self._profiles: ProfileStore | None = None
+        self._http: httpx.AsyncClient | None = None
+
+    # -- the surface the panes use ----------------------------------------------------------
+
+    @property
+    def secrets(self) -> SecretStore:
+        return self._secrets
+
+    @property
+    def profiles(self) -> ProfileStore:
+        if self._profiles is None:
+            self._profiles = ProfileStore(self.config.data_dir, self._secrets)
+        return self._profiles
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The window's own client: replays to the forward target go straight from here."""
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=30.0)
+        return self._http
+
+    @property
+    def local_url(self) -> str:
+        return self._local_url
+
+    @property
+    def handler_url(self) -> str:
+        return (self.public_url or self.local_url) + self.handler_path
+
+    @property
+    def attached(self) -> bool:
+        return self._channel is not None
+
+    @property
+    def engine_pid(self) -> int | None:
+        pid = self.engine.get("pid")
+        return pid if isinstance(pid, int) else None
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Open the channel, take the engine's hello, start hearing its news."""
+        channel = await self._connect()
+        self._channel = channel
+        self._take_hello(channel.hello)
+        self.capture = RemoteReceiver()
+        self.capture.update(channel.hello.get("receiver"))
+        self._reader = spawn(self._read(channel), name="engine-news")
+        self._poller = spawn(self._poll_status(), name="engine-status")
+
+    async def stop(self) -> None:
+        """Detach: the engine keeps capturing (stop_engine() is the user's "stop capturing")."""
+        for task in (self._poller, self._reader):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        self._poller = self._reader = None
+        channel, self._channel = self._channel, None
+        if channel is not None:
+            await channel.close()
+        self.capture = None
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    async def stop_engine(self) -> None:
+        """The user chose to stop capturing: the engine stops, then this window detaches."""
+        with contextlib.suppress(EngineRequestFailed, OSError, ConnectionError):
+            await self.request("stop")
+        await self.stop()
+
+    # -- intents --------------------------------------------------------------------------------
+
+    async def request(self, op: str, **fields: Any) -> Any:
+        channel = self._channel
+        if channel is None:
+            raise EngineRequestFailed(
+                "detached", "the capture engine is not reachable: reopen b24monitor"
+            )
+        return await channel.request(op, **fields)
+
+    async def switch_portal(self, name: str | None) -> None:
+        """Ask the engine to follow another profile (or none); this window follows it too."""
+        await self.request("switch_portal", name=name)
+        self._follow_portal(name)
+
+    async def start_tunnel(self) -> TunnelState:
+        """Ask the engine to bring up its public route; its states arrive as tunnel news."""
+        if self.tunnel_state.state != "stopped":
+            return self.tunnel_state  # the engine's owner started it already
+        result = await self.request("start_tunnel")
+        return wire.tunnel_state(result) if isinstance(result, dict) else self.tunnel_state
+
+    async def attach_portal(self) -> None:
+        """Bindings follow the engine's URL: the engine reconciles them."""
+        if self.portal is not None:
+            await self.request("reconcile")
+
+    async def _rest(self, method: str, params: Mapping[str, Any]) -> Any:
+        try:
+            return await self.request("rest", method=method, params=dict(params))
+        except EngineRequestFailed as exc:
+            raise EngineRestError(exc.code, str(exc), exc.description) from None
+
+    async def _reconcile(self) -> None:
+        await self.request("reconcile")
+
+    # -- the engine's news ----------------------------------------------------------------------
+
+    def _take_hello(self, hello: dict[str, Any]) -> None:
+        self.engine = dict(hello)
+        self.handler_path = str(hello.get("handler_path") or "")
+        self._local_url = str(hello.get("local_url") or "")
+        public = hello.get("public_url")
+        self.public_url = public if isinstance(public, str) and public else None
+        if isinstance(hello.get("db_path"), str):
+            self.db_path = Path(hello["db_path"])
+        self.tunnel_state = wire.tunnel_state(hello.get("tunnel"))
+        routes = _routes(hello.get("forward"))
+        self.config = replace(self.config, forward=routes, portal=_name(hello.get("portal")))
+        self._follow_portal(_name(hello.get("portal")))
+
+    def _follow_portal(self, name: str | None) -> None:
+        current = self.portal.profile_name if self.portal is not None else None
+        if name == current:
+            return
+        self.portal = None
+        if name is not None:
+            self.portal = RemotePortalLink(
+                name, self.profiles, self.config.data_dir, self.http,
+                rest=self._rest, reconcile=self._reconcile, notify=self.notice.emit,
+            )  # fmt: skip
+            spawn(self.portal.attach(self.handler_url, public=self.public_url is not None),
+                  name="remote-portal-attach")  # fmt: skip
+
+    async def _read(self, channel: EngineChannel) -> None:
+        reason = "closed"
+        try:
+            async for message in await channel.messages():
+                if message.get("type") == "bye":
+                    reason = str(message.get("reason") or "stopping")
+                    break
+                self._on_message(message)
+        except (OSError, ConnectionError, asyncio.IncompleteReadError, ValueError):
+            reason = "lost"
+        if self._channel is channel:
+            self._channel = None
+            self.capture = None
+            self.detached.emit(reason)
+
+    def _on_message(self, message: dict[str, Any]) -> None:
+        match message.get("type"):
+            case "committed":
+                ids = [int(i) for i in message.get("ids") or ()]
+                lifecycle = [int(i) for i in message.get("lifecycle") or ()]
+                if ids:
+                    self.committed.emit(ids)
+                if lifecycle and self.portal is not None:
+                    spawn(self._on_lifecycle(self.portal, lifecycle), name="remote-lifecycle")
+            case "tunnel":
+                self._on_tunnel(wire.tunnel_state(message))
+            case "notice":
+                self._on_notice(wire.notice(message))
+            case "attempt":
+                self.attempt_recorded.emit(wire.attempt(message))
+            case "alert":
+                self.alerts.emit(wire.alert(message))
+            case "portal":
+                name = _name(message.get("portal"))
+                before = self.portal.profile_name if self.portal is not None else None
+                self._follow_portal(name)
+                if name != before:
+                    self.portal_changed.emit(name)
+
+    def _on_tunnel(self, state: TunnelState) -> None:
+        self.tunnel_state = state
+        if state.state == "reachable" and state.public_url:  # as Session: only a proven URL
+            self.public_url = state.public_url
+            if self.portal is not None:
+                spawn(self.portal.attach(self.handler_url, public=True), name="remote-url")
+        self.tunnel_changed.emit(state)
+
+    def _on_notice(self, notice: Notice) -> None:
+        if notice.get("type") == "subscriptions" and self.portal is not None:
+            self.portal.report = notice["report"]  # what the dock and the status bar redraw from
+        self.notice.emit(notice)
+
+    async def _on_lifecycle(self, portal: RemotePortalLink, ids: list[int]) -> None:
+        events = await asyncio.to_thread(_read_events, self.db_path, ids)
+        await portal.on_deliveries(events)
+
+    async def _poll_status(self) -> None:
+        while True:
+            await asyncio.sleep(STATUS_EVERY_S)
+            try:
+                status = await self.request("status")
+            except (EngineRequestFailed, OSError, ConnectionError):
+                continue  # a lost channel is told by the reader
+            if isinstance(status, dict) and self.capture is not None:
+                self.capture.update(status.get("receiver"))
+
+
+def _name(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _routes(value: Any) -> Routes | None:
+    """The engine's forward routes: specs like `listen --forward-to` takes, or their fields."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value) and value:
+        return parse_routes(value)
+    if isinstance(value, dict):
+        rules = tuple((str(r[0]), str(r[1])) for r in value.get("rules") or () if len(r) == 2)
+        default = value.get("default")
+        return Routes(default if isinstance(default, str) else None, rules)
+    return None
+
+
+def _read_events(db_path: Path, ids: list[int]) -> list[CapturedEvent]:
+    store = EventStore(db_path)
+    try:
+        return store.fetch(ids)
+    finally:
+        store.close()
