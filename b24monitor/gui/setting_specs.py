@@ -190,9 +190,7 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec(
         keys.CLOSE_ASK,
         "close_ask",
-        QT_TRANSLATE_NOOP(
-            "SettingsDialog", "Ask whether to keep capturing when the window closes"
-        ),
+        QT_TRANSLATE_NOOP("SettingsDialog", "Ask whether to keep capturing when the window closes"),
         "privacy",
         "check",
         lambda s: s.close_action == "ask",
