@@ -27,7 +27,8 @@ from b24monitor.gui.os_signals import SignalWatcher
 from b24monitor.gui.settings_store import GuiSettings
 from b24monitor.gui.store_worker import StoreWorker
 from b24monitor.services.secrets import open_secret_store
-from b24monitor.services.session import Session
+from b24monitor.services.engine_attach import open_session
+from b24monitor.services.remote_session import RemoteSession
 
 SETTINGS_FILE = "gui.ini"  # per data dir: two data dirs never share a layout or filter history
 
@@ -60,14 +61,15 @@ async def running_app(data_dir: Path) -> AsyncIterator[MainWindow]:
         config = GuiSettings(settings, secrets).session_config(data_dir)
     except B24MonitorError as exc:
         raise StartupError(f"{exc}; fix it in Settings or {data_dir / SETTINGS_FILE}") from None
-    session = Session(config, secrets=secrets)
-    worker = StoreWorker(session.db_path)
-    window = MainWindow(session, worker, settings)
     try:
-        await session.start()  # cleans up after itself when it fails
+        session = await open_session(config, secrets)
     except (B24MonitorError, OSError) as exc:
-        await _abandon(window, worker)
         raise StartupError(str(exc)) from None
+    worker = StoreWorker(session.db_path)
+    # No await between the start and the window's connections: no news is missed.
+    window = MainWindow(session, worker, settings)
+    if isinstance(session, RemoteSession):
+        attach_window(window, session)
     try:
         await worker.open()
     except (B24MonitorError, OSError) as exc:
@@ -86,9 +88,20 @@ async def running_app(data_dir: Path) -> AsyncIterator[MainWindow]:
         window.quit_capture()  # no question on the way out (SIGINT, a failed start, tests)
         await window.shutdown()
         await worker.close()
-        await session.stop()
+        if isinstance(session, RemoteSession) and window.stop_capture and window.asks_on_close:
+            await session.stop_engine()  # the user chose "stop capturing" for its own engine
+        else:
+            await session.stop()
         await window.stop_demos()  # after the session: its unbinding still talks to them
         window.deleteLater()
+
+
+def attach_window(window: MainWindow, session: RemoteSession) -> None:
+    """The window of another process's engine: closing it detaches, the engine goes on."""
+    window.background = "detach"
+    window.asks_on_close = session.spawned  # only an engine we started is ours to stop
+    window.show_engine(session.engine)
+    session.detached.connect(window.on_engine_detached)
 
 
 async def _abandon(window: MainWindow, worker: StoreWorker) -> None:

@@ -62,7 +62,7 @@ from b24monitor.gui.table import (
     PendingDeletion,
 )
 from b24monitor.gui.undo_bar import UndoBar
-from b24monitor.services.session import Session
+from b24monitor.services.session_view import SessionView
 
 
 class MainWindow(QMainWindow):
@@ -76,7 +76,7 @@ class MainWindow(QMainWindow):
 
     closed = Signal()
 
-    def __init__(self, session: Session, worker: StoreWorker, settings: QSettings) -> None:
+    def __init__(self, session: SessionView, worker: StoreWorker, settings: QSettings) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle(self.tr("b24monitor"))
@@ -313,6 +313,26 @@ class MainWindow(QMainWindow):
         self.showNormal()
         self.raise_()
         self.activateWindow()
+
+    def show_engine(self, engine: dict[str, object]) -> None:
+        """Name the process that captures when it is another one (a listen, another window)."""
+        command, pid = engine.get("command"), engine.get("pid")
+        if command == "engine":  # started for this window: nothing to explain
+            return
+        who = self.tr("b24monitor listen") if command == "listen" else self.tr("another window")
+        text = self.tr("b24monitor — capture runs in %1 (pid %2)")
+        self.setWindowTitle(text.replace("%1", who).replace("%2", str(pid)))
+
+    def on_engine_detached(self, reason: str) -> None:
+        """The engine's channel closed: say that events no longer arrive here, and why."""
+        if reason == "too_slow":
+            text = self.tr("This window fell behind the capture engine and was let go; reopen "
+                           "b24monitor to see new events (none is lost: they are stored)")
+        else:
+            text = self.tr("The capture engine stopped: new events are not received until "
+                           "you open b24monitor again")
+        self.status.show_error(text)
+        self._on_stats_updated()  # the receiver item turns to "not receiving" at once
 
     def _finish(self, *, stop_capture: bool) -> None:
         if self.finished:

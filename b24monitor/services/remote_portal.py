@@ -18,7 +18,6 @@ from typing import Any
 
 import httpx
 
-from b24monitor.core.errors import B24MonitorError
 from b24monitor.core.model import CapturedEvent
 from b24monitor.core.portal_errors import from_envelope
 from b24monitor.core.subscriptions import Mode
@@ -30,10 +29,6 @@ Rest = Callable[[str, Mapping[str, Any]], Awaitable[Any]]
 """(method, params) → the portal's JSON answer, through the engine (`rest` op)."""
 Reconcile = Callable[[], Awaitable[Any]]
 """Ask the engine to reconcile the linked profile's bindings (`reconcile` op)."""
-
-
-class RemoteCallFailed(B24MonitorError):
-    """The engine could not run a REST call for this window (channel closed, engine stopped)."""
 
 
 class EngineRestError(Exception):
@@ -54,21 +49,15 @@ class RemotePortalClient(PortalClient):
         self._rest = rest
 
     async def request(self, method: str, params: Mapping[str, Any] | None = None) -> RestResponse:
-        """The engine's client makes the call; its answer or error envelope comes back."""
+        """The engine's client makes the call (result only: one page of a list method)."""
         try:
             answer = await self._rest(method, dict(params or {}))
         except EngineRestError as exc:
             subject = str((params or {}).get("event", "")).upper()
             body = {"error": exc.code, "error_description": exc.description or exc.message}
-            raise from_envelope(method, 0, body, subject) from None
-        if isinstance(answer, dict) and "result" in answer:  # the whole envelope: pages, time
-            timing = answer.get("time")
-            return RestResponse(
-                result=answer["result"],
-                total=_int(answer.get("total")),
-                next=_int(answer.get("next")),
-                time=timing if isinstance(timing, dict) else {},
-            )
+            error = from_envelope(method, 0, body, subject)  # the type the panes expect …
+            error.args = (exc.message,)  # … saying the engine's sentence, not wrapped again
+            raise error from None
         return RestResponse(result=answer)
 
     async def refresh_now(self) -> None:
@@ -119,7 +108,3 @@ class RemotePortalLink(PortalLink):
 
     async def close(self, *, keep_bindings: bool) -> None:
         """The bindings belong to the engine: detaching leaves them in place."""
-
-
-def _int(value: Any) -> int | None:
-    return int(value) if isinstance(value, int | str) and str(value).isdigit() else None

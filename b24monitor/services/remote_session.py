@@ -13,20 +13,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
-from b24monitor.core.errors import B24MonitorError
+from b24monitor.core.errors import EngineError, EngineGone, EngineRequestFailed
 from b24monitor.core.model import CapturedEvent
 from b24monitor.core.receiver_stats import ReceiverStats
-from b24monitor.core.replay import Attempt, Routes, parse_routes
+from b24monitor.core.replay import Attempt, Routes
 from b24monitor.core.signals import Signal
 from b24monitor.core.tasks import spawn
 from b24monitor.core.traffic_patterns import Alert
+from b24monitor.services import control_client
 from b24monitor.services import remote_wire as wire
 from b24monitor.services.portal_link import Notice
 from b24monitor.services.profiles import ProfileStore
@@ -42,30 +43,31 @@ STATUS_EVERY_S = 2.0  # the receiver's counters for the status bar: a cheap `sta
 
 
 class EngineChannel(Protocol):
-    """An open control channel: the engine's hello, requests, and its messages as they come."""
+    """An open control channel (services/control_client.py EngineClient)."""
 
     hello: dict[str, Any]
 
-    async def request(self, op: str, **fields: Any) -> Any:
-        """Send `op`, wait for its reply; raises EngineRequestFailed for `ok: false`."""
+    async def request(self, op: str, **args: Any) -> Any:
+        """Send `op`, wait for its reply; raises EngineRequestFailed or EngineGone."""
         ...
 
-    async def messages(self) -> Any:
-        """The engine's messages, one dict each, until the channel closes (an async iterator)."""
+    def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+        """The engine's news, one dict each, until the channel closes."""
         ...
 
     async def close(self) -> None: ...
 
 
-class EngineRequestFailed(B24MonitorError):
-    """The engine refused or failed a request; `code` is the protocol's or the portal's code."""
-
-    def __init__(self, code: str, message: str, description: str = "") -> None:
-        super().__init__(message)
-        self.code, self.description = code, description
-
-
 Connect = Callable[[], Awaitable[EngineChannel]]
+
+
+def connector(data_dir: Path) -> Connect:
+    """How a RemoteSession reaches the engine of `data_dir`: its unix socket and token."""
+
+    async def connect() -> EngineChannel:
+        return await control_client.connect(data_dir)
+
+    return connect
 
 
 class RemoteReceiver:
@@ -101,6 +103,7 @@ class RemoteSession:
         self.tunnel_state = TunnelState("stopped")
         self.portal: RemotePortalLink | None = None
         self.engine: dict[str, Any] = {}  # the hello: pid, command ("listen", "window", …)
+        self.spawned = False  # True: this window started the engine (it may stop it)
         self.committed: Signal[list[int]] = Signal("committed")
         self.tunnel_changed: Signal[TunnelState] = Signal("tunnel_changed")
         self.notice: Signal[Notice] = Signal("notice")
@@ -179,7 +182,7 @@ class RemoteSession:
 
     async def stop_engine(self) -> None:
         """The user chose to stop capturing: the engine stops, then this window detaches."""
-        with contextlib.suppress(EngineRequestFailed, OSError, ConnectionError):
+        with contextlib.suppress(EngineError, OSError):
             await self.request("stop")
         await self.stop()
 
@@ -188,9 +191,7 @@ class RemoteSession:
     async def request(self, op: str, **fields: Any) -> Any:
         channel = self._channel
         if channel is None:
-            raise EngineRequestFailed(
-                "detached", "the capture engine is not reachable: reopen b24monitor"
-            )
+            raise EngineGone("the capture engine is not reachable: reopen b24monitor")
         return await channel.request(op, **fields)
 
     async def switch_portal(self, name: str | None) -> None:
@@ -200,8 +201,8 @@ class RemoteSession:
 
     async def start_tunnel(self) -> TunnelState:
         """Ask the engine to bring up its public route; its states arrive as tunnel news."""
-        if self.tunnel_state.state != "stopped":
-            return self.tunnel_state  # the engine's owner started it already
+        if self.tunnel_state.state != "stopped" or not self.spawned:
+            return self.tunnel_state  # the engine's owner decides about its tunnel
         result = await self.request("start_tunnel")
         return wire.tunnel_state(result) if isinstance(result, dict) else self.tunnel_state
 
@@ -214,7 +215,9 @@ class RemoteSession:
         try:
             return await self.request("rest", method=method, params=dict(params))
         except EngineRequestFailed as exc:
-            raise EngineRestError(exc.code, str(exc), exc.description) from None
+            raise EngineRestError(exc.code, str(exc)) from None
+        except EngineError as exc:  # the channel went away: the pane shows the sentence
+            raise EngineRestError("engine_gone", str(exc)) from None
 
     async def _reconcile(self) -> None:
         await self.request("reconcile")
@@ -249,14 +252,11 @@ class RemoteSession:
 
     async def _read(self, channel: EngineChannel) -> None:
         reason = "closed"
-        try:
-            async for message in await channel.messages():
-                if message.get("type") == "bye":
-                    reason = str(message.get("reason") or "stopping")
-                    break
-                self._on_message(message)
-        except (OSError, ConnectionError, asyncio.IncompleteReadError, ValueError):
-            reason = "lost"
+        async for message in channel:
+            if message.get("type") == "bye":
+                reason = str(message.get("reason") or "stopping")
+                continue  # the channel closes right after
+            self._on_message(message)
         if self._channel is channel:
             self._channel = None
             self.capture = None
@@ -308,7 +308,7 @@ class RemoteSession:
             await asyncio.sleep(STATUS_EVERY_S)
             try:
                 status = await self.request("status")
-            except (EngineRequestFailed, OSError, ConnectionError):
+            except (EngineError, OSError):
                 continue  # a lost channel is told by the reader
             if isinstance(status, dict) and self.capture is not None:
                 self.capture.update(status.get("receiver"))
@@ -319,14 +319,19 @@ def _name(value: Any) -> str | None:
 
 
 def _routes(value: Any) -> Routes | None:
-    """The engine's forward routes: specs like `listen --forward-to` takes, or their fields."""
-    if isinstance(value, list) and all(isinstance(v, str) for v in value) and value:
-        return parse_routes(value)
-    if isinstance(value, dict):
-        rules = tuple((str(r[0]), str(r[1])) for r in value.get("rules") or () if len(r) == 2)
-        default = value.get("default")
-        return Routes(default if isinstance(default, str) else None, rules)
-    return None
+    """The engine's forward routes, first match wins: [{"pattern": glob or None, "url"}]."""
+    if not isinstance(value, list) or not value:
+        return None
+    rules: list[tuple[str, str]] = []
+    default = None
+    for item in value:
+        if not isinstance(item, dict) or not isinstance(item.get("url"), str):
+            continue
+        if isinstance(item.get("pattern"), str):
+            rules.append((item["pattern"], item["url"]))
+        else:
+            default = item["url"]
+    return Routes(default, tuple(rules))
 
 
 def _read_events(db_path: Path, ids: list[int]) -> list[CapturedEvent]:
