@@ -9,7 +9,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -24,6 +24,7 @@ from b24monitor.core.receiver_stats import ReceiverWatch, watch_text
 from b24monitor.core.replay import Attempt, attempt_record, format_attempt_line
 from b24monitor.core.tasks import spawn
 from b24monitor.core.traffic_patterns import Alert
+from b24monitor.services.engine_state import tunnel_record
 from b24monitor.services.portal_link import Notice
 from b24monitor.services.session import Session, SessionConfig
 from b24monitor.services.tunnel import TunnelState
@@ -109,26 +110,32 @@ async def listen(
     *,
     demo: tuple[DemoPortal, Sequence[str], Sequence[str]] | None = None,
     authorize: str | None = None,
+    news: bool = True,
 ) -> int:
-    """Run until SIGINT/SIGTERM; print each committed event that matches `flt`.
+    """Run until SIGINT/SIGTERM (or a control client's `stop`); print each committed event
+    that matches `flt`.
 
     `demo`: a sandbox portal to start first, with the events to bind online and offline.
+    `news=False` (`listen --engine`): print only where it listens; events, tunnel and portal
+    news reach attached windows over the control channel instead.
     """
     if demo is not None:
         portal, online, offline = demo
         config = replace(config, portal=await portal.start(online, offline))
     session = Session(config)
-    session.tunnel_changed.connect(lambda state: _print_tunnel(session, state, printer))
-    session.notice.connect(lambda notice: _print_notice(notice, printer))
-    session.attempt_recorded.connect(_attempt_printer(printer))
-    session.alerts.connect(lambda alert: _print_alert(alert, printer))
+    if news:
+        session.tunnel_changed.connect(lambda state: _print_tunnel(session, state, printer))
+        session.notice.connect(lambda notice: _print_notice(notice, printer))
+        session.attempt_recorded.connect(_attempt_printer(printer))
+        session.alerts.connect(lambda alert: _print_alert(alert, printer))
+    stop = asyncio.Event()
+    session.stop_requested.connect(lambda _who: stop.set())
     try:
         await session.start()
     except BaseException:
         if demo is not None:
             await demo[0].stop()
         raise
-    stop = asyncio.Event()
     _install_signal_handlers(stop.set)
     printer.on_closed = stop.set
     where, params = flt.to_sql(now=time.time())
@@ -141,7 +148,8 @@ async def listen(
         if events:
             printer.events(events)
 
-    session.committed.connect(on_batch)
+    if news:
+        session.committed.connect(on_batch)
     _announce(session, printer, local_only_hint=demo is None)
     if session.permissions_notice:
         _print_status({"type": "permissions", "message": session.permissions_notice}, printer)
@@ -149,7 +157,9 @@ async def listen(
     if config.tunnel_settings().mode != "none":
         starting = spawn(session.start_tunnel(), name="tunnel-start")
     watch = ReceiverWatch()
-    watching = spawn(_watch_receiver(session, watch, printer), name="receiver-watch")
+    watching = None
+    if news:  # the engine's counters go out in hello/status instead
+        watching = spawn(_watch_receiver(session, watch, printer), name="receiver-watch")
     try:
         if demo is not None:
             await demo[0].install(session.handler_url)
@@ -164,9 +174,10 @@ async def listen(
         if starting is not None:
             starting.cancel()  # an agent still starting is killed, not orphaned
             await asyncio.gather(starting, return_exceptions=True)
-        watching.cancel()
+        if watching is not None:
+            watching.cancel()
         await session.stop()  # unbinds first, while the portal is still there
-        for item in watch.check(session.last_stats, time.monotonic(), final=True):
+        for item in watch.check(session.last_stats, time.monotonic(), final=True) if news else ():
             _print_status(item, printer)
         if demo is not None:
             await demo[0].stop()
@@ -271,26 +282,13 @@ def tunnel_usage_lines(state: TunnelState) -> list[str]:
 
 
 def _print_tunnel(session: Session, state: TunnelState, printer: LinePrinter) -> None:
-    handler_url = state.public_url + session.handler_path if state.public_url else None
-    # The app's saved URL in the portal does not follow the tunnel (spec §1.1).
-    stale = session.portal is not None and session.portal.app_settings_stale(handler_url)
+    record = tunnel_record(session, state)  # the control channel sends the same shape
     if printer.as_json:
-        printer.json(
-            {
-                "type": "tunnel",
-                "state": state.state,
-                "public_url": state.public_url,
-                "handler_url": handler_url,
-                "reason": state.reason,
-                "warning": state.warning,
-                "usage": asdict(state.usage) if state.usage else None,
-                "app_settings_stale": stale,
-            }
-        )
+        printer.json(record)
         return
     line = f"tunnel: {state.state}"
     if state.state == "reachable":
-        line += f" — handler URL: {handler_url}"
+        line += f" — handler URL: {record['handler_url']}"
     elif state.reason:
         line += f" — {state.reason}"
     if state.warning:

@@ -30,6 +30,9 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
     add_tunnel_flags(p)
     p.add_argument("--filter", default="", help="print only events matching this filter")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--engine", action="store_true",
+                   help="run as the data folder's capture engine for windows to attach to: "
+                   "print only where it listens, no events (the window starts this)")  # fmt: skip
     p.add_argument("--body-limit", type=int, default=1024 * 1024, help="max body bytes (413)")
     p.add_argument("--keep-rows", type=int, default=None, help="retention: keep at most N events")
     p.add_argument("--keep-days", type=float, default=None, help="retention: keep N days")
@@ -97,6 +100,7 @@ def _run_listen(args: argparse.Namespace) -> int:
         keep_bindings=args.keep_bindings,
         forward=parse_routes(args.forward_to) if args.forward_to else None,
         limits=store_limits(args),
+        engine="engine" if args.engine else "listen",
     )
     config = replace(config, guard=GuardSettings(
         safety_net=args.safety_net,
@@ -119,7 +123,8 @@ def _run_listen(args: argparse.Namespace) -> int:
 
         demo = (DemoPortal(config.data_dir, rate=args.sandbox_rate),
                 args.bind or DEFAULT_EVENTS, args.bind_offline)  # fmt: skip
-    return asyncio.run(headless.listen(config, flt, printer, demo=demo, authorize=args.authorize))
+    return asyncio.run(headless.listen(config, flt, printer, demo=demo, authorize=args.authorize,
+                                       news=not args.engine))  # fmt: skip
 
 
 def _remember(config: SessionConfig, online: list[str], offline: list[str]) -> None:

@@ -190,6 +190,7 @@ def _run_ping(args: argparse.Namespace) -> int:
         portal=args.portal,
         keep_bindings=True,  # another b24monitor may be using these bindings right now
         follow_bindings=False,  # … so only ONAPPTEST is bound here, and only while pinging
+        engine=None,  # a one-off beside the data dir's engine, not a second engine
     )
 
     async def main() -> int:

@@ -98,6 +98,7 @@ def _run_tunnel_check(args: argparse.Namespace) -> int:
         data_dir=data_dir(args),
         public_url=normalize_public_url(args.public_url) if args.public_url else None,
         tunnel=settings,
+        engine=None,  # a few seconds' probe that moves no bindings: a running engine is fine
     )
     printer = headless.LinePrinter(sys.stdout, as_json=args.json)
     return asyncio.run(headless.tunnel_check(config, printer))

@@ -24,7 +24,12 @@ B24MonitorError
 │   ├── ProfileError           a portal profile is missing, of the wrong kind or not installed
 │   ├── DestructiveReadRefused event.offline.get would delete rows and nobody confirmed it
 │   └── PingTimeout            event.test was accepted but its ONAPPTEST never arrived
-└── TunnelError                the public tunnel could not be started or reached
+├── TunnelError                the public tunnel could not be started or reached
+└── EngineError                the data dir's capture engine cannot be used over its channel
+    ├── EngineNotRunning       no engine serves the data dir
+    ├── EngineRefused          the engine refused the connection (token, another user)
+    ├── EngineGone             the engine closed the channel (stopped, crashed, too slow)
+    └── EngineRequestFailed    the engine answered a request with an error (code, message)
 """
 
 from __future__ import annotations
@@ -205,3 +210,27 @@ class PingTimeout(PortalError):
             "check that the tunnel is up and ONAPPTEST is bound at the current handler URL."
         )
         self.seconds = seconds
+
+
+class EngineError(B24MonitorError):
+    """The data dir's capture engine cannot be used over its control channel (issue 14)."""
+
+
+class EngineNotRunning(EngineError):
+    """No engine serves the data dir: nothing listens on its engine.sock."""
+
+
+class EngineRefused(EngineError):
+    """The engine refused the connection: a wrong token, or another user's engine."""
+
+
+class EngineGone(EngineError):
+    """The engine closed the channel: it stopped, crashed or dropped a client too slow."""
+
+
+class EngineRequestFailed(EngineError):
+    """The engine answered a request with an error; `code` is its code (a portal's, or ours)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code

@@ -242,6 +242,7 @@ class GuiSettings:
             tunnel=self.tunnel_settings(),
             portal=self.last_portal(data_dir),
             forward=self.forward_routes(),
+            engine="window",  # the data dir's engine lock names the window as its owner
         )
         # "Catch missed events" is on for app profiles until the user turns it off.
         return replace(config, guard=GuardSettings(safety_net_default=True))

@@ -35,8 +35,11 @@ def build_config(
     forward: Routes | None = None,
     max_connections: int | None = None,
     limits: StoreLimits | None = None,
+    engine: str = "listen",
 ) -> SessionConfig:
     """A SessionConfig from plain options; None means "no limit" / "not set".
+
+    `engine` names the front end in the data dir's engine lock: "listen", "engine" or "window".
 
     Raises:
         UsageError: a port outside 0–65535, a body limit under 1 KiB or a public URL that is
@@ -60,4 +63,5 @@ def build_config(
         keep_bindings=keep_bindings,
         forward=forward,
         limits=limits or StoreLimits(),
+        engine=engine,
     )

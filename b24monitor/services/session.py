@@ -27,6 +27,8 @@ from b24monitor.services.adoption import adopt
 from b24monitor.services.analysis import TrafficAnalysis
 from b24monitor.services.capture import CaptureThread
 from b24monitor.services.capture_guard import CaptureGuard, GuardSettings
+from b24monitor.services.control_server import ControlServer
+from b24monitor.services.engine_lock import EngineLock
 from b24monitor.services.forwarder import Forwarder
 from b24monitor.services.install_proof import InstallProver
 from b24monitor.services.pending_installs import PendingInstalls
@@ -85,6 +87,9 @@ class SessionConfig:
     forward: Routes | None = None  # listen --forward-to: POST committed events on to these
     limits: StoreLimits = field(default_factory=StoreLimits)  # hostile budget, disk guard
     guard: GuardSettings = field(default_factory=GuardSettings)  # safety net, canary (issue 11)
+    # Who holds the data dir's engine lock ("listen", "window"); None: a one-off that borrows a
+    # receiver for seconds and leaves the bindings alone (tunnel check, offline ping).
+    engine: str | None = "listen"
 
     def tunnel_settings(self) -> TunnelSettings:
         """The tunnel settings with the own-URL mode and our private ngrok config filled in."""
@@ -114,6 +119,11 @@ class Session:
         # The session's news, each a Signal front ends connect to (and disconnect from when a
         # pane closes); all emitted on the front end's loop.
         self.committed: Signal[list[int]] = Signal("committed")  # ids, once per batch
+        # The same batch with its lifecycle ids (install, uninstall, …), for the control channel.
+        self.committed_batch: Signal[tuple[list[int], list[int]]] = Signal("committed_batch")
+        self.portal_changed: Signal[str | None] = Signal("portal_changed")  # switch_portal
+        # A control client asked the engine to stop; the front end that runs it decides how.
+        self.stop_requested: Signal[str] = Signal("stop_requested")
         self.tunnel_changed: Signal[TunnelState] = Signal("tunnel_changed")
         self._loop: asyncio.AbstractEventLoop | None = None
         self.tunnel: Tunnel | None = None
@@ -134,6 +144,8 @@ class Session:
         self.permissions_notice: str | None = None  # what start() tightened in the data dir
         self.last_stats = ReceiverStats()  # the receiver's counters when capture stopped
         self.guard: CaptureGuard | None = None
+        self.engine_lock: EngineLock | None = None  # never two engines on one store (issue 14)
+        self.control: ControlServer | None = None  # windows attach to the lock holder here
 
     @property
     def last_public_proof(self) -> float | None:
@@ -175,8 +187,29 @@ class Session:
         return (self.public_url or self.local_url) + self.handler_path
 
     async def start(self) -> None:
+        """Take the data dir's engine lock, then start capture; a failed start frees it again."""
         self._loop = asyncio.get_running_loop()
         self.permissions_notice = await asyncio.to_thread(make_private_dir, self.config.data_dir)
+        if self.config.engine is not None:  # before the store: a second engine must not migrate
+            self.engine_lock = await asyncio.to_thread(
+                EngineLock.acquire, self.config.data_dir, self.config.engine
+            )
+        try:
+            await self._start_engine()
+        except BaseException:
+            self._release_engine()
+            raise
+        # No await from here on: _start_engine spawned the portal's attach, and the front end
+        # must print where it listens before any portal news (`listen --json`'s first line).
+        if self.engine_lock is not None:
+            self.engine_lock.announce(local_url=self.local_url)  # a small write, no fsync
+
+    def _release_engine(self) -> None:
+        if self.engine_lock is not None:
+            self.engine_lock.release()
+            self.engine_lock = None
+
+    async def _start_engine(self) -> None:
         if self._secrets is None:  # choosing a keyring backend can block for seconds (D-Bus)
             from b24monitor.services.secrets import open_secret_store
 
@@ -228,6 +261,13 @@ class Session:
         self._profile_watch = spawn(
             watch_file(self.profiles.path, self._profiles_changed, seen=seen), name="profile-watch"
         )
+        if self.engine_lock is not None:  # served before the portal's news begins
+            self.control = ControlServer(self)
+            try:
+                await self.control.start()
+            except BaseException:
+                await self.stop()
+                raise
         if self.config.portal is not None:
             try:
                 self.link_portal(self.config.portal)
@@ -243,6 +283,7 @@ class Session:
             self.portal = None
         if name is not None:
             self.link_portal(name)
+        self.portal_changed.emit(name)
 
     def learn_profile_senders(self) -> list[str]:
         """Verification knows every profile's token, named (spec §4); returns the names of
@@ -323,6 +364,8 @@ class Session:
         # so bindings are not re-pointed at a URL that does not work.
         if state.state == "reachable" and state.public_url:
             self.public_url = state.public_url
+            if self.engine_lock is not None:
+                self.engine_lock.announce(public_url=state.public_url)
             if self.portal is not None and self.config.follow_bindings:
                 # Bindings follow the proven URL; stale ones (old tunnel URLs) are moved.
                 spawn(self.attach_portal(), name="portal-follow-url")
@@ -352,12 +395,16 @@ class Session:
         if self.forwarder is not None:
             await self.forwarder.stop()
             self.forwarder = None
+        if self.control is not None:  # after the last batches and notices: clients hear them
+            await self.control.stop()
+            self.control = None
         if self.store is not None:
             self.store.close()
             self.store = None
         if self._http is not None:
             await self._http.aclose()
             self._http = None
+        self._release_engine()  # last: the store is closed, the next engine may open it
 
     async def _stop_guard(self) -> None:
         if self.guard is not None:
@@ -411,6 +458,7 @@ class Session:
 
     def _announce(self, ids: list[int], lifecycle: list[int]) -> None:
         self.committed.emit(ids)
+        self.committed_batch.emit((ids, lifecycle))
         if self.guard is not None:
             self.guard.on_batch(ids)
         if lifecycle:

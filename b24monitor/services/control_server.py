@@ -1,0 +1,388 @@
+"""The engine's control channel: windows attach to the Session holding the data dir's lock.
+
+Protocol (issue 14; ENGINE-PROTOCOL.md): newline-delimited JSON over `<data dir>/engine.sock`
+(services/control_socket.py: 0600 socket, own uid only, token from engine.token).
+
+Client → engine: first `{"op":"hello","token":…}`; then requests, each with an integer "id":
+`rest` (method, params), `switch_portal` (name), `start_tunnel`, `reconcile`, `stop`,
+`status`. Engine → client: `hello` (engine_state), or `refused` and close; then one line per
+piece of news — `committed` {ids, lifecycle}, `tunnel` {…tunnel line}, `notice` {"notice":
+the portal/guard notice dict, under its own key because it has its own "type"}, `attempt`,
+`alert`, `portal` {portal} — and `reply` {id, ok, result | error {code, message}}; `bye`
+{reason: stopping | replaced | too_slow} before the engine closes the channel.
+
+Everything here runs on the session's loop and never waits for a client: news is encoded once
+and put on each client's bounded queue; a client whose queue is full is dropped (`too_slow`)
+and re-reads the rows from SQLite when it comes back. The capture thread is never involved: it
+only hands batches to the loop (services/session.py), as it did before this channel existed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from b24monitor.core.errors import B24MonitorError, PortalError
+from b24monitor.core.tasks import spawn
+from b24monitor.services import control_socket as where
+from b24monitor.services.engine_state import (
+    alert_message,
+    attempt_message,
+    engine_state,
+    to_json,
+    tunnel_record,
+)
+
+if TYPE_CHECKING:
+    from b24monitor.core.replay import Attempt
+    from b24monitor.core.traffic_patterns import Alert
+    from b24monitor.services.portal_link import Notice
+    from b24monitor.services.session import Session
+    from b24monitor.services.tunnel import TunnelState
+
+log = logging.getLogger(__name__)
+
+QUEUE_LINES = 10_000  # per client: past this the client is too slow and dropped
+HELLO_TIMEOUT_S = 10.0
+BYE_GRACE_S = 5.0  # how long a closing client may take to read what is still buffered
+LINE_LIMIT = 1 << 20  # one request line (a REST call's params)
+
+
+class RequestFailed(Exception):
+    """A request the engine cannot do: its `code` and one sentence go back in the reply."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class _Client:
+    """One attached client: its stream, its bounded outgoing queue and the task draining it."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        self.queue: asyncio.Queue[bytes] = asyncio.Queue(QUEUE_LINES)
+        self.pump: asyncio.Task[None] | None = None
+        self.leaving = False
+
+    def send(self, line: bytes) -> bool:
+        """Queue one line; False when the queue is full (the client fell behind)."""
+        try:
+            self.queue.put_nowait(line)
+        except asyncio.QueueFull:
+            return False
+        return True
+
+    async def drain_queue(self) -> None:
+        while True:
+            lines = [await self.queue.get()]
+            while not self.queue.empty() and len(lines) < 512:
+                lines.append(self.queue.get_nowait())
+            self.writer.write(b"".join(lines))  # whole lines: a cancel lands between them
+            await self.writer.drain()
+
+    async def leave(self, bye: bytes | None, *, flush: bool = False) -> None:
+        """Stop the pump, say bye (after the queued lines when `flush`), close; a client that
+        reads nothing for BYE_GRACE_S is cut off."""
+        self.leaving = True
+        if self.pump is not None:
+            self.pump.cancel()
+            await asyncio.gather(self.pump, return_exceptions=True)
+        queued = []
+        while flush and not self.queue.empty():
+            queued.append(self.queue.get_nowait())
+        with contextlib.suppress(ConnectionError, RuntimeError, TimeoutError):
+            if not self.writer.is_closing():
+                self.writer.write(b"".join([*queued, bye or b""]))
+            self.writer.close()
+            await asyncio.wait_for(self.writer.wait_closed(), BYE_GRACE_S)
+        if not self.writer.transport.is_closing() or self.writer.transport.get_write_buffer_size():
+            self.writer.transport.abort()  # a client that reads nothing cannot hold us
+
+
+def _line(message: dict[str, Any]) -> bytes:
+    return (to_json(message) + "\n").encode()
+
+
+class ControlServer:
+    """Serves one Session's control channel on its data dir's engine.sock while it runs."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.data_dir = session.config.data_dir
+        self._server: asyncio.AbstractServer | None = None
+        self._token = ""
+        self._clients: set[_Client] = set()
+        self._handlers: set[asyncio.Task[None]] = set()
+        self._disconnect: list[Callable[[], None]] = []
+        self._own_uid = os.getuid()
+
+    @property
+    def clients(self) -> int:
+        """How many clients are attached (past their hello)."""
+        return len(self._clients)
+
+    async def start(self) -> None:
+        """Write a fresh token, then listen on engine.sock (0600) and hear the session's news."""
+        self._token = await asyncio.to_thread(where.write_token, self.data_dir)
+        sock = await asyncio.to_thread(self._bound_socket)
+        self._server = await asyncio.start_unix_server(self._accept, sock=sock, limit=LINE_LIMIT)
+        s = self.session
+        self._disconnect = [
+            s.committed_batch.connect(self._on_batch),
+            s.tunnel_changed.connect(self._on_tunnel),
+            s.notice.connect(self._on_notice),
+            s.attempt_recorded.connect(self._on_attempt),
+            s.alerts.connect(self._on_alert),
+            s.portal_changed.connect(self._on_portal),
+        ]
+
+    def _bound_socket(self) -> socket.socket:
+        path = where.socket_path(self.data_dir)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            with where.bindable(path) as address:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(address)  # a crashed engine's socket: we hold the lock, it is ours
+                sock.bind(address)
+                os.chmod(address, 0o600)  # before listen(): nobody could connect yet
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
+    async def stop(self, reason: str = "stopping") -> None:
+        """Say bye to every client, close the socket and remove engine.sock and engine.token."""
+        for disconnect in self._disconnect:
+            disconnect()
+        self._disconnect = []
+        if self._server is None:
+            return
+        server, self._server = self._server, None
+        server.close()
+        bye = _line({"type": "bye", "reason": reason})
+        clients, self._clients = list(self._clients), set()
+        await asyncio.gather(*(c.leave(bye, flush=True) for c in clients), return_exceptions=True)
+        for task in list(self._handlers):
+            task.cancel()
+        await asyncio.gather(*self._handlers, return_exceptions=True)
+        await asyncio.to_thread(self._remove_files)
+
+    def _remove_files(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            where.token_path(self.data_dir).unlink()
+        with (
+            where.bindable(where.socket_path(self.data_dir)) as address,
+            contextlib.suppress(FileNotFoundError),
+        ):
+            os.unlink(address)
+
+    # -- news --------------------------------------------------------------------------------
+
+    def broadcast(self, message: dict[str, Any]) -> None:
+        """Queue `message` for every attached client (encoded once); drop the ones behind."""
+        if not self._clients:
+            return
+        line = _line(message)
+        for client in list(self._clients):
+            if not client.send(line):
+                self._drop(client, "too_slow")
+
+    def _drop(self, client: _Client, reason: str) -> None:
+        self._clients.discard(client)
+        log.info("control client dropped: %s", reason)
+        spawn(client.leave(_line({"type": "bye", "reason": reason})), name="control-drop")
+
+    def _on_batch(self, batch: tuple[list[int], list[int]]) -> None:
+        ids, lifecycle = batch
+        self.broadcast({"type": "committed", "ids": ids, "lifecycle": lifecycle})
+
+    def _on_tunnel(self, state: TunnelState) -> None:
+        self.broadcast(tunnel_record(self.session, state))
+
+    def _on_notice(self, notice: Notice) -> None:
+        self.broadcast({"type": "notice", "notice": notice})
+
+    def _on_attempt(self, attempt: Attempt) -> None:
+        self.broadcast(attempt_message(attempt))
+
+    def _on_alert(self, alert: Alert) -> None:
+        self.broadcast(alert_message(alert))
+
+    def _on_portal(self, name: str | None) -> None:
+        self.broadcast({"type": "portal", "portal": name})
+
+    # -- one connection ----------------------------------------------------------------------
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
+        client = _Client(reader, writer)
+        try:
+            if await self._admit(client):
+                await self._serve(client)
+        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
+            pass  # the client hung up or sent a line past the limit: nothing to answer
+        finally:
+            self._handlers.discard(task)
+            if client in self._clients:
+                self._clients.discard(client)
+            if not client.leaving:
+                await client.leave(None)
+
+    async def _admit(self, client: _Client) -> bool:
+        """Own user, then a hello with the right token within HELLO_TIMEOUT_S."""
+        sock = client.writer.get_extra_info("socket")
+        if not where.peer_allowed(where.peer_uid(sock), self._own_uid):
+            client.writer.write(_refused("this engine belongs to another user"))
+            return False
+        try:
+            first = await asyncio.wait_for(client.reader.readline(), HELLO_TIMEOUT_S)
+        except TimeoutError:
+            return False
+        hello = _parse(first)
+        token = hello.get("token") if hello is not None else None
+        if hello is None or hello.get("op") != "hello" or not isinstance(token, str):
+            client.writer.write(_refused("the first line must be a hello with the engine token"))
+            return False
+        if not hmac.compare_digest(token.encode(), self._token.encode()):
+            client.writer.write(_refused("the token is not this engine's (read engine.token)"))
+            return False
+        # No await between the snapshot and joining: no news is lost or seen twice.
+        client.send(_line(engine_state(self.session)))
+        self._clients.add(client)
+        client.pump = spawn(client.drain_queue(), name="control-pump")
+        return True
+
+    async def _serve(self, client: _Client) -> None:
+        while not client.leaving:
+            raw = await client.reader.readline()
+            if not raw:
+                return
+            request = _parse(raw)
+            if request is None or not isinstance(request.get("id"), int):
+                why = 'a request is a JSON object with an integer "id" and an "op"'
+                self._reply(client, None, error=("bad_request", why))
+                continue
+            spawn(self._answer(client, request), name="control-request")
+
+    async def _answer(self, client: _Client, request: dict[str, Any]) -> None:
+        rid = request["id"]
+        handler = self._ops().get(str(request.get("op")))
+        if handler is None:
+            self._reply(client, rid, error=("unknown_op", f"unknown op {request.get('op')!r}"))
+            return
+        try:
+            result = await handler(request)
+        except RequestFailed as exc:
+            self._reply(client, rid, error=(exc.code, str(exc)))
+        except PortalError as exc:
+            self._reply(client, rid, error=(getattr(exc, "code", None) or type(exc).__name__,
+                                            str(exc)))  # fmt: skip
+        except B24MonitorError as exc:
+            self._reply(client, rid, error=(type(exc).__name__, str(exc)))
+        except Exception:
+            log.exception("control request %r failed", request.get("op"))
+            self._reply(client, rid, error=("internal", "the engine failed to do this; its "
+                                            "log has the details"))  # fmt: skip
+        else:
+            self._reply(client, rid, result=result)
+
+    def _reply(
+        self,
+        client: _Client,
+        rid: int | None,
+        *,
+        result: Any = None,
+        error: tuple[str, str] | None = None,
+    ) -> None:
+        if client.leaving or client not in self._clients:
+            return
+        reply: dict[str, Any] = {"type": "reply", "id": rid, "ok": error is None}
+        if error is None:
+            reply["result"] = result
+        else:
+            reply["error"] = {"code": error[0], "message": error[1]}
+        if not client.send(_line(reply)):
+            self._drop(client, "too_slow")
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def _ops(self) -> dict[str, Callable[[dict[str, Any]], Awaitable[Any]]]:
+        return {
+            "rest": self._rest,
+            "switch_portal": self._switch_portal,
+            "start_tunnel": self._start_tunnel,
+            "reconcile": self._reconcile,
+            "stop": self._stop,
+            "status": self._status,
+        }
+
+    async def _rest(self, request: dict[str, Any]) -> Any:
+        """A REST call with the engine's tokens: only the engine refreshes them (spec §5.2)."""
+        method, params = request.get("method"), request.get("params") or {}
+        if not isinstance(method, str) or not isinstance(params, dict):
+            raise RequestFailed("bad_request", "rest needs a \"method\" string and \"params\" "
+                                "object")  # fmt: skip
+        portal = self._portal()
+        return await portal.client.call(method, params)
+
+    async def _switch_portal(self, request: dict[str, Any]) -> Any:
+        name = request.get("name")
+        if name is not None and not isinstance(name, str):
+            raise RequestFailed("bad_request", 'switch_portal needs "name": a profile or null')
+        await self.session.switch_portal(name)
+        return {"portal": name}
+
+    async def _start_tunnel(self, request: dict[str, Any]) -> Any:
+        session = self.session
+        if session.capture is None:
+            raise RequestFailed("stopped", "the engine is stopping")
+        if session.tunnel is not None:  # a restart: the old agent must not linger
+            await session.tunnel.stop()
+        state = await session.start_tunnel()
+        return tunnel_record(session, state)
+
+    async def _reconcile(self, request: dict[str, Any]) -> Any:
+        portal = self._portal()
+        await self.session.attach_portal()
+        return {"subscriptions": portal.report}
+
+    async def _stop(self, request: dict[str, Any]) -> Any:
+        if not len(self.session.stop_requested):
+            raise RequestFailed("cannot_stop", "this engine runs inside a window: close the "
+                                "window to stop it")  # fmt: skip
+        self.session.stop_requested.emit("a control client asked")
+        return {"stopping": True}
+
+    async def _status(self, request: dict[str, Any]) -> Any:
+        state = engine_state(self.session)
+        state.pop("type")
+        return state
+
+    def _portal(self) -> Any:
+        portal = self.session.portal
+        if portal is None:
+            raise RequestFailed("no_portal", "the engine follows no portal: switch to a "
+                                "profile first")  # fmt: skip
+        return portal
+
+
+def _refused(message: str) -> bytes:
+    return _line({"type": "refused", "message": message})
+
+
+def _parse(raw: bytes) -> dict[str, Any] | None:
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
