@@ -26,9 +26,9 @@ from b24monitor.gui.main_window import MainWindow
 from b24monitor.gui.os_signals import SignalWatcher
 from b24monitor.gui.settings_store import GuiSettings
 from b24monitor.gui.store_worker import StoreWorker
-from b24monitor.services.secrets import open_secret_store
 from b24monitor.services.engine_attach import open_session
 from b24monitor.services.remote_session import RemoteSession
+from b24monitor.services.secrets import open_secret_store
 
 SETTINGS_FILE = "gui.ini"  # per data dir: two data dirs never share a layout or filter history
 

@@ -326,11 +326,15 @@ class MainWindow(QMainWindow):
     def on_engine_detached(self, reason: str) -> None:
         """The engine's channel closed: say that events no longer arrive here, and why."""
         if reason == "too_slow":
-            text = self.tr("This window fell behind the capture engine and was let go; reopen "
-                           "b24monitor to see new events (none is lost: they are stored)")
+            text = self.tr(
+                "This window fell behind the capture engine and was let go; reopen "
+                "b24monitor to see new events (none is lost: they are stored)"
+            )
         else:
-            text = self.tr("The capture engine stopped: new events are not received until "
-                           "you open b24monitor again")
+            text = self.tr(
+                "The capture engine stopped: new events are not received until "
+                "you open b24monitor again"
+            )
         self.status.show_error(text)
         self._on_stats_updated()  # the receiver item turns to "not receiving" at once
 

@@ -163,6 +163,7 @@ class RemoteSession:
         self.capture = RemoteReceiver()
         self.capture.update(channel.hello.get("receiver"))
         self._reader = spawn(self._read(channel), name="engine-news")
+        spawn(self._tell_hello_health(channel.hello), name="engine-health")
         self._poller = spawn(self._poll_status(), name="engine-status")
 
     async def stop(self) -> None:
@@ -236,6 +237,15 @@ class RemoteSession:
         routes = _routes(hello.get("forward"))
         self.config = replace(self.config, forward=routes, portal=_name(hello.get("portal")))
         self._follow_portal(_name(hello.get("portal")))
+        if self.portal is not None and isinstance(hello.get("subscriptions"), dict):
+            self.portal.report = wire.reconcile_report(hello["subscriptions"])
+
+    async def _tell_hello_health(self, hello: dict[str, Any]) -> None:
+        """The canary's last verdict, for the status bar (told once the window listens)."""
+        guard = hello.get("guard")
+        health = guard.get("health") if isinstance(guard, dict) else None
+        if isinstance(health, dict) and health.get("type") == "health":
+            self.notice.emit(wire.notice(health))
 
     def _follow_portal(self, name: str | None) -> None:
         current = self.portal.profile_name if self.portal is not None else None
