@@ -42,8 +42,13 @@ def open_settings(data_dir: Path) -> QSettings:
 
 
 @asynccontextmanager
-async def running_app(data_dir: Path) -> AsyncIterator[MainWindow]:
-    """A started Session with its shown MainWindow; on exit, the ordered shutdown.
+async def running_app(
+    data_dir: Path, *, own_engine: bool = False
+) -> AsyncIterator[MainWindow]:
+    """A started session with its shown MainWindow; on exit, the ordered shutdown.
+
+    The session is the data dir's running engine when there is one (attached); else a new
+    engine: its own process with `own_engine` (capture outlives the window), else in-process.
 
     Raises:
         StartupError: the data dir, the database or the port cannot be used.
@@ -62,7 +67,7 @@ async def running_app(data_dir: Path) -> AsyncIterator[MainWindow]:
     except B24MonitorError as exc:
         raise StartupError(f"{exc}; fix it in Settings or {data_dir / SETTINGS_FILE}") from None
     try:
-        session = await open_session(config, secrets)
+        session = await open_session(config, secrets, own_engine=own_engine)
     except (B24MonitorError, OSError) as exc:
         raise StartupError(str(exc)) from None
     worker = StoreWorker(session.db_path)
@@ -99,9 +104,10 @@ async def running_app(data_dir: Path) -> AsyncIterator[MainWindow]:
 def attach_window(window: MainWindow, session: RemoteSession) -> None:
     """The window of another process's engine: closing it detaches, the engine goes on."""
     window.background = "detach"
-    window.asks_on_close = session.spawned  # only an engine we started is ours to stop
+    window.asks_on_close = session.windows_engine  # a listen in a terminal is not ours to stop
     window.show_engine(session.engine)
     session.detached.connect(window.on_engine_detached)
+    session.revived.connect(window.on_engine_revived)
 
 
 async def _abandon(window: MainWindow, worker: StoreWorker) -> None:
@@ -109,10 +115,10 @@ async def _abandon(window: MainWindow, worker: StoreWorker) -> None:
     window.deleteLater()
 
 
-async def main(data_dir: Path) -> int | str:
+async def main(data_dir: Path, *, own_engine: bool = False) -> int | str:
     """Run until the window closes or SIGINT/SIGTERM; 0, or the start-up error's sentence."""
     try:
-        async with running_app(data_dir) as window:
+        async with running_app(data_dir, own_engine=own_engine) as window:
             closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
             def on_window_closed() -> None:
@@ -131,7 +137,7 @@ async def main(data_dir: Path) -> int | str:
     return 0
 
 
-def run(data_dir: Path) -> int:
+def run(data_dir: Path, *, own_engine: bool = False) -> int:
     """`b24monitor` with no command: the desktop app. Returns the process exit code."""
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
@@ -142,7 +148,7 @@ def run(data_dir: Path) -> int:
     app.setWindowIcon(icon("b24monitor"))
     translators = translations.install(app, GuiSettings(open_settings(data_dir)))
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-        outcome = runner.run(main(data_dir))
+        outcome = runner.run(main(data_dir, own_engine=own_engine))
     del translators
     if isinstance(outcome, str):
         title = QCoreApplication.translate("app", "b24monitor cannot start")

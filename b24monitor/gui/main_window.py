@@ -120,6 +120,7 @@ class MainWindow(QMainWindow):
         self._quitting = False
         self.finished = False  # `closed` was emitted
         self.close_question: CloseQuestion | None = None
+        self._engine_note = ""  # the receiver item names another process's engine
         self._detail_request = 0  # the newest detail read; older answers are dropped
         self._build()
         self._connect_signals()
@@ -261,7 +262,7 @@ class MainWindow(QMainWindow):
     def start(self) -> None:
         """After the session started: show the window, load the list, start the live figures."""
         public = self.session.public_url is not None
-        self.status.set_receiver(self.session.local_url.removeprefix("http://"), True)
+        self.status.set_receiver(self._receiver_address(), True)
         self.status.set_handler_url(self.session.handler_url, public)
         self.show()
         self.table.setFocus()
@@ -322,9 +323,20 @@ class MainWindow(QMainWindow):
         who = self.tr("b24monitor listen") if command == "listen" else self.tr("another window")
         text = self.tr("b24monitor — capture runs in %1 (pid %2)")
         self.setWindowTitle(text.replace("%1", who).replace("%2", str(pid)))
+        note = self.tr("in %1, pid %2").replace("%1", who).replace("%2", str(pid))
+        self._engine_note = f" ({note})"
+
+    def _receiver_address(self) -> str:
+        """`127.0.0.1:8765`, plus who receives when it is another process's engine."""
+        return self.session.local_url.removeprefix("http://") + self._engine_note
 
     def on_engine_detached(self, reason: str) -> None:
         """The engine's channel closed: say that events no longer arrive here, and why."""
+        if reason == "lost" and self.asks_on_close:  # a window's engine: it is restarted
+            self.status.show_error(self.tr("The capture engine stopped unexpectedly; starting "
+                                           "it again…"))  # fmt: skip
+            self._on_stats_updated()
+            return
         if reason == "too_slow":
             text = self.tr(
                 "This window fell behind the capture engine and was let go; reopen "
@@ -337,6 +349,18 @@ class MainWindow(QMainWindow):
             )
         self.status.show_error(text)
         self._on_stats_updated()  # the receiver item turns to "not receiving" at once
+
+    def on_engine_revived(self, error: str) -> None:
+        """The engine was started again (or `error` says why not); show what arrived meanwhile."""
+        if error:
+            text = self.tr("The capture engine could not be started again: %1").replace("%1", error)
+            self.status.show_error(text)
+            return
+        text = self.tr("The capture engine stopped unexpectedly and was started again; no "
+                       "acknowledged event is lost")  # fmt: skip
+        self.status.showMessage("⚠ " + text, 30_000)
+        self._on_stats_updated()
+        spawn(self.events.reapply(), name="reload-after-restart", on_error=self._on_task_failed)
 
     def _finish(self, *, stop_capture: bool) -> None:
         if self.finished:
@@ -431,7 +455,7 @@ class MainWindow(QMainWindow):
         self.status.set_stored(self.stats.stored)
         capture = self.session.capture
         self.status.set_stray(capture.stray_hits if capture is not None else 0)
-        address = self.session.local_url.removeprefix("http://")
+        address = self._receiver_address()
         stats = capture.stats() if capture is not None else None  # plain counters: no SQL
         self.status.set_receiver(address, capture is not None, stats)
         self.chart.refresh()

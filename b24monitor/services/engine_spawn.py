@@ -78,24 +78,53 @@ def _launcher() -> list[str]:
     return [sys.executable, "-m", "b24monitor"]
 
 
-def spawn_engine(config: SessionConfig) -> subprocess.Popen[bytes]:
-    """Start the engine detached from this process; its output goes to engine.log."""
+# Started through a short-lived launcher that exits at once: the engine is then nobody's child
+# (init reaps it), so a window that goes leaves no zombie and no "still running" child behind.
+_LAUNCHER = (
+    "import subprocess, sys\n"
+    "with open(sys.argv[1], 'ab') as log:\n"
+    "    p = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=log, stderr=log,\n"
+    "                         start_new_session=True, close_fds=True)\n"
+    "print(p.pid)\n"
+)
+
+
+def spawn_engine(config: SessionConfig) -> int:
+    """Start the engine detached from this process (output to engine.log); returns its pid."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
     log_path = config.data_dir / LOG_NAME
-    with open(log_path, "ab") as log:
-        os.chmod(log_path, 0o600)
-        return subprocess.Popen(
-            engine_command(config),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,  # survives the window; Ctrl+C in its terminal stays its own
-            close_fds=True,
+    log_path.touch(mode=0o600)
+    os.chmod(log_path, 0o600)
+    command = engine_command(config)
+    if getattr(sys, "frozen", False):  # no interpreter to launch through: a direct child
+        with open(log_path, "ab") as log:
+            return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                    start_new_session=True, close_fds=True).pid  # fmt: skip
+    launched = subprocess.run(
+        [sys.executable, "-c", _LAUNCHER, str(log_path), *command],
+        capture_output=True, text=True, check=False, timeout=START_TIMEOUT_S,
+    )  # fmt: skip
+    if launched.returncode != 0 or not launched.stdout.strip().isdigit():
+        raise EngineStartFailed(
+            f"cannot start the capture engine ({launched.stderr.strip() or 'no output'}); "
+            f"see {log_path}"
         )
+    return int(launched.stdout.strip())
+
+
+def alive(pid: int) -> bool:
+    """Whether process `pid` still runs (a zombie of ours counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 async def wait_attachable(
-    process: subprocess.Popen[bytes],
+    pid: int,
     attach: Callable[[], Awaitable[T]],
     data_dir: Path,
     *,
@@ -107,17 +136,20 @@ async def wait_attachable(
         try:
             return await attach()
         except (OSError, B24MonitorError):
-            if process.poll() is not None:
-                raise EngineStartFailed(_why(data_dir, process.returncode)) from None
+            if not alive(pid):  # it may have lost the lock to another window's engine
+                try:
+                    return await attach()
+                except (OSError, B24MonitorError):
+                    raise EngineStartFailed(_why(data_dir)) from None
             if time.monotonic() > deadline:
                 raise EngineStartFailed(
-                    f"the capture engine (pid {process.pid}) did not answer within "
+                    f"the capture engine (pid {pid}) did not answer within "
                     f"{within:.0f} s; see {data_dir / LOG_NAME}"
                 ) from None
         await asyncio.sleep(0.1)
 
 
-def _why(data_dir: Path, code: int | None) -> str:
+def _why(data_dir: Path) -> str:
     """The engine's own sentence: the last non-empty line of its log."""
     try:
         lines = (data_dir / LOG_NAME).read_text(encoding="utf-8", errors="replace").splitlines()
@@ -125,4 +157,4 @@ def _why(data_dir: Path, code: int | None) -> str:
         lines = []
     last = next((line.strip() for line in reversed(lines) if line.strip()), "")
     last = last.removeprefix("b24monitor: ").removeprefix("error: ")
-    return last or f"the capture engine stopped at once (exit code {code}); see {LOG_NAME}"
+    return last or f"the capture engine stopped at once; see {data_dir / LOG_NAME}"

@@ -20,7 +20,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
-from b24monitor.core.errors import EngineError, EngineGone, EngineRequestFailed
+from b24monitor.core.errors import (
+    B24MonitorError,
+    EngineError,
+    EngineGone,
+    EngineRequestFailed,
+)
 from b24monitor.core.model import CapturedEvent
 from b24monitor.core.receiver_stats import ReceiverStats
 from b24monitor.core.replay import Attempt, Routes
@@ -103,7 +108,6 @@ class RemoteSession:
         self.tunnel_state = TunnelState("stopped")
         self.portal: RemotePortalLink | None = None
         self.engine: dict[str, Any] = {}  # the hello: pid, command ("listen", "window", …)
-        self.spawned = False  # True: this window started the engine (it may stop it)
         self.committed: Signal[list[int]] = Signal("committed")
         self.tunnel_changed: Signal[TunnelState] = Signal("tunnel_changed")
         self.notice: Signal[Notice] = Signal("notice")
@@ -111,6 +115,10 @@ class RemoteSession:
         self.alerts: Signal[Alert] = Signal("alerts")
         self.portal_changed: Signal[str | None] = Signal("portal_changed")  # the engine switched
         self.detached: Signal[str] = Signal("detached")  # the channel closed: bye's reason
+        # A window's engine that died was started again (issue 14): "", or why it failed.
+        self.revived: Signal[str] = Signal("revived")
+        self.revive: Callable[[], Awaitable[None]] | None = None  # set by engine_attach
+        self._stopping = False
         self._channel: EngineChannel | None = None
         self._reader: asyncio.Task[None] | None = None
         self._poller: asyncio.Task[None] | None = None
@@ -149,6 +157,11 @@ class RemoteSession:
         return self._channel is not None
 
     @property
+    def windows_engine(self) -> bool:
+        """The engine is a window's (`listen --engine`): its windows may stop or restart it."""
+        return self.engine.get("command") == "engine"
+
+    @property
     def engine_pid(self) -> int | None:
         pid = self.engine.get("pid")
         return pid if isinstance(pid, int) else None
@@ -168,6 +181,7 @@ class RemoteSession:
 
     async def stop(self) -> None:
         """Detach: the engine keeps capturing (stop_engine() is the user's "stop capturing")."""
+        self._stopping = True
         for task in (self._poller, self._reader):
             if task is not None:
                 task.cancel()
@@ -201,11 +215,9 @@ class RemoteSession:
         self._follow_portal(name)
 
     async def start_tunnel(self) -> TunnelState:
-        """Ask the engine to bring up its public route; its states arrive as tunnel news."""
-        if self.tunnel_state.state != "stopped" or not self.spawned:
-            return self.tunnel_state  # the engine's owner decides about its tunnel
-        result = await self.request("start_tunnel")
-        return wire.tunnel_state(result) if isinstance(result, dict) else self.tunnel_state
+        """The engine brings up its own public route as it starts (`listen` does); its states
+        arrive as tunnel news, so the window asks for nothing here."""
+        return self.tunnel_state
 
     async def attach_portal(self) -> None:
         """Bindings follow the engine's URL: the engine reconciles them."""
@@ -261,7 +273,7 @@ class RemoteSession:
                   name="remote-portal-attach")  # fmt: skip
 
     async def _read(self, channel: EngineChannel) -> None:
-        reason = "closed"
+        reason = "lost"  # no bye: the engine was killed or crashed
         async for message in channel:
             if message.get("type") == "bye":
                 reason = str(message.get("reason") or "stopping")
@@ -271,6 +283,19 @@ class RemoteSession:
             self._channel = None
             self.capture = None
             self.detached.emit(reason)
+            if reason == "lost" and self.windows_engine and self.revive and not self._stopping:
+                spawn(self._revive(self.revive), name="engine-revive")
+
+    async def _revive(self, revive: Callable[[], Awaitable[None]]) -> None:
+        """Start the engine again and re-attach; what arrived meanwhile is in the store."""
+        if self._poller is not None:
+            self._poller.cancel()
+        try:
+            await revive()
+        except (B24MonitorError, OSError) as exc:
+            self.revived.emit(str(exc) or type(exc).__name__)
+            return
+        self.revived.emit("")
 
     def _on_message(self, message: dict[str, Any]) -> None:
         match message.get("type"):

@@ -70,7 +70,8 @@ async def test_the_window_attaches_to_a_running_listen_and_shows_its_deliveries(
         assert session.local_url == first["local_url"]
         assert f"pid {process.pid}" in window.windowTitle() and "listen" in window.windowTitle()
         address = str(first["local_url"]).removeprefix("http://")
-        assert window.status.receiver.text() == f"receiver {address} ✔"
+        note = f"in b24monitor listen, pid {process.pid}"
+        assert window.status.receiver.text() == f"receiver {address} ({note}) ✔"
 
         assert await post(window, make_delivery("ONCRMDEALADD", {"FIELDS": {"ID": "42"}})) == 200
         await wait_until(lambda: window.model.rowCount() == 1, 20)
