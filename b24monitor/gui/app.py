@@ -42,9 +42,7 @@ def open_settings(data_dir: Path) -> QSettings:
 
 
 @asynccontextmanager
-async def running_app(
-    data_dir: Path, *, own_engine: bool = False
-) -> AsyncIterator[MainWindow]:
+async def running_app(data_dir: Path, *, own_engine: bool = False) -> AsyncIterator[MainWindow]:
     """A started session with its shown MainWindow; on exit, the ordered shutdown.
 
     The session is the data dir's running engine when there is one (attached); else a new
