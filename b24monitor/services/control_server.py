@@ -4,7 +4,8 @@ Protocol (issue 14; ENGINE-PROTOCOL.md): newline-delimited JSON over `<data dir>
 (services/control_socket.py: 0600 socket, own uid only, token from engine.token).
 
 Client → engine: first `{"op":"hello","token":…}`; then requests, each with an integer "id":
-`rest` (method, params), `switch_portal` (name), `start_tunnel`, `reconcile`, `stop`,
+`rest` (method, params), `rest_page` (the same, answered with result, total and next),
+`switch_portal` (name), `start_tunnel`, `reconcile`, `stop`,
 `status`. Engine → client: `hello` (engine_state), or `refused` and close; then one line per
 piece of news — `committed` {ids, lifecycle}, `tunnel` {…tunnel line}, `notice` {"notice":
 the portal/guard notice dict, under its own key because it has its own "type"}, `attempt`,
@@ -319,6 +320,7 @@ class ControlServer:
     def _ops(self) -> dict[str, Callable[[dict[str, Any]], Awaitable[Any]]]:
         return {
             "rest": self._rest,
+            "rest_page": self._rest_page,
             "switch_portal": self._switch_portal,
             "start_tunnel": self._start_tunnel,
             "reconcile": self._reconcile,
@@ -334,6 +336,15 @@ class ControlServer:
                                 "object")  # fmt: skip
         portal = self._portal()
         return await portal.client.call(method, params)
+
+    async def _rest_page(self, request: dict[str, Any]) -> Any:
+        """`rest` with the answer's paging fields, so a client can walk a list (spec §5.6)."""
+        method, params = request.get("method"), request.get("params") or {}
+        if not isinstance(method, str) or not isinstance(params, dict):
+            raise RequestFailed("bad_request", "rest_page needs a \"method\" string and "
+                                "\"params\" object")  # fmt: skip
+        page = await self._portal().client.request(method, params)
+        return {"result": page.result, "total": page.total, "next": page.next}
 
     async def _switch_portal(self, request: dict[str, Any]) -> Any:
         name = request.get("name")
