@@ -26,7 +26,7 @@ from b24monitor.services.portal_link import Notice, PortalLink
 from b24monitor.services.profiles import ProfileStore
 
 Rest = Callable[[str, Mapping[str, Any]], Awaitable[Any]]
-"""(method, params) → the portal's JSON answer, through the engine (`rest` op)."""
+"""(method, params) → {"result", "total", "next"}, through the engine (`rest_page` op)."""
 Reconcile = Callable[[], Awaitable[Any]]
 """Ask the engine to reconcile the linked profile's bindings (`reconcile` op)."""
 
@@ -49,7 +49,7 @@ class RemotePortalClient(PortalClient):
         self._rest = rest
 
     async def request(self, method: str, params: Mapping[str, Any] | None = None) -> RestResponse:
-        """The engine's client makes the call (result only: one page of a list method)."""
+        """The engine's client makes the call; its answer keeps the paging fields (§5.6)."""
         try:
             answer = await self._rest(method, dict(params or {}))
         except EngineRestError as exc:
@@ -58,7 +58,11 @@ class RemotePortalClient(PortalClient):
             error = from_envelope(method, 0, body, subject)  # the type the panes expect …
             error.args = (exc.message,)  # … saying the engine's sentence, not wrapped again
             raise error from None
-        return RestResponse(result=answer)
+        if not isinstance(answer, dict) or "result" not in answer:
+            raise from_envelope(method, 0, {"error": "bad_answer"}, "")
+        return RestResponse(
+            result=answer["result"], total=_int(answer.get("total")), next=_int(answer.get("next"))
+        )
 
     async def refresh_now(self) -> None:
         """The engine owns the tokens; a window asks nothing to be refreshed."""
@@ -108,3 +112,7 @@ class RemotePortalLink(PortalLink):
 
     async def close(self, *, keep_bindings: bool) -> None:
         """The bindings belong to the engine: detaching leaves them in place."""
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

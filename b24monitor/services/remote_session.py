@@ -226,7 +226,7 @@ class RemoteSession:
 
     async def _rest(self, method: str, params: Mapping[str, Any]) -> Any:
         try:
-            return await self.request("rest", method=method, params=dict(params))
+            return await self.request("rest_page", method=method, params=dict(params))
         except EngineRequestFailed as exc:
             raise EngineRestError(exc.code, str(exc)) from None
         except EngineError as exc:  # the channel went away: the pane shows the sentence

@@ -153,3 +153,30 @@ async def test_an_attached_window_switches_portal_and_ticks_through_the_engine(
             assert remote.portal is not None
             rows = await remote.portal.client.call("event.get")
             assert any(r["event"] == "ONCRMDEALADD" for r in rows)
+
+
+@pytest.mark.asyncio
+async def test_an_attached_window_lists_a_long_offline_queue_page_by_page(
+    tmp_path: Path, wait_until
+) -> None:
+    """More rows than one page of event.offline.list (50, spec §5.6): every page comes over."""
+    data = tmp_path / "data"
+    async with SandboxPortal(rate_limit=False, seed=5) as portal:
+        ProfileStore(data, open_secret_store()).add(
+            Profile("acme", "app", portal.client_id, portal.client_secret)
+        )
+        async with running_app(data) as first, running_app(data) as second:
+            await first.session_signals.switch_portal("acme")
+            await portal.install(first.session.handler_url)
+            link = first.session.portal
+            assert link is not None
+            await wait_until(lambda: link.profile.installed, 20)
+            await link.set_wanted("ONCRMDEALADD", "offline", True)
+            await wait_until(lambda: link.report.state_of("ONOFFLINEEVENT") == "bound", 20)
+            for deal in range(1, 61):
+                await portal.fire("ONCRMDEALADD", {"FIELDS": {"ID": str(deal)}})
+            pane = second.offline
+            await wait_until(lambda: pane.refresh_button.isEnabled(), 20)
+            pane.refresh()
+            await wait_until(lambda: pane.model.rowCount() == 60, 30)
+            assert pane.model.index(59, 3).data() == "deal 60"
