@@ -5,7 +5,7 @@ Protocol (issue 14; ENGINE-PROTOCOL.md): newline-delimited JSON over `<data dir>
 
 Client → engine: first `{"op":"hello","token":…}`; then requests, each with an integer "id":
 `rest` (method, params), `rest_page` (the same, answered with result, total and next),
-`switch_portal` (name), `start_tunnel`, `reconcile`, `stop`,
+`safety_net` (enabled), `switch_portal` (name), `start_tunnel`, `reconcile`, `stop`,
 `status`. Engine → client: `hello` (engine_state), or `refused` and close; then one line per
 piece of news — `committed` {ids, lifecycle}, `tunnel` {…tunnel line}, `notice` {"notice":
 the portal/guard notice dict, under its own key because it has its own "type"}, `attempt`,
@@ -324,6 +324,7 @@ class ControlServer:
             "switch_portal": self._switch_portal,
             "start_tunnel": self._start_tunnel,
             "reconcile": self._reconcile,
+            "safety_net": self._safety_net,
             "stop": self._stop,
             "status": self._status,
         }
@@ -366,6 +367,18 @@ class ControlServer:
         portal = self._portal()
         await self.session.attach_portal()
         return {"subscriptions": portal.report}
+
+    async def _safety_net(self, request: dict[str, Any]) -> Any:
+        """The user's "Catch missed events" switch; the engine's notice tells every window."""
+        enabled = request.get("enabled")
+        if not isinstance(enabled, bool):
+            raise RequestFailed("bad_request", 'safety_net needs "enabled": true or false')
+        guard = self.session.guard
+        if guard is None:
+            raise RequestFailed("no_portal", "the engine follows no app portal: switch to a "
+                                "profile first")  # fmt: skip
+        await guard.set_safety_net(enabled)
+        return {"enabled": enabled}
 
     async def _stop(self, request: dict[str, Any]) -> Any:
         if not len(self.session.stop_requested):
