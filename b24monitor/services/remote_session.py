@@ -91,6 +91,29 @@ class RemoteReceiver:
             self.stray_hits = counters["stray_hits"]
 
 
+class RemoteGuard:
+    """The engine's capture guard, switched over the channel (`safety_net` op)."""
+
+    def __init__(self, session: RemoteSession) -> None:
+        self._session = session
+        self.trips: list[tuple[float, float | None]] = []
+
+    async def set_safety_net(self, enabled: bool) -> None:
+        """The engine switches; its `safety-net-switched` notice comes back to every window."""
+        await self._session.request("safety_net", enabled=enabled)
+
+    def last_trips(self, count: int = 20) -> list[tuple[float, float | None]]:
+        return self.trips[:count]
+
+    def update(self, guard: Any) -> None:
+        trips = guard.get("last_trips") if isinstance(guard, dict) else None
+        self.trips = [
+            (float(t[0]), float(t[1]) if isinstance(t[1], int | float) else None)
+            for t in trips or ()
+            if isinstance(t, list) and len(t) == 2 and isinstance(t[0], int | float)
+        ]
+
+
 class RemoteSession:
     """The engine of another process, seen through its control channel; attach with start()."""
 
@@ -100,7 +123,7 @@ class RemoteSession:
         self._connect = connect
         self.db_path = config.data_dir / DB_NAME
         self.store: EventStore | None = None  # the window reads through its store worker
-        self.guard = None  # the safety net and canary run in the engine
+        self.guard: RemoteGuard | None = None  # the engine's, while it guards a portal
         self.capture: RemoteReceiver | None = None
         self.handler_path = ""
         self.public_url: str | None = None
@@ -249,6 +272,7 @@ class RemoteSession:
         routes = _routes(hello.get("forward"))
         self.config = replace(self.config, forward=routes, portal=_name(hello.get("portal")))
         self._follow_portal(_name(hello.get("portal")))
+        self._take_guard(hello.get("guard"))
         if self.portal is not None and isinstance(hello.get("subscriptions"), dict):
             self.portal.report = wire.reconcile_report(hello["subscriptions"])
 
@@ -259,16 +283,23 @@ class RemoteSession:
         if isinstance(health, dict) and health.get("type") == "health":
             self.notice.emit(wire.notice(health))
 
+    def _take_guard(self, guard: Any) -> None:
+        if self.guard is not None:
+            self.guard.update(guard)
+
     def _follow_portal(self, name: str | None) -> None:
         current = self.portal.profile_name if self.portal is not None else None
         if name == current:
             return
         self.portal = None
+        self.guard = RemoteGuard(self) if name is not None else None
         if name is not None:
             self.portal = RemotePortalLink(
                 name, self.profiles, self.config.data_dir, self.http,
                 rest=self._rest, reconcile=self._reconcile, notify=self.notice.emit,
             )  # fmt: skip
+            # As the engine's guard decides: a window's engine catches missed events by default.
+            self.portal.twins.default = self.engine.get("command") in ("engine", "window")
             spawn(self.portal.attach(self.handler_url, public=self.public_url is not None),
                   name="remote-portal-attach")  # fmt: skip
 
@@ -347,6 +378,7 @@ class RemoteSession:
                 continue  # a lost channel is told by the reader
             if isinstance(status, dict) and self.capture is not None:
                 self.capture.update(status.get("receiver"))
+                self._take_guard(status.get("guard"))
 
 
 def _name(value: Any) -> str | None:

@@ -17,7 +17,6 @@ from b24monitor.core.receiver_stats import ReceiverStats
 from b24monitor.core.replay import Attempt
 from b24monitor.core.signals import Signal
 from b24monitor.core.traffic_patterns import Alert
-from b24monitor.services.capture_guard import CaptureGuard
 from b24monitor.services.portal_link import Notice, PortalLink
 from b24monitor.services.profiles import ProfileStore
 from b24monitor.services.session import SessionConfig
@@ -34,6 +33,14 @@ class ReceiverView(Protocol):
     def stray_hits(self) -> int: ...
 
     def stats(self) -> ReceiverStats: ...
+
+
+class GuardView(Protocol):
+    """The capture guard as the panes use it: the safety-net switch, the canary's trips."""
+
+    async def set_safety_net(self, enabled: bool) -> None: ...
+
+    def last_trips(self, count: int = 20) -> list[tuple[float, float | None]]: ...
 
 
 class SessionView(Protocol):
@@ -56,7 +63,7 @@ class SessionView(Protocol):
     @property
     def portal(self) -> PortalLink | None: ...
     @property
-    def guard(self) -> CaptureGuard | None: ...
+    def guard(self) -> GuardView | None: ...
     @property
     def capture(self) -> ReceiverView | None: ...
     @property

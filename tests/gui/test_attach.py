@@ -16,6 +16,7 @@ import httpx
 import pytest
 from PySide6.QtCore import Qt
 
+from b24monitor.core.subscriptions import Subscription
 from b24monitor.gui.app import running_app
 from b24monitor.gui.main_window import MainWindow
 from b24monitor.sandbox import SandboxPortal
@@ -23,6 +24,7 @@ from b24monitor.services.profiles import Profile, ProfileStore
 from b24monitor.services.remote_session import RemoteSession
 from b24monitor.services.secrets import open_secret_store
 from b24monitor.services.session import Session
+from b24monitor.services.subscriptions import DesiredStore
 from tests.gui.subscription_rows import find
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -180,3 +182,30 @@ async def test_an_attached_window_lists_a_long_offline_queue_page_by_page(
             pane.refresh()
             await wait_until(lambda: pane.model.rowCount() == 60, 30)
             assert pane.model.index(59, 3).data() == "deal 60"
+
+
+@pytest.mark.asyncio
+async def test_catch_missed_switched_in_an_attached_window_is_done_by_the_engine(
+    tmp_path: Path, wait_until
+) -> None:
+    data = tmp_path / "data"
+    async with SandboxPortal(rate_limit=False, seed=4, scopes=("crm",)) as portal:
+        ProfileStore(data, open_secret_store()).add(
+            Profile("acme", "app", portal.client_id, portal.client_secret)
+        )
+        DesiredStore(data, "acme").set(Subscription("ONCRMDEALADD"), True)
+        async with running_app(data) as first, running_app(data) as second:
+            await second.session_signals.switch_portal("acme")
+            await portal.install(first.session.handler_url)
+            twin = ("ONCRMDEALADD", True)  # the safety net's offline twin (on by default)
+            await wait_until(lambda: twin in {(b.event, b.offline) for b in portal.bindings()}, 30)
+            pane = second.subscriptions
+            await wait_until(lambda: pane.catch_missed.isChecked(), 20)
+            pane.catch_missed.click()  # off, in the attached window
+            await wait_until(
+                lambda: twin not in {(b.event, b.offline) for b in portal.bindings()}, 30
+            )
+            engine = first.session
+            assert engine.guard is not None and engine.guard.safety_net is None  # type: ignore[attr-defined]
+            for window in (first, second):  # the engine's notice reaches both
+                await wait_until(lambda w=window: not w.subscriptions.catch_missed.isChecked(), 20)
