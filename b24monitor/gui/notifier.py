@@ -85,9 +85,10 @@ class Notifier(QObject):
         self._show(title, text)
 
     def note_notice(self, notice: dict[str, object]) -> None:
-        """The capture path turned red (the canary, issue 11): say so even when minimised."""
+        """The capture path turned red (the canary, issue 11): say so even when minimised —
+        always, like loops and storms: the Settings switch is about filter matches only."""
         broken = notice.get("type") == "health" and notice.get("state") == "broken"
-        if broken and self.settings.notify:
+        if broken:
             self._show(self.tr("Events are not arriving"), str(notice.get("reason") or ""))
 
     def use_tray(self, tray: QSystemTrayIcon) -> None:

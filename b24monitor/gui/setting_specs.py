@@ -144,6 +144,11 @@ SPECS: tuple[SettingSpec, ...] = (
         choices=tuple(
             (code, code or QT_TRANSLATE_NOOP("SettingsDialog", "automatic")) for code in REGIONS
         ),
+        tip=QT_TRANSLATE_NOOP(
+            "SettingsDialog",
+            "Deprecated and rarely useful: the ngrok agent picks the nearest region by itself "
+            "and the public URL is reachable worldwide either way. Leave it on automatic.",
+        ),
     ),
     SettingSpec(
         keys.PUBLIC_URL,

@@ -83,7 +83,13 @@ class SettingsDialog(QDialog):
         self._update_note()
 
     def _make(self, spec: SettingSpec) -> QWidget:
-        """The spec's editor, showing the saved value."""
+        """The spec's editor, showing the saved value and the spec's tip (any kind of editor)."""
+        editor = self._editor(spec)
+        if spec.tip:
+            editor.setToolTip(translate(CONTEXT, spec.tip))
+        return editor
+
+    def _editor(self, spec: SettingSpec) -> QWidget:
         value = spec.read(self.settings)
         if spec.kind == "spin":
             spin = QSpinBox(self)
@@ -109,8 +115,6 @@ class SettingsDialog(QDialog):
             edit.setEchoMode(QLineEdit.EchoMode.Password)
         if spec.placeholder:
             edit.setPlaceholderText(translate(CONTEXT, spec.placeholder))
-        if spec.tip:
-            edit.setToolTip(translate(CONTEXT, spec.tip))
         return edit
 
     def _fill_filters(self) -> None:

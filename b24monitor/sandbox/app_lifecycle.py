@@ -50,8 +50,13 @@ async def install(
     *,
     update: bool = False,
     app: AppInfo | None = None,
+    by: int = INSTALLING_USER,
 ) -> DeliveryRecord:
-    """Install (or update to the next version) and POST the lifecycle event to `handler_url`."""
+    """Install (or update to the next version) and POST the lifecycle event to `handler_url`.
+
+    `by`: the user who installs; the install's tokens are theirs. A portal may let employees
+    who are not administrators install apps, and then every admin-only method (offline
+    bindings and the queue, spec §2.0) answers ACCESS_DENIED to those tokens."""
     app = app or state.app
     previous = app.version
     if update:
@@ -65,7 +70,7 @@ async def install(
     registration = state.registry.register_install(handler_url, app.client_id)
     code = "ONAPPUPDATE" if update else "ONAPPINSTALL"
     handler_id = None if update else registration.id  # ONAPPUPDATE: no registration of its own
-    auth = emitter.auth_for(code, INSTALLING_USER, owner=app.client_id)
+    auth = emitter.auth_for(code, by, owner=app.client_id)
     body = delivery(code, _install_data(app, update, previous), int(time.time()), auth, handler_id)
     return await deliverer.post(handler_url, body, handler_id=handler_id)
 

@@ -218,13 +218,19 @@ class SandboxPortal:
         return describe(self)
 
     async def install(
-        self, handler_url: str, *, update: bool = False, app: AppInfo | None = None
+        self,
+        handler_url: str,
+        *,
+        update: bool = False,
+        app: AppInfo | None = None,
+        by: int = INSTALLING_USER,
     ) -> DeliveryRecord:
-        """Install (or update) an app (default: the first): wipe its registrations, POST
-        ONAPPINSTALL/ONAPPUPDATE."""
+        """Install (or update) an app (default: the first) as user `by` (default: the
+        administrator): wipe its registrations, POST ONAPPINSTALL/ONAPPUPDATE."""
         return await app_lifecycle.install(
-            self.state, self._emitter, self._deliverer, handler_url, update=update, app=app
-        )
+            self.state, self._emitter, self._deliverer, handler_url, update=update, app=app,
+            by=by,
+        )  # fmt: skip
 
     def edit_install_path(self, url: str, *, app: AppInfo | None = None) -> None:
         """Edit an app's "Initial installation path": its ONAPPINSTALL registration moves."""

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import json
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,12 +54,14 @@ async def connect(data_dir: Path, *, within: float = 10.0) -> EngineClient:
     writer.write((json.dumps({"op": "hello", "token": token}) + "\n").encode())
     try:
         first = await asyncio.wait_for(reader.readline(), within)
-    except (TimeoutError, ConnectionError):
+    except TimeoutError:
         writer.close()
         raise EngineGone(
             f"the engine of data folder {data_dir} did not say hello within {within:g} s: "
             "stop it and start it again"
         ) from None
+    except ConnectionError:
+        first = b""  # reset: the engine is going away as we come
     hello = _parse(first)
     if hello is None or hello.get("type") != "hello":
         writer.close()
@@ -145,12 +147,16 @@ class EngineClient:
         finally:
             self._pending.pop(rid, None)
 
-    def __aiter__(self) -> AsyncIterator[Message]:
-        return self._messages()
+    def __aiter__(self) -> EngineClient:
+        return self
 
-    async def _messages(self) -> AsyncIterator[Message]:
-        while (message := await self._news.get()) is not None:
-            yield message
+    async def __anext__(self) -> Message:
+        """The next piece of news (a `bye` is the last); the end when the channel closed."""
+        message = await self._news.get()
+        if message is None:
+            self._news.put_nowait(None)  # every later reader sees the end too
+            raise StopAsyncIteration
+        return message
 
     async def close(self) -> None:
         """Detach (the engine runs on)."""

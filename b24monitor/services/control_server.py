@@ -52,7 +52,8 @@ log = logging.getLogger(__name__)
 
 QUEUE_LINES = 10_000  # per client: past this the client is too slow and dropped
 HELLO_TIMEOUT_S = 10.0
-BYE_GRACE_S = 5.0  # how long a closing client may take to read what is still buffered
+BYE_GRACE_S = 10.0  # how long a dropped client may take to read what is still buffered
+STOP_GRACE_S = 2.0  # … and a client of a stopping engine: a hung window must not hold the stop
 LINE_LIMIT = 1 << 20  # one request line (a REST call's params)
 
 
@@ -89,9 +90,11 @@ class _Client:
             self.writer.write(b"".join(lines))  # whole lines: a cancel lands between them
             await self.writer.drain()
 
-    async def leave(self, bye: bytes | None, *, flush: bool = False) -> None:
+    async def leave(
+        self, bye: bytes | None, *, flush: bool = False, grace: float = BYE_GRACE_S
+    ) -> None:
         """Stop the pump, say bye (after the queued lines when `flush`), close; a client that
-        reads nothing for BYE_GRACE_S is cut off."""
+        reads nothing for `grace` seconds is cut off."""
         self.leaving = True
         if self.pump is not None:
             self.pump.cancel()
@@ -103,7 +106,7 @@ class _Client:
             if not self.writer.is_closing():
                 self.writer.write(b"".join([*queued, bye or b""]))
             self.writer.close()
-            await asyncio.wait_for(self.writer.wait_closed(), BYE_GRACE_S)
+            await asyncio.wait_for(self.writer.wait_closed(), grace)
         if not self.writer.transport.is_closing() or self.writer.transport.get_write_buffer_size():
             self.writer.transport.abort()  # a client that reads nothing cannot hold us
 
@@ -170,7 +173,8 @@ class ControlServer:
         server.close()
         bye = _line({"type": "bye", "reason": reason})
         clients, self._clients = list(self._clients), set()
-        await asyncio.gather(*(c.leave(bye, flush=True) for c in clients), return_exceptions=True)
+        leaving = (c.leave(bye, flush=True, grace=STOP_GRACE_S) for c in clients)
+        await asyncio.gather(*leaving, return_exceptions=True)
         for task in list(self._handlers):
             task.cancel()
         await asyncio.gather(*self._handlers, return_exceptions=True)
@@ -198,6 +202,7 @@ class ControlServer:
 
     def _drop(self, client: _Client, reason: str) -> None:
         self._clients.discard(client)
+        client.leaving = True  # now, not when the task below first runs: nothing more is sent
         log.info("control client dropped: %s", reason)
         spawn(client.leave(_line({"type": "bye", "reason": reason})), name="control-drop")
 
@@ -264,23 +269,28 @@ class ControlServer:
         return True
 
     async def _serve(self, client: _Client) -> None:
-        while not client.leaving:
-            raw = await client.reader.readline()
-            if not raw:
-                return
+        while raw := await client.reader.readline():
+            if client.leaving:
+                continue  # dropped: read on, so a client still writing gets to read its bye
             request = _parse(raw)
             if request is None or not isinstance(request.get("id"), int):
                 why = 'a request is a JSON object with an integer "id" and an "op"'
                 self._reply(client, None, error=("bad_request", why))
                 continue
-            spawn(self._answer(client, request), name="control-request")
+            handler = self._ops().get(str(request.get("op")))
+            if handler is None:
+                why = f"unknown op {request.get('op')!r}"
+                self._reply(client, request["id"], error=("unknown_op", why))
+            else:
+                spawn(self._answer(client, request, handler), name="control-request")
 
-    async def _answer(self, client: _Client, request: dict[str, Any]) -> None:
+    async def _answer(
+        self,
+        client: _Client,
+        request: dict[str, Any],
+        handler: Callable[[dict[str, Any]], Awaitable[Any]],
+    ) -> None:
         rid = request["id"]
-        handler = self._ops().get(str(request.get("op")))
-        if handler is None:
-            self._reply(client, rid, error=("unknown_op", f"unknown op {request.get('op')!r}"))
-            return
         try:
             result = await handler(request)
         except RequestFailed as exc:
@@ -327,6 +337,10 @@ class ControlServer:
             "safety_net": self._safety_net,
             "stop": self._stop,
             "status": self._status,
+            # Beyond ENGINE-PROTOCOL.md (additive): the window's intents that need the engine.
+            "set_wanted": self._set_wanted,
+            "ping": self._ping,
+            "set_safety_net": self._set_safety_net,
         }
 
     async def _rest(self, request: dict[str, Any]) -> Any:
@@ -387,6 +401,38 @@ class ControlServer:
         self.session.stop_requested.emit("a control client asked")
         return {"stopping": True}
 
+    async def _set_wanted(self, request: dict[str, Any]) -> Any:
+        """Tick or untick [[event, "online"|"offline"], …]: remembered, then one reconcile."""
+        pairs, wanted = request.get("subscriptions"), request.get("wanted")
+        ok = isinstance(pairs, list) and isinstance(wanted, bool)
+        if not ok or not all(_is_subscription(p) for p in pairs or ()):
+            why = 'set_wanted needs "subscriptions": [[event, "online"|"offline"], …], "wanted"'
+            raise RequestFailed("bad_request", why)
+        portal = self._portal()
+        keys = [(str(event), mode) for event, mode in pairs or ()]
+        if len(keys) == 1:
+            await portal.set_wanted(keys[0][0], keys[0][1], wanted)
+        else:
+            await portal.set_wanted_many(keys, wanted)
+        return {"subscriptions": portal.report}
+
+    async def _ping(self, request: dict[str, Any]) -> Any:
+        """event.test until its ONAPPTEST arrives here (spec §2.5): the seconds it took."""
+        within = request.get("within", 30.0)
+        if not isinstance(within, (int, float)) or not 0 < within <= 600:
+            raise RequestFailed("bad_request", 'ping takes "within": seconds, at most 600')
+        return {"seconds": await self._portal().ping(float(within))}
+
+    async def _set_safety_net(self, request: dict[str, Any]) -> Any:
+        enabled = request.get("enabled")
+        if not isinstance(enabled, bool):
+            raise RequestFailed("bad_request", 'set_safety_net needs "enabled": true or false')
+        guard = self.session.guard
+        if guard is None:
+            raise RequestFailed("no_guard", "the safety net needs a linked application profile")
+        await guard.set_safety_net(enabled)
+        return {"enabled": enabled}
+
     async def _status(self, request: dict[str, Any]) -> Any:
         state = engine_state(self.session)
         state.pop("type")
@@ -398,6 +444,15 @@ class ControlServer:
             raise RequestFailed("no_portal", "the engine follows no portal: switch to a "
                                 "profile first")  # fmt: skip
         return portal
+
+
+def _is_subscription(pair: Any) -> bool:
+    return (
+        isinstance(pair, list)
+        and len(pair) == 2
+        and isinstance(pair[0], str)
+        and pair[1] in ("online", "offline")
+    )
 
 
 def _refused(message: str) -> bytes:

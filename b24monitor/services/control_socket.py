@@ -20,6 +20,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+# Windows will get the same protocol over loopback TCP with the token (ENGINE-PROTOCOL.md);
+# until then its engine serves no channel and stays what `listen` was.
+SUPPORTED = sys.platform != "win32"
 SOCKET_NAME = "engine.sock"
 TOKEN_NAME = "engine.token"
 _MAX_SUN_PATH = 100  # sun_path is 108 bytes on Linux, 104 on macOS; leave room for the NUL

@@ -31,11 +31,11 @@ def _plain(value: Any) -> Any:
         return sorted(value)
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
-    raise TypeError(f"{type(value).__name__} is not JSON")
+    return str(value)  # news must reach the clients even when a notice grows a new object
 
 
 def to_json(message: dict[str, Any]) -> str:
-    """One line of JSON (no newline); unknown objects become their plain form."""
+    """One line of JSON (no newline); other objects become their plain form (or their str)."""
     return json.dumps(message, ensure_ascii=False, default=_plain, separators=(",", ":"))
 
 

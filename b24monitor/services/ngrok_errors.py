@@ -10,6 +10,7 @@ no code. Texts reach this module already redacted (no authtoken).
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -82,9 +83,22 @@ def explain(raw: str, *, domain: str | None = None) -> str | None:
     return None
 
 
-def explain_edge(code: str, public_url: str) -> str:
-    """The sentence for an `ngrok-error-code` header on an answer that ngrok gave itself."""
-    return _by_code(NgrokError(code, "", public_url), public_url, edge=True)
+def explain_edge(code: str, public_url: str, said: str = "") -> str:
+    """The sentence for an `ngrok-error-code` header on an answer that ngrok gave itself;
+    `said` is that answer's body (plain text or ngrok's HTML page), quoted for codes we do not
+    know so the user reads ngrok's own words rather than only a number."""
+    return _by_code(NgrokError(code, edge_text(said), public_url), public_url, edge=True)
+
+
+def edge_text(body: str) -> str:
+    """The readable words of an edge answer: tags, the head, scripts and styles dropped, one
+    line, the error code itself left out (the sentence names it), at most 200 characters."""
+    body = re.sub(r"(?is)<(head|script|style)\b.*?</\1>", " ", body)
+    body = re.sub(r"(?s)<[^>]*>", " ", body)
+    body = html.unescape(body)
+    body = re.sub(r"ERR_NGROK_\d+", " ", body)
+    words = " ".join(body.split()).strip(" .")
+    return words if len(words) <= 200 else words[:199].rstrip() + "…"
 
 
 def _versions(text: str) -> str:
@@ -123,8 +137,9 @@ def _by_code(error: NgrokError, domain: str | None, *, edge: bool = False) -> st
     if number in sentences:
         return sentences[number]
     if edge:
+        said = f' ("{error.text}")' if error.text else ""
         return (
-            f"ngrok answered {url} itself with {code} instead of forwarding to this b24monitor "
-            f"— see {help_link(code)}"
+            f"ngrok answered {url} itself with {code}{said} instead of forwarding to this "
+            f"b24monitor — see {help_link(code)}"
         )
     return f"ngrok refused the tunnel ({code}: {error.text}) — see {help_link(code)}"

@@ -107,10 +107,6 @@ class PortalLink:
         """True when the app's saved URL in the portal is not `handler_url` (spec §1.1)."""
         return is_stale(self.profile.app_url, handler_url)
 
-    def app_settings_warning(self, handler_url: str | None) -> str | None:
-        """The one sentence saying what to edit in the app's settings; None when current."""
-        return app_settings_warning(self.profile.app_url, handler_url)
-
     def _tell_if_stale(self, handler_url: str) -> None:
         saved = self.profile.app_url
         message = app_settings_warning(saved, handler_url)

@@ -58,7 +58,7 @@ async def probe(
         return ProbeResult(None)
     code = response.headers.get("ngrok-error-code", "").strip().upper()
     if code:
-        return ProbeResult(explain_edge(code, public_url), code)
+        return ProbeResult(explain_edge(code, public_url, response.text), code)
     return ProbeResult(
         f"{public_url} answered HTTP {response.status_code} but the probe never reached this "
         f"b24monitor — make it forward to 127.0.0.1:{local_port}"

@@ -39,6 +39,10 @@
         <translation>Скопировать новый адрес обработчика для настроек приложения</translation>
     </message>
     <message>
+        <source>The app&apos;s settings in the portal still send installs and reinstalls to %1: set its “Handler path” and “Initial installation path” to %2 and save (a reserved ngrok domain keeps the URL from changing).</source>
+        <translation>Настройки приложения на портале по-прежнему отправляют установки и переустановки на %1: укажите в его «Путь вашего обработчика» и «Путь для первоначальной установки» адрес %2 и сохраните (зарезервированный домен ngrok не даёт адресу меняться).</translation>
+    </message>
+    <message>
         <source>Copy puts the new handler URL on the clipboard.</source>
         <translation>«Копировать» кладёт новый адрес обработчика в буфер обмена.</translation>
     </message>
@@ -1510,6 +1514,10 @@
         <translation>автоматически</translation>
     </message>
     <message>
+        <source>Deprecated and rarely useful: the ngrok agent picks the nearest region by itself and the public URL is reachable worldwide either way. Leave it on automatic.</source>
+        <translation>Устарело и редко нужно: агент ngrok сам выбирает ближайший регион, а публичный адрес доступен из любой точки мира. Оставьте «автоматически».</translation>
+    </message>
+    <message>
         <source>A bare URL is the default target; PATTERN=URL sends matching events elsewhere</source>
         <translation>Просто URL — адрес по умолчанию; ШАБЛОН=URL отправляет подходящие события на другой адрес</translation>
     </message>
@@ -1793,6 +1801,10 @@
     <message>
         <source>Bound by b24monitor itself: ONAPPTEST answers Ping, ONOFFLINEEVENT announces queued events</source>
         <translation>Подписка b24monitor: ONAPPTEST отвечает на проверку связи, ONOFFLINEEVENT сообщает о записях в офлайн-очереди</translation>
+    </message>
+    <message>
+        <source>Kept by “Catch missed events”: the offline twin of the ticked online event, so a change the handler misses stays in the portal&apos;s queue and is recovered (↺)</source>
+        <translation>Держит «Ловить пропущенные события»: офлайн-близнец отмеченного онлайн-события, чтобы изменение, пропущенное обработчиком, осталось в очереди портала и было восстановлено (↺)</translation>
     </message>
     <message>
         <source>Application</source>

@@ -8,7 +8,9 @@ with the recovered header, and leaves the portal's queue empty.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import queue
 import signal
 import time
 from collections.abc import AsyncIterator
@@ -175,3 +177,49 @@ async def test_a_webhook_profile_says_the_safety_net_needs_an_app(
     await asyncio.to_thread(m.next_of_type, "listening")  # and it listens all the same
     m.proc.send_signal(signal.SIGTERM)
     assert await asyncio.to_thread(m.proc.wait, 30) == 0
+
+
+@pytest.mark.asyncio
+async def test_an_app_installed_by_a_non_administrator_says_the_safety_net_needs_one(
+    tmp_path: Path, monitor: Any
+) -> None:
+    # Spec §2.0: offline bindings and the offline queue are admin-only. A portal that lets an
+    # employee install apps gives that employee's tokens: the user is told once, in one
+    # sentence, and live capture goes on.
+    data = tmp_path / "data"
+    async with SandboxPortal(rate_limit=False, seed=12) as portal:
+        await cli_async(data, "portal", "add", "acme", "--client-id", portal.client_id,
+                        "--client-secret", portal.client_secret)  # fmt: skip
+        m = monitor("--portal", "acme", "--bind", "ONCRMDEALUPDATE", "--safety-net",
+                    "--safety-net-interval", "1", "--canary-interval", "0")  # fmt: skip
+        hello = await asyncio.to_thread(m.next_json)
+        assert not portal.state.users.is_admin(7)
+        await portal.install(hello["handler_url"], by=7)
+        lines: list[dict[str, Any]] = []
+
+        def admin_sentences() -> list[str]:
+            return [
+                line["message"]
+                for line in lines
+                if line["type"] == "error" and line.get("where") == "safety-net"
+                and "administrator" in line["message"]
+            ]  # fmt: skip
+
+        def bound() -> bool:
+            return any((line["type"], line.get("event"), line.get("event_type")) == (
+                "bound", "ONCRMDEALUPDATE", "online") for line in lines)  # fmt: skip
+
+        while not (bound() and admin_sentences()):
+            lines.append(await asyncio.to_thread(m.next_json, 60))
+        assert "needs a portal administrator's token" in admin_sentences()[0]
+        assert "live capture goes on" in admin_sentences()[0]
+        await portal.fire("ONCRMDEALUPDATE", {"FIELDS": {"ID": "5"}})
+        while not any(line["type"] == "event" and line["entity_id"] == "5" for line in lines):
+            lines.append(await asyncio.to_thread(m.next_json, 60))
+        await asyncio.sleep(3)  # a few 1 s sweeps pass: none may repeat the sentence
+        with contextlib.suppress(queue.Empty):
+            while True:
+                lines.append(await asyncio.to_thread(m.next_json, 0.5))
+        assert len(admin_sentences()) == 1  # said once, not once per sweep
+        m.proc.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(m.proc.wait, 30) == 0

@@ -78,6 +78,15 @@ def test_dialog_saves_typed_values_the_secret_and_says_when_to_restart(
     assert config.portal is None and config.retention.max_rows is None
 
 
+def test_the_region_field_says_it_is_deprecated(tmp_path: Path, qtbot) -> None:
+    # The agent picks the nearest region itself (README, `--ngrok-region`): the window says the
+    # same where the user would otherwise pick one.
+    dialog = SettingsDialog(gui_settings(tmp_path), tmp_path / "data")
+    qtbot.addWidget(dialog)
+    assert dialog.region.currentText() == "automatic"
+    assert "Deprecated" in dialog.region.toolTip()
+
+
 @pytest.mark.asyncio
 async def test_a_matching_event_raises_one_notification_only_when_switched_on(
     tmp_path: Path, make_delivery: Callable[..., bytes], wait_until
@@ -109,6 +118,28 @@ async def test_a_matching_event_raises_one_notification_only_when_switched_on(
     finally:
         await worker.close()
         await session.stop()
+
+
+@pytest.mark.asyncio
+async def test_a_broken_capture_path_raises_a_tray_notification_even_with_matches_off(
+    tmp_path: Path,
+) -> None:
+    settings = gui_settings(tmp_path)
+    assert not settings.notify  # filter-match notifications are off by default
+    worker = StoreWorker(tmp_path / "events.sqlite3")
+    await worker.open()
+    try:
+        notifier = Notifier(worker, settings, QIcon())
+        shown: list[tuple[str, str]] = []
+        notifier.notified.connect(lambda title, text: shown.append((title, text)))
+        notifier.note_notice({"type": "health", "state": "ok"})
+        notifier.note_notice({"type": "tunnel", "state": "broken"})
+        assert shown == []
+        why = "the canary event did not arrive within 60 s: the public URL is not forwarding"
+        notifier.note_notice({"type": "health", "state": "broken", "reason": why})
+        assert shown == [("Events are not arriving", why)]
+    finally:
+        await worker.close()
 
 
 @pytest.mark.asyncio

@@ -58,6 +58,12 @@ async def test_russian_locale_translates_labels_docks_and_descriptions(
             status = PortalStatus(signals)
             assert status.portal.text() == "нет портала"
             assert status.tunnel.label.text() == "нет публичного адреса ⚠"
+            status.app_settings.show_urls("https://old.example/h", "https://new.example/h")
+            assert status.app_settings.isVisibleTo(status.app_settings.parentWidget())
+            assert status.app_settings.label.toolTip().startswith(
+                "Настройки приложения на портале по-прежнему отправляют установки и "
+                "переустановки на https://old.example/h"
+            )
             wizard = ConnectWizard(signals)
             qtbot.addWidget(wizard)
             assert wizard.windowTitle() == "Подключение портала"

@@ -28,7 +28,7 @@ from fake_ngrok_support import (
 )
 from pyngrok import installer
 
-from b24monitor.services.ngrok_errors import explain
+from b24monitor.services.ngrok_errors import edge_text, explain
 from b24monitor.services.ngrok_process import end_of_life_warning
 from b24monitor.services.session import Session
 from b24monitor.services.tunnel import TunnelSettings, TunnelState
@@ -176,15 +176,24 @@ def test_agent_nearing_its_end_of_life_is_named(
 
 
 @pytest.mark.asyncio
-async def test_unknown_edge_code_gives_code_and_help_link(
+async def test_unknown_edge_code_quotes_ngrok_and_gives_the_help_link(
     tmp_path: Path, fake_state: Path, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The fake answers 6022 with an HTML page as ngrok's edge does: its words are quoted.
     monkeypatch.setenv("FAKE_NGROK_MODE", "edge_error=6022")
     state = await _start_and_stop(session, ngrok_settings(tmp_path))
     assert state.reason == (
-        f"ngrok answered {state.public_url} itself with ERR_NGROK_6022 instead of forwarding to "
-        "this b24monitor — see https://ngrok.com/docs/errors/err_ngrok_6022"
+        f'ngrok answered {state.public_url} itself with ERR_NGROK_6022 ("Before you can serve '
+        'HTML content, you must sign up for an ngrok account & install your authtoken") '
+        "instead of forwarding to this b24monitor — see "
+        "https://ngrok.com/docs/errors/err_ngrok_6022"
     )
+
+
+def test_edge_text_of_a_long_page_is_one_bounded_line() -> None:
+    text = edge_text("<html><script>var x = 1;</script><p>" + "word " * 100 + "</p></html>")
+    assert len(text) == 200 and text.endswith("…") and "var" not in text
+    assert edge_text("") == ""
 
 
 @pytest.mark.asyncio

@@ -4,15 +4,17 @@ Bindings follow a new public URL by themselves, but the application's "handler p
 "initial installation path" in the portal keep the URL they were saved with (spec §1.1): the
 next install, update or OAuth redirect goes to the old address, and a portal that checks handler
 hosts refuses new bindings (ERROR_HANDLER_URL_MATCH). The item stays until the URLs agree again,
-and its Copy button puts the new URL on the clipboard to paste into the app's settings. Its
-sentence is core/app_settings.py's, the same the CLI prints; the subscriptions dock only points
-here.
+and its Copy button puts the new URL on the clipboard to paste into the app's settings. Whether
+to warn is core/app_settings.py's decision, the same the CLI makes; the sentence is the window's
+own, translated; the subscriptions dock only points here.
 """
 
 from __future__ import annotations
 
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+
+from b24monitor.core.app_settings import is_stale
 
 WARN_STYLE = "color: #d03030;"
 
@@ -39,13 +41,21 @@ class AppSettingsItem(QWidget):
         self.url = ""
         self.setVisible(False)
 
-    def show_warning(self, warning: str | None, handler_url: str) -> None:
-        """Show `warning` (core/app_settings.py's sentence) in the tooltip; None hides the item."""
-        self.url = handler_url if warning else ""
-        self.setVisible(bool(warning))
-        if warning:
+    def show_urls(self, saved_url: str | None, handler_url: str | None) -> None:
+        """Warn while the app's saved URL (`saved_url`) is not the current handler URL; hidden
+        otherwise, or when None is passed for either (nothing known, or nothing can reach us)."""
+        stale = is_stale(saved_url, handler_url)
+        self.url = handler_url or "" if stale else ""
+        self.setVisible(stale)
+        if stale:
+            warning = self.tr(
+                "The app's settings in the portal still send installs and reinstalls to %1: set "
+                "its “Handler path” and “Initial installation path” to %2 and save (a reserved "
+                "ngrok domain keeps the URL from changing)."
+            )
             hint = self.tr("Copy puts the new handler URL on the clipboard.")
-            self.label.setToolTip(warning[:1].upper() + warning[1:] + "\n" + hint)
+            text = warning.replace("%1", saved_url or "").replace("%2", handler_url or "")
+            self.label.setToolTip(text + "\n" + hint)
 
     def _on_copy_clicked(self) -> None:
         QGuiApplication.clipboard().setText(self.url)

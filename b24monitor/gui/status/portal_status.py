@@ -181,8 +181,8 @@ class PortalStatus(QObject):
         link = self.session.portal
         handler_url = self.session.handler_url
         reachable = self.session.public_url is not None or self.portal_is_local()
-        warning = link.app_settings_warning(handler_url) if link is not None and reachable else None
-        self.app_settings.show_warning(warning, handler_url)
+        saved = link.profile.app_url if link is not None and reachable else None
+        self.app_settings.show_urls(saved, handler_url)
 
     def _show_bindings(self, report: ReconcileReport | None = None) -> None:
         link = self.session.portal

@@ -268,8 +268,10 @@ class SubscriptionsPane(QWidget):
         link = self.link
         app = link is not None and link.subscriptions is not None
         self.catch_missed.setVisible(app)
+        twins = link is not None and app and link.twins.enabled()
         if link is not None and app:
-            self.catch_missed.setChecked(link.twins.enabled())
+            self.catch_missed.setChecked(twins)
+        self.state.set_twins(twins)  # the twins show as ticked by the safety net, not unticked
 
     def _on_catch_missed_clicked(self, checked: bool) -> None:
         guard = self.session.guard

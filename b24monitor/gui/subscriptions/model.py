@@ -28,6 +28,7 @@ from b24monitor.gui.subscriptions.words import (
     HEADERS,
     IMPLIED_TIP,
     MARKS,
+    TWIN_TIP,
     bindable,
     scope_events,
     scope_title,
@@ -203,7 +204,7 @@ class SubscriptionsModel(QAbstractItemModel):
                 return Qt.CheckState.Checked if wanted else Qt.CheckState.Unchecked
             status = self.state.status(entry.code, mode)
             if implied and role == Qt.ItemDataRole.ToolTipRole:
-                return _tr(IMPLIED_TIP)
+                return _tr(TWIN_TIP if mode == "offline" else IMPLIED_TIP)
             if role == Qt.ItemDataRole.DisplayRole:
                 return MARKS.get(status.state, "")
             if role == Qt.ItemDataRole.ToolTipRole:

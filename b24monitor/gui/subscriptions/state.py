@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from b24monitor.core.catalog import Catalog, CatalogEntry
+from b24monitor.core.offline_twins import NO_TWIN
 from b24monitor.core.subscriptions import (
     OFFLINE_SIGNAL,
     PING_EVENT,
@@ -72,6 +73,7 @@ class SubscriptionsState:
         self._entries: tuple[CatalogEntry, ...] = ()
         self._listed: tuple[str, ...] | None = None
         self._requested: dict[Key, bool] = {}
+        self.twins = False  # "Catch missed events" is on: ticked online events get twins
         self._observers: list[Observer] = []
 
     def add_observer(self, observer: Observer) -> None:
@@ -100,6 +102,12 @@ class SubscriptionsState:
         else:
             self._changed()
 
+    def set_twins(self, on: bool) -> None:
+        """Whether the safety net binds an offline twin of each ticked online event."""
+        if on != self.twins:
+            self.twins = on
+            self._changed()
+
     def request(self, keys: Iterable[Key], wanted: bool) -> None:
         """The user asked for these; shown as requested until `settle`."""
         for key in keys:
@@ -121,8 +129,11 @@ class SubscriptionsState:
 
     def implied(self, event: str, mode: Mode) -> bool:
         """Bound by b24monitor itself, not by a tick: ONAPPTEST for Ping, ONOFFLINEEVENT for
-        the offline queue (core.subscriptions.effective)."""
-        if mode != "online" or event not in (PING_EVENT, OFFLINE_SIGNAL):
+        the offline queue (core.subscriptions.effective), and with the safety net on the
+        offline twin of every ticked online event (core/offline_twins.py)."""
+        if mode == "offline":
+            return self.twins and event not in NO_TWIN and self.wanted(event, "online")
+        if event not in (PING_EVENT, OFFLINE_SIGNAL):
             return False
         return self.report.state_of(event, mode) not in (None, "foreign")
 

@@ -43,6 +43,11 @@ IMPLIED_TIP = QT_TRANSLATE_NOOP(
     "SubscriptionsModel",
     "Bound by b24monitor itself: ONAPPTEST answers Ping, ONOFFLINEEVENT announces queued events",
 )
+TWIN_TIP = QT_TRANSLATE_NOOP(
+    "SubscriptionsModel",
+    "Kept by “Catch missed events”: the offline twin of the ticked online event, so a change "
+    "the handler misses stays in the portal's queue and is recovered (↺)",
+)
 COLORS = {"error": QColor(210, 40, 40), "bound": QColor(30, 150, 60),
            "stale-moved": QColor(30, 150, 60)}  # fmt: skip
 SCOPE_TITLES = {

@@ -6,16 +6,21 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from b24monitor.core.subscriptions import Subscription
 from b24monitor.gui.session_signals import SessionSignals
 from b24monitor.gui.subscriptions.dock import SubscriptionsPane
+from b24monitor.gui.subscriptions.model import OFFLINE
 from b24monitor.sandbox import SandboxPortal
 from b24monitor.services.capture_guard import GuardSettings
 from b24monitor.services.profiles import Profile, ProfileStore
 from b24monitor.services.secrets import open_secret_store
 from b24monitor.services.session import Session, SessionConfig
 from b24monitor.services.subscriptions import DesiredStore
+from tests.gui.subscription_rows import find
+
+ROLE = Qt.ItemDataRole
 
 
 def bound(portal: SandboxPortal) -> set[tuple[str, str]]:
@@ -49,11 +54,21 @@ async def test_switch_is_on_for_app_profiles_and_off_releases_the_twins(
             await wait_until(lambda: ("ONCRMDEALADD", "offline") in bound(portal), 30)
             assert pane.catch_missed.isVisible() or pane.catch_missed.isVisibleTo(pane)
             assert pane.catch_missed.isChecked()  # on by default for an app profile
+            # The twin shows as ticked by the safety net, not as an unticked offline binding.
+            twin = find(pane.model, "ONCRMDEALADD", OFFLINE)
+            assert twin.data(ROLE.CheckStateRole) == Qt.CheckState.Checked
+            assert not pane.model.flags(twin) & Qt.ItemFlag.ItemIsUserCheckable
+            assert "Catch missed events" in twin.data(ROLE.ToolTipRole)
+            other = find(pane.model, "ONCRMDEALUPDATE", OFFLINE)  # not ticked online: no twin
+            assert other.data(ROLE.CheckStateRole) == Qt.CheckState.Unchecked
 
             pane.catch_missed.click()  # off: the twin goes, the online binding stays
             await wait_until(lambda: ("ONCRMDEALADD", "offline") not in bound(portal), 30)
             assert ("ONCRMDEALADD", "online") in bound(portal)
             await wait_until(lambda: not pane.catch_missed.isChecked())
+            twin = find(pane.model, "ONCRMDEALADD", OFFLINE)
+            assert twin.data(ROLE.CheckStateRole) == Qt.CheckState.Unchecked
+            assert pane.model.flags(twin) & Qt.ItemFlag.ItemIsUserCheckable
             assert session.guard is not None and session.guard.safety_net is None
         finally:
             await session.stop()
