@@ -5,12 +5,12 @@ Protocol (issue 14; ENGINE-PROTOCOL.md): newline-delimited JSON over `<data dir>
 
 Client → engine: first `{"op":"hello","token":…}`; then requests, each with an integer "id":
 `rest` (method, params), `rest_page` (the same, answered with result, total and next),
-`safety_net` (enabled), `switch_portal` (name), `start_tunnel`, `reconcile`, `stop`,
-`status`. Engine → client: `hello` (engine_state), or `refused` and close; then one line per
-piece of news — `committed` {ids, lifecycle}, `tunnel` {…tunnel line}, `notice` {"notice":
-the portal/guard notice dict, under its own key because it has its own "type"}, `attempt`,
-`alert`, `portal` {portal} — and `reply` {id, ok, result | error {code, message}}; `bye`
-{reason: stopping | replaced | too_slow} before the engine closes the channel.
+`safety_net` (enabled), `authorize_url` (portal_url), `switch_portal` (name), `start_tunnel`,
+`reconcile`, `stop`, `status`. Engine → client: `hello` (engine_state), or `refused` and close;
+then one line per piece of news — `committed` {ids, lifecycle}, `tunnel` {…tunnel line},
+`notice` {"notice": the portal/guard notice dict, under its own key because it has its own
+"type"}, `attempt`, `alert`, `portal` {portal} — and `reply` {id, ok, result | error {code,
+message}}; `bye` {reason: stopping | replaced | too_slow} before the engine closes the channel.
 
 Everything here runs on the session's loop and never waits for a client: news is encoded once
 and put on each client's bounded queue; a client whose queue is full is dropped (`too_slow`)
@@ -335,6 +335,7 @@ class ControlServer:
             "start_tunnel": self._start_tunnel,
             "reconcile": self._reconcile,
             "safety_net": self._safety_net,
+            "authorize_url": self._authorize_url,
             "stop": self._stop,
             "status": self._status,
             # Beyond ENGINE-PROTOCOL.md (additive): the window's intents that need the engine.
@@ -393,6 +394,14 @@ class ControlServer:
                                 "profile first")  # fmt: skip
         await guard.set_safety_net(enabled)
         return {"enabled": enabled}
+
+    async def _authorize_url(self, request: dict[str, Any]) -> Any:
+        """Where the user approves the app (spec §5.2): the engine's link checks the redirect's
+        state, so the URL must carry the engine's state, not a window's."""
+        portal_url = request.get("portal_url")
+        if not isinstance(portal_url, str) or not portal_url.strip():
+            raise RequestFailed("bad_request", 'authorize_url needs "portal_url"')
+        return self._portal().authorize_url(portal_url, self.session.handler_url)
 
     async def _stop(self, request: dict[str, Any]) -> Any:
         if not len(self.session.stop_requested):
