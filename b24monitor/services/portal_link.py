@@ -160,6 +160,10 @@ class PortalLink:
                            "redirect_uri": redirect_uri})  # fmt: skip
         return f"{base}/oauth/authorize/?{query}"
 
+    async def authorization_url(self, portal_url: str, redirect_uri: str) -> str:
+        """authorize_url() for callers that may be attached to another process's engine."""
+        return self.authorize_url(portal_url, redirect_uri)
+
     async def complete_authorization(self, params: dict[str, str], *, redirect_uri: str) -> bool:
         """Exchange the redirect's `code` at the OAuth server and store the pair."""
         if params.get("state") != self._state:

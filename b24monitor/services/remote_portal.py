@@ -80,11 +80,13 @@ class RemotePortalLink(PortalLink):
         *,
         rest: Rest,
         reconcile: Reconcile,
+        authorize: Callable[[str], Awaitable[Any]],
         notify: Callable[[Notice], None],
     ) -> None:
         client = RemotePortalClient(profile_name, profiles, http, rest)
         super().__init__(profile_name, profiles, data_dir, http, notify=notify, client=client)
         self._ask_reconcile = reconcile
+        self._ask_authorize = authorize
 
     async def attach(self, handler_url: str, *, public: bool) -> None:
         """Know the engine's handler URL (ping, warnings); the engine binds, not this window."""
@@ -103,6 +105,10 @@ class RemotePortalLink(PortalLink):
             manager.remember(event, mode, wanted)
         if self.can_bind():
             await self._ask_reconcile()
+
+    async def authorization_url(self, portal_url: str, redirect_uri: str) -> str:
+        """The engine's: its link checks the state the redirect brings back (spec §5.2)."""
+        return str(await self._ask_authorize(portal_url))
 
     async def on_deliveries(self, events: list[CapturedEvent]) -> None:
         """Only ping's ONAPPTEST matters here: installs and uninstalls are the engine's."""

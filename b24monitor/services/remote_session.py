@@ -255,6 +255,9 @@ class RemoteSession:
         except EngineError as exc:  # the channel went away: the pane shows the sentence
             raise EngineRestError("engine_gone", str(exc)) from None
 
+    async def _authorize_url(self, portal_url: str) -> Any:
+        return await self.request("authorize_url", portal_url=portal_url)
+
     async def _reconcile(self) -> None:
         await self.request("reconcile")
 
@@ -296,7 +299,8 @@ class RemoteSession:
         if name is not None:
             self.portal = RemotePortalLink(
                 name, self.profiles, self.config.data_dir, self.http,
-                rest=self._rest, reconcile=self._reconcile, notify=self.notice.emit,
+                rest=self._rest, reconcile=self._reconcile, authorize=self._authorize_url,
+                notify=self.notice.emit,
             )  # fmt: skip
             # As the engine's guard decides: a window's engine catches missed events by default.
             self.portal.twins.default = self.engine.get("command") in ("engine", "window")

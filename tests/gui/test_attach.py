@@ -138,6 +138,10 @@ async def test_an_attached_window_switches_portal_and_ticks_through_the_engine(
             engine = first.session
             assert engine.portal is not None and engine.portal.profile_name == "acme"
             await wait_until(lambda: first.subscriptions.reason.text() != "", 10)
+            # Approving in the browser: the URL carries the engine's OAuth state (spec §5.2).
+            assert remote.portal is not None
+            url = await remote.portal.authorization_url("acme.example", remote.handler_url)
+            assert url == engine.portal.authorize_url("acme.example", engine.handler_url)
             await portal.install(engine.handler_url)
             pane = second.subscriptions
             await wait_until(lambda: pane.tree.isEnabled() and pane.model.rowCount() > 0, 20)
