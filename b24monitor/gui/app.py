@@ -9,6 +9,7 @@ then stops in order: pending deletion, query worker, Session (receiver, writer d
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import sys
 from collections.abc import AsyncIterator
@@ -65,7 +66,12 @@ async def running_app(data_dir: Path, *, own_engine: bool = False) -> AsyncItera
     except B24MonitorError as exc:
         raise StartupError(f"{exc}; fix it in Settings or {data_dir / SETTINGS_FILE}") from None
     try:
-        session = await open_session(config, secrets, own_engine=own_engine)
+        session = await open_session(
+            config,
+            secrets,
+            own_engine=own_engine,
+            settings=lambda: GuiSettings(settings, secrets).session_config(data_dir),
+        )
     except (B24MonitorError, OSError) as exc:
         raise StartupError(str(exc)) from None
     worker = StoreWorker(session.db_path)
@@ -93,6 +99,11 @@ async def running_app(data_dir: Path, *, own_engine: bool = False) -> AsyncItera
         await worker.close()
         if isinstance(session, RemoteSession) and window.stop_capture and window.asks_on_close:
             await session.stop_engine()  # the user chose "stop capturing" for its own engine
+        elif isinstance(session, RemoteSession) and window.demos:
+            # The sandbox portal lives in this process: the engine must not follow it after.
+            with contextlib.suppress(B24MonitorError, OSError):
+                await session.switch_portal(None)
+            await session.stop()
         else:
             await session.stop()
         await window.stop_demos()  # after the session: its unbinding still talks to them
@@ -106,6 +117,8 @@ def attach_window(window: MainWindow, session: RemoteSession) -> None:
     window.show_engine(session.engine)
     session.detached.connect(window.on_engine_detached)
     session.revived.connect(window.on_engine_revived)
+    if session.revive is not None:
+        window.enable_restart(session.restart_engine)
 
 
 async def _abandon(window: MainWindow, worker: StoreWorker) -> None:

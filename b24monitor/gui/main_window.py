@@ -7,6 +7,7 @@ Places left for later parts: `add_side_dock` (subscriptions), `add_events_tab` (
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
 from PySide6.QtCore import QSettings, Qt, QUrl, Signal
@@ -121,6 +122,8 @@ class MainWindow(QMainWindow):
         self.finished = False  # `closed` was emitted
         self.close_question: CloseQuestion | None = None
         self._engine_note = ""  # the receiver item names another process's engine
+        self.restart_capture: Callable[[], Awaitable[None]] | None = None  # own engine only
+        self._restarting = False
         self._detail_request = 0  # the newest detail read; older answers are dropped
         self._build()
         self._connect_signals()
@@ -183,7 +186,11 @@ class MainWindow(QMainWindow):
         portal_menu = self.menuBar().addMenu(self.tr("&Portal"))
         self.connect_action = self._action(self.tr("Connect a portal…"), "", "connectAction")
         self.settings_action = self._action(self.tr("Settings…"), "Ctrl+,", "settingsAction")
-        portal_menu.addActions([self.connect_action, self.settings_action])
+        self.restart_action = self._action(self.tr("Restart capture"), "", "restartCapture")
+        self.restart_action.setToolTip(self.tr("Stop the capture engine and start it again "
+                                               "with the saved settings"))  # fmt: skip
+        self.restart_action.setVisible(False)  # only for the engine this window started
+        portal_menu.addActions([self.connect_action, self.settings_action, self.restart_action])
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         self.check_setup_action = self._action(self.tr("Check setup"), "", "checkSetupAction")
         self.about_action = self._action(self.tr("About b24monitor"), "", "aboutAction")
@@ -254,6 +261,7 @@ class MainWindow(QMainWindow):
         self.portal_status.message.connect(self.status.showMessage)
         self.about_action.triggered.connect(self._on_about_action_triggered)
         self.check_setup_action.triggered.connect(self._on_check_setup_action_triggered)
+        self.restart_action.triggered.connect(self._on_restart_action_triggered)
         self.tray.open_requested.connect(self.reopen)
         self.tray.stop_requested.connect(self.quit_capture)
 
@@ -332,6 +340,8 @@ class MainWindow(QMainWindow):
 
     def on_engine_detached(self, reason: str) -> None:
         """The engine's channel closed: say that events no longer arrive here, and why."""
+        if self._restarting:
+            return  # Restart capture: the engine was asked to stop
         if reason == "lost" and self.asks_on_close:  # a window's engine: it is restarted
             self.status.show_error(self.tr("The capture engine stopped unexpectedly; starting "
                                            "it again…"))  # fmt: skip
@@ -508,8 +518,34 @@ class MainWindow(QMainWindow):
     def _on_settings_dialog_applied(self, changed: list[str]) -> None:
         self.detail.reveal_by_default = not self.gui_settings.mask_by_default
         if any(key not in (MASK_DEFAULT, NOTIFY, CLOSE_ASK) for key in changed):
-            text = self.tr("Settings saved; restart b24monitor to apply them")
+            if self.restart_capture is not None:  # the engine outlives the window
+                text = self.tr("Settings saved; Portal → Restart capture applies them")
+            else:
+                text = self.tr("Settings saved; restart b24monitor to apply them")
             self.status.showMessage(text, 10_000)
+
+    def enable_restart(self, restart: Callable[[], Awaitable[None]]) -> None:
+        """The engine is this window's own process: Portal → Restart capture applies settings."""
+        self.restart_capture = restart
+        self.restart_action.setVisible(True)
+
+    def _on_restart_action_triggered(self) -> None:
+        if self.restart_capture is None or self._restarting:
+            return
+        self._restarting = True
+        self.status.showMessage(self.tr("Restarting capture with the saved settings…"))
+        spawn(self._restart(self.restart_capture), name="restart-capture",
+              on_error=self._on_task_failed)  # fmt: skip
+
+    async def _restart(self, restart: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await restart()
+        finally:
+            self._restarting = False
+        self.status.showMessage(self.tr("Capture restarted with the saved settings"), 10_000)
+        self.status.set_handler_url(self.session.handler_url, self.session.public_url is not None)
+        self._on_stats_updated()
+        spawn(self.events.reapply(), name="reload-after-restart", on_error=self._on_task_failed)
 
     def _on_session_signals_tunnel_changed(self, state: object) -> None:
         self.status.set_handler_url(self.session.handler_url, self.session.public_url is not None)

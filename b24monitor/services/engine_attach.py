@@ -11,6 +11,7 @@ Two windows started at the same moment race for the engine lock: the loser attac
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from b24monitor.core.errors import B24MonitorError
@@ -37,7 +38,11 @@ async def attach(config: SessionConfig, secrets: SecretStore) -> RemoteSession |
 
 
 async def open_session(
-    config: SessionConfig, secrets: SecretStore, *, own_engine: bool = False
+    config: SessionConfig,
+    secrets: SecretStore,
+    *,
+    own_engine: bool = False,
+    settings: Callable[[], SessionConfig] | None = None,
 ) -> SessionView:
     """Attach to the running engine, else start one: its own process with `own_engine`,
     else in this process.
@@ -50,7 +55,7 @@ async def open_session(
     if remote is not None:
         return remote
     if own_engine:
-        return await start_engine(config, secrets)
+        return await start_engine(config, secrets, settings or (lambda: config))
     session = Session(config, secrets=secrets)
     try:
         await session.start()  # cleans up after itself when it fails
@@ -62,18 +67,24 @@ async def open_session(
     return session
 
 
-async def start_engine(config: SessionConfig, secrets: SecretStore) -> RemoteSession:
-    """Start `listen --engine` with the window's settings, attach; it is restarted if it dies.
+async def start_engine(
+    config: SessionConfig, secrets: SecretStore, settings: Callable[[], SessionConfig]
+) -> RemoteSession:
+    """Start `listen --engine` with the window's settings, attach; it is restarted if it dies,
+    each time with the `settings()` current then.
 
     Raises:
         EngineStartFailed: the engine ended or stayed silent; its own sentence says why.
     """
     remote = RemoteSession(config, secrets=secrets, connect=connector(config.data_dir))
 
-    async def revive() -> None:
-        pid = await asyncio.to_thread(spawn_engine, config)
-        await wait_attachable(pid, remote.start, config.data_dir)
+    async def spawn(current: SessionConfig) -> None:
+        pid = await asyncio.to_thread(spawn_engine, current)
+        await wait_attachable(pid, remote.start, current.data_dir)
 
-    await revive()
+    async def revive() -> None:
+        await spawn(settings())
+
+    await spawn(config)
     remote.revive = revive
     return remote

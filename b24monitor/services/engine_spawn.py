@@ -123,6 +123,15 @@ def alive(pid: int) -> bool:
     return True
 
 
+async def wait_gone(pid: int, within: float) -> bool:
+    """Wait until process `pid` ended (its lock and store are free); False if still running."""
+    for _ in range(max(1, int(within / 0.05))):
+        if not alive(pid):
+            return True
+        await asyncio.sleep(0.05)
+    return not alive(pid)
+
+
 async def wait_attachable(
     pid: int,
     attach: Callable[[], Awaitable[T]],

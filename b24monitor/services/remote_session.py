@@ -34,6 +34,7 @@ from b24monitor.core.tasks import spawn
 from b24monitor.core.traffic_patterns import Alert
 from b24monitor.services import control_client
 from b24monitor.services import remote_wire as wire
+from b24monitor.services.engine_spawn import wait_gone
 from b24monitor.services.portal_link import Notice
 from b24monitor.services.profiles import ProfileStore
 from b24monitor.services.remote_portal import EngineRestError, RemotePortalLink
@@ -44,6 +45,7 @@ from b24monitor.services.tunnel_settings import TunnelState
 if TYPE_CHECKING:
     from b24monitor.services.secrets import SecretStore
 
+STOP_WAIT_S = 30.0  # an engine drains its last batches and closes the store before it exits
 STATUS_EVERY_S = 2.0  # the receiver's counters for the status bar: a cheap `status` request
 
 
@@ -142,6 +144,7 @@ class RemoteSession:
         self.revived: Signal[str] = Signal("revived")
         self.revive: Callable[[], Awaitable[None]] | None = None  # set by engine_attach
         self._stopping = False
+        self._restarting = False
         self._channel: EngineChannel | None = None
         self._reader: asyncio.Task[None] | None = None
         self._poller: asyncio.Task[None] | None = None
@@ -219,10 +222,36 @@ class RemoteSession:
             self._http = None
 
     async def stop_engine(self) -> None:
-        """The user chose to stop capturing: the engine stops, then this window detaches."""
+        """The user chose to stop capturing: the engine stops (this waits until its process
+        is gone, so its store and lock are free), then this window detaches."""
+        await self._stop_engine_process()
+        await self.stop()
+
+    async def restart_engine(self) -> None:
+        """Stop the engine and start it again (new settings); the window stays attached.
+
+        Raises:
+            EngineStartFailed: the new engine ended or stayed silent (its sentence says why).
+        """
+        revive = self.revive
+        if revive is None:
+            raise EngineGone("this engine was not started by this window: restart it where it runs")
+        self._restarting = True
+        try:
+            await self._stop_engine_process()
+            await revive()
+        finally:
+            self._restarting = False
+
+    async def _stop_engine_process(self) -> None:
+        pid, reader = self.engine_pid, self._reader
         with contextlib.suppress(EngineError, OSError):
             await self.request("stop")
-        await self.stop()
+        if reader is not None:  # the engine's bye closes the channel after its last news
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(reader), STOP_WAIT_S)
+        if pid is not None:
+            await wait_gone(pid, STOP_WAIT_S)
 
     # -- intents --------------------------------------------------------------------------------
 
@@ -318,6 +347,8 @@ class RemoteSession:
             self._channel = None
             self.capture = None
             self.detached.emit(reason)
+            if self._restarting:
+                return  # restart_engine() starts the next engine itself
             if reason == "lost" and self.windows_engine and self.revive and not self._stopping:
                 spawn(self._revive(self.revive), name="engine-revive")
 

@@ -199,3 +199,31 @@ async def test_a_killed_engine_is_restarted_and_no_acknowledged_event_is_lost(
         await session.stop_engine()
     assert second_pid is not None
     await wait_until(lambda: not alive(second_pid), 30)
+
+
+@pytest.mark.asyncio
+async def test_restart_capture_applies_saved_settings_to_the_engine(
+    data: Path, make_delivery: Callable[..., bytes], wait_until
+) -> None:
+    async with running_app(data, own_engine=True) as window:
+        session = window.session
+        assert isinstance(session, RemoteSession) and window.restart_action.isVisible()
+        first_pid = session.engine_pid
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        window.gui_settings.set(PORT, port)  # what the Settings dialog saves
+        window._on_settings_dialog_applied([PORT])
+        assert "Restart capture" in window.status.currentMessage()
+        window.restart_action.trigger()
+        await wait_until(lambda: "Capture restarted" in window.status.currentMessage(), 60)
+        assert session.attached and session.engine_pid != first_pid
+        assert first_pid is not None and not alive(first_pid)
+        assert session.local_url == f"http://127.0.0.1:{port}"
+        assert window.status.receiver.text().startswith(f"receiver 127.0.0.1:{port}")
+        body = make_delivery("ONCRMDEALADD", {"FIELDS": {"ID": "9"}})
+        assert await post(session.handler_url, body) == 200
+        await wait_until(lambda: window.model.rowCount() == 1, 20)
+        second = session.engine_pid
+        await session.stop_engine()
+    assert second is not None and not alive(second)  # stop_engine waits for the process
