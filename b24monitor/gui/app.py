@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from b24monitor.core.errors import B24MonitorError
 from b24monitor.gui import translations
+from b24monitor.gui.background import CaptureTray
 from b24monitor.gui.icons import icon
 from b24monitor.gui.main_window import MainWindow
 from b24monitor.gui.os_signals import SignalWatcher
@@ -43,7 +44,7 @@ def open_settings(data_dir: Path) -> QSettings:
 
 
 @asynccontextmanager
-async def running_app(data_dir: Path, *, own_engine: bool = False) -> AsyncIterator[MainWindow]:
+async def running_app(data_dir: Path, *, own_engine: bool = True) -> AsyncIterator[MainWindow]:
     """A started session with its shown MainWindow; on exit, the ordered shutdown.
 
     The session is the data dir's running engine when there is one (attached); else a new
@@ -111,8 +112,12 @@ async def running_app(data_dir: Path, *, own_engine: bool = False) -> AsyncItera
 
 
 def attach_window(window: MainWindow, session: RemoteSession) -> None:
-    """The window of another process's engine: closing it detaches, the engine goes on."""
-    window.background = "detach"
+    """The window of another process's engine: closing it detaches, the engine goes on.
+
+    Kept in the background, the window of its own engine stays as a tray icon where the
+    desktop has a tray (it shows capture goes on and reopens the window); else it goes.
+    """
+    window.background = "tray" if CaptureTray.available() else "detach"
     window.asks_on_close = session.windows_engine  # a listen in a terminal is not ours to stop
     window.show_engine(session.engine)
     session.detached.connect(window.on_engine_detached)
@@ -126,7 +131,7 @@ async def _abandon(window: MainWindow, worker: StoreWorker) -> None:
     window.deleteLater()
 
 
-async def main(data_dir: Path, *, own_engine: bool = False) -> int | str:
+async def main(data_dir: Path, *, own_engine: bool = True) -> int | str:
     """Run until the window closes or SIGINT/SIGTERM; 0, or the start-up error's sentence."""
     try:
         async with running_app(data_dir, own_engine=own_engine) as window:
@@ -148,7 +153,7 @@ async def main(data_dir: Path, *, own_engine: bool = False) -> int | str:
     return 0
 
 
-def run(data_dir: Path, *, own_engine: bool = False) -> int:
+def run(data_dir: Path, *, own_engine: bool = True) -> int:
     """`b24monitor` with no command: the desktop app. Returns the process exit code."""
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])

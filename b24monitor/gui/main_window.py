@@ -295,8 +295,11 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         action = "stop" if self._quitting else self.gui_settings.close_action
-        if not self.asks_on_close and not self._quitting:
-            action = "keep"
+        if not self.asks_on_close and not self._quitting:  # not ours: the window just goes
+            save_layout(self)
+            event.accept()
+            self._finish(stop_capture=False)
+            return
         if action == "ask":
             event.ignore()
             self._ask_how_to_close()

@@ -101,21 +101,31 @@ async def test_the_window_tells_when_the_listen_it_attached_to_stops(
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("own_engine", [False, True], ids=["in-process", "own-process"])
 async def test_two_windows_on_one_data_dir_are_both_live(
-    tmp_path: Path, make_delivery: Callable[..., bytes], wait_until
+    tmp_path: Path, make_delivery: Callable[..., bytes], wait_until, own_engine: bool
 ) -> None:
     data = tmp_path / "data"
-    async with running_app(data) as first:
-        assert isinstance(first.session, Session)  # the first window runs the engine
-        async with running_app(data) as second:
+    async with running_app(data, own_engine=own_engine) as first:
+        # The first window runs the engine: in its own process, or a separate one.
+        assert isinstance(first.session, RemoteSession if own_engine else Session)
+        async with running_app(data, own_engine=own_engine) as second:
             assert isinstance(second.session, RemoteSession)  # the second attaches to it
             assert second.session.handler_url == first.session.handler_url
-            assert "another window" in second.windowTitle()
+            if not own_engine:
+                assert "another window" in second.windowTitle()
+            else:
+                assert second.session.engine_pid == first.session.engine_pid  # type: ignore[attr-defined]
             assert await post(second, make_delivery("ONCRMDEALADD", {"FIELDS": {"ID": "1"}})) == 200
             assert await post(first, make_delivery("ONCRMDEALADD", {"FIELDS": {"ID": "2"}})) == 200
             for window in (first, second):
                 await wait_until(lambda w=window: w.model.rowCount() == 2, 20)
             assert {second.model.index(r, 2).data() for r in range(2)} == {"deal 1", "deal 2"}
+            second.close()
+            if own_engine:  # a window's engine: the user is asked, and keeps it capturing
+                assert second.close_question is not None
+                second.close_question.keep.click()
+            assert second.finished and not second.stop_capture
         # The second window went; the first one's engine was never stopped by it.
         assert await post(first, make_delivery("ONTASKADD", {"FIELDS_AFTER": {"ID": "3"}})) == 200
         await wait_until(lambda: first.model.rowCount() == 3, 20)
@@ -131,7 +141,7 @@ async def test_an_attached_window_switches_portal_and_ticks_through_the_engine(
         ProfileStore(data, open_secret_store()).add(
             Profile("acme", "app", portal.client_id, portal.client_secret)
         )
-        async with running_app(data) as first, running_app(data) as second:
+        async with running_app(data, own_engine=False) as first, running_app(data) as second:
             remote = second.session
             assert isinstance(remote, RemoteSession)
             await second.session_signals.switch_portal("acme")  # the intent, from the 2nd
@@ -171,7 +181,7 @@ async def test_an_attached_window_lists_a_long_offline_queue_page_by_page(
         ProfileStore(data, open_secret_store()).add(
             Profile("acme", "app", portal.client_id, portal.client_secret)
         )
-        async with running_app(data) as first, running_app(data) as second:
+        async with running_app(data, own_engine=False) as first, running_app(data) as second:
             await first.session_signals.switch_portal("acme")
             await portal.install(first.session.handler_url)
             link = first.session.portal
@@ -198,7 +208,7 @@ async def test_catch_missed_switched_in_an_attached_window_is_done_by_the_engine
             Profile("acme", "app", portal.client_id, portal.client_secret)
         )
         DesiredStore(data, "acme").set(Subscription("ONCRMDEALADD"), True)
-        async with running_app(data) as first, running_app(data) as second:
+        async with running_app(data, own_engine=False) as first, running_app(data) as second:
             await second.session_signals.switch_portal("acme")
             await portal.install(first.session.handler_url)
             twin = ("ONCRMDEALADD", True)  # the safety net's offline twin (on by default)

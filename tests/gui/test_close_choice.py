@@ -18,7 +18,8 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 async def test_keep_capturing_is_asked_remembered_and_capture_goes_on(
     tmp_path: Path, make_delivery, wait_until
 ) -> None:
-    async with running_app(tmp_path / "data") as window:
+    # Capture in the window's own process: keeping it keeps the window (minimised or tray).
+    async with running_app(tmp_path / "data", own_engine=False) as window:
         closed: list[bool] = []
         window.closed.connect(lambda: closed.append(window.stop_capture))
 
