@@ -372,6 +372,7 @@ class MainWindow(QMainWindow):
         text = self.tr("The capture engine stopped unexpectedly and was started again; no "
                        "acknowledged event is lost")  # fmt: skip
         self.status.showMessage("⚠ " + text, 30_000)
+        self.status.set_handler_url(self.session.handler_url, self.session.public_url is not None)
         self._on_stats_updated()
         spawn(self.events.reapply(), name="reload-after-restart", on_error=self._on_task_failed)
 
