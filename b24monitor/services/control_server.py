@@ -4,13 +4,19 @@ Protocol (issue 14; ENGINE-PROTOCOL.md): newline-delimited JSON over `<data dir>
 (services/control_socket.py: 0600 socket, own uid only, token from engine.token).
 
 Client → engine: first `{"op":"hello","token":…}`; then requests, each with an integer "id":
-`rest` (method, params), `rest_page` (the same, answered with result, total and next),
-`safety_net` (enabled), `authorize_url` (portal_url), `switch_portal` (name), `start_tunnel`,
-`reconcile`, `stop`, `status`. Engine → client: `hello` (engine_state), or `refused` and close;
-then one line per piece of news — `committed` {ids, lifecycle}, `tunnel` {…tunnel line},
-`notice` {"notice": the portal/guard notice dict, under its own key because it has its own
-"type"}, `attempt`, `alert`, `portal` {portal} — and `reply` {id, ok, result | error {code,
-message}}; `bye` {reason: stopping | replaced | too_slow} before the engine closes the channel.
+`rest` (method, params → the method's `result`), `switch_portal` (name), `start_tunnel`
+((re)starts the route → the tunnel line), `reconcile` (→ {subscriptions}), `stop`, `status` (→
+the hello dict without "type"); beyond ENGINE-PROTOCOL.md: `set_wanted` (subscriptions [[event,
+"online"|"offline"], …], wanted), `ping` (within → {seconds}), `set_safety_net` (enabled); added
+by the window's side: `rest_page` (as `rest`, → {result, total, next}: list methods walked page
+by page, spec §5.6), `authorize_url` (portal_url → the approval URL with the engine's OAuth
+state, spec §5.2). Engine → client: `hello` (engine_state: the agreed fields plus "started" and
+"subscriptions"), or `refused` {message} and close; then one line per piece of news —
+`committed` {ids, lifecycle}, `tunnel` {…the `listen --json` tunnel line}, `notice` {"notice":
+the portal/guard notice dict, nested because it has its own "type"}, `attempt` {…the forward
+line's fields, started_at}, `alert` {…the alert line plus every Alert field}, `portal` {portal}
+— and `reply` {id, ok, result | error {code, message}}; `bye` {reason: stopping | replaced |
+too_slow} before the engine closes the channel.
 
 Everything here runs on the session's loop and never waits for a client: news is encoded once
 and put on each client's bounded queue; a client whose queue is full is dropped (`too_slow`)
@@ -334,7 +340,6 @@ class ControlServer:
             "switch_portal": self._switch_portal,
             "start_tunnel": self._start_tunnel,
             "reconcile": self._reconcile,
-            "safety_net": self._safety_net,
             "authorize_url": self._authorize_url,
             "stop": self._stop,
             "status": self._status,
@@ -382,18 +387,6 @@ class ControlServer:
         portal = self._portal()
         await self.session.attach_portal()
         return {"subscriptions": portal.report}
-
-    async def _safety_net(self, request: dict[str, Any]) -> Any:
-        """The user's "Catch missed events" switch; the engine's notice tells every window."""
-        enabled = request.get("enabled")
-        if not isinstance(enabled, bool):
-            raise RequestFailed("bad_request", 'safety_net needs "enabled": true or false')
-        guard = self.session.guard
-        if guard is None:
-            raise RequestFailed("no_portal", "the engine follows no app portal: switch to a "
-                                "profile first")  # fmt: skip
-        await guard.set_safety_net(enabled)
-        return {"enabled": enabled}
 
     async def _authorize_url(self, request: dict[str, Any]) -> Any:
         """Where the user approves the app (spec §5.2): the engine's link checks the redirect's

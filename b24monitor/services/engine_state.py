@@ -77,6 +77,7 @@ def engine_state(session: Session) -> dict[str, Any]:
         "type": "hello",
         "pid": os.getpid(),
         "command": lock.owner.command if lock is not None else None,
+        "started": lock.owner.started if lock is not None else None,  # wall time
         "data_dir": str(session.config.data_dir),
         "db_path": str(session.db_path),
         "local_url": session.local_url,

@@ -27,8 +27,8 @@ from b24monitor.services.profiles import ProfileStore
 
 Rest = Callable[[str, Mapping[str, Any]], Awaitable[Any]]
 """(method, params) → {"result", "total", "next"}, through the engine (`rest_page` op)."""
-Reconcile = Callable[[], Awaitable[Any]]
-"""Ask the engine to reconcile the linked profile's bindings (`reconcile` op)."""
+Ask = Callable[[str, dict[str, Any]], Awaitable[Any]]
+"""(op, fields) → the engine's result: the window's intents (set_wanted, ping, …)."""
 
 
 class EngineRestError(Exception):
@@ -79,42 +79,40 @@ class RemotePortalLink(PortalLink):
         http: httpx.AsyncClient,
         *,
         rest: Rest,
-        reconcile: Reconcile,
-        authorize: Callable[[str], Awaitable[Any]],
+        ask: Ask,
         notify: Callable[[Notice], None],
     ) -> None:
         client = RemotePortalClient(profile_name, profiles, http, rest)
         super().__init__(profile_name, profiles, data_dir, http, notify=notify, client=client)
-        self._ask_reconcile = reconcile
-        self._ask_authorize = authorize
+        self._ask = ask
 
     async def attach(self, handler_url: str, *, public: bool) -> None:
         """Know the engine's handler URL (ping, warnings); the engine binds, not this window."""
         self._handler_url, self._public = handler_url, public
 
     async def set_wanted(self, event: str, mode: Mode, wanted: bool) -> None:
-        """Remember the choice in the shared desired set; the engine binds it."""
+        """The engine remembers the choice and binds it; its report comes back as news."""
         await self.set_wanted_many([(event, mode)], wanted)
 
     async def set_wanted_many(
         self, subscriptions: Iterable[tuple[str, Mode]], wanted: bool
     ) -> None:
-        """Remember the choices, then one reconcile in the engine (its report comes back)."""
-        manager = self._require_app()
-        for event, mode in subscriptions:
-            manager.remember(event, mode, wanted)
-        if self.can_bind():
-            await self._ask_reconcile()
+        """The engine remembers the choices, then reconciles once (one batch)."""
+        self._require_app()
+        pairs = [[event, mode] for event, mode in subscriptions]
+        await self._ask("set_wanted", {"subscriptions": pairs, "wanted": wanted})
+
+    async def ping(self, within: float = 30.0, *, source: str = "b24monitor ping") -> float:
+        """The engine sends event.test and hears its ONAPPTEST (spec §2.5): the seconds."""
+        answer = await self._ask("ping", {"within": within})
+        return float(answer["seconds"]) if isinstance(answer, dict) else 0.0
 
     async def authorization_url(self, portal_url: str, redirect_uri: str) -> str:
         """The engine's: its link checks the state the redirect brings back (spec §5.2)."""
-        return str(await self._ask_authorize(portal_url))
+        return str(await self._ask("authorize_url", {"portal_url": portal_url}))
 
     async def on_deliveries(self, events: list[CapturedEvent]) -> None:
-        """Only ping's ONAPPTEST matters here: installs and uninstalls are the engine's."""
-        for ev in events:
-            if ev.event == "ONAPPTEST" and ev.status == "ok" and ev.data is not None:
-                self._on_test(ev)
+        """Installs, uninstalls and pings are the engine's to handle."""
 
     async def close(self, *, keep_bindings: bool) -> None:
         """The bindings belong to the engine: detaching leaves them in place."""

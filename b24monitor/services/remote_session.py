@@ -26,7 +26,6 @@ from b24monitor.core.errors import (
     EngineGone,
     EngineRequestFailed,
 )
-from b24monitor.core.model import CapturedEvent
 from b24monitor.core.receiver_stats import ReceiverStats
 from b24monitor.core.replay import Attempt, Routes
 from b24monitor.core.signals import Signal
@@ -39,7 +38,6 @@ from b24monitor.services.portal_link import Notice
 from b24monitor.services.profiles import ProfileStore
 from b24monitor.services.remote_portal import EngineRestError, RemotePortalLink
 from b24monitor.services.session import DB_NAME, SessionConfig
-from b24monitor.services.store import EventStore
 from b24monitor.services.tunnel_settings import TunnelState
 
 if TYPE_CHECKING:
@@ -94,7 +92,7 @@ class RemoteReceiver:
 
 
 class RemoteGuard:
-    """The engine's capture guard, switched over the channel (`safety_net` op)."""
+    """The engine's capture guard, switched over the channel (`set_safety_net` op)."""
 
     def __init__(self, session: RemoteSession) -> None:
         self._session = session
@@ -102,7 +100,7 @@ class RemoteGuard:
 
     async def set_safety_net(self, enabled: bool) -> None:
         """The engine switches; its `safety-net-switched` notice comes back to every window."""
-        await self._session.request("safety_net", enabled=enabled)
+        await self._session.request("set_safety_net", enabled=enabled)
 
     def last_trips(self, count: int = 20) -> list[tuple[float, float | None]]:
         return self.trips[:count]
@@ -124,7 +122,6 @@ class RemoteSession:
         self._secrets = secrets
         self._connect = connect
         self.db_path = config.data_dir / DB_NAME
-        self.store: EventStore | None = None  # the window reads through its store worker
         self.guard: RemoteGuard | None = None  # the engine's, while it guards a portal
         self.capture: RemoteReceiver | None = None
         self.handler_path = ""
@@ -284,11 +281,8 @@ class RemoteSession:
         except EngineError as exc:  # the channel went away: the pane shows the sentence
             raise EngineRestError("engine_gone", str(exc)) from None
 
-    async def _authorize_url(self, portal_url: str) -> Any:
-        return await self.request("authorize_url", portal_url=portal_url)
-
-    async def _reconcile(self) -> None:
-        await self.request("reconcile")
+    async def _ask(self, op: str, fields: dict[str, Any]) -> Any:
+        return await self.request(op, **fields)
 
     # -- the engine's news ----------------------------------------------------------------------
 
@@ -328,8 +322,7 @@ class RemoteSession:
         if name is not None:
             self.portal = RemotePortalLink(
                 name, self.profiles, self.config.data_dir, self.http,
-                rest=self._rest, reconcile=self._reconcile, authorize=self._authorize_url,
-                notify=self.notice.emit,
+                rest=self._rest, ask=self._ask, notify=self.notice.emit,
             )  # fmt: skip
             # As the engine's guard decides: a window's engine catches missed events by default.
             self.portal.twins.default = self.engine.get("command") in ("engine", "window")
@@ -367,11 +360,8 @@ class RemoteSession:
         match message.get("type"):
             case "committed":
                 ids = [int(i) for i in message.get("ids") or ()]
-                lifecycle = [int(i) for i in message.get("lifecycle") or ()]
-                if ids:
+                if ids:  # its lifecycle events (installs, pings) are the engine's to handle
                     self.committed.emit(ids)
-                if lifecycle and self.portal is not None:
-                    spawn(self._on_lifecycle(self.portal, lifecycle), name="remote-lifecycle")
             case "tunnel":
                 self._on_tunnel(wire.tunnel_state(message))
             case "notice":
@@ -399,10 +389,6 @@ class RemoteSession:
         if notice.get("type") == "subscriptions" and self.portal is not None:
             self.portal.report = notice["report"]  # what the dock and the status bar redraw from
         self.notice.emit(notice)
-
-    async def _on_lifecycle(self, portal: RemotePortalLink, ids: list[int]) -> None:
-        events = await asyncio.to_thread(_read_events, self.db_path, ids)
-        await portal.on_deliveries(events)
 
     async def _poll_status(self) -> None:
         while True:
@@ -434,11 +420,3 @@ def _routes(value: Any) -> Routes | None:
         else:
             default = item["url"]
     return Routes(default, tuple(rules))
-
-
-def _read_events(db_path: Path, ids: list[int]) -> list[CapturedEvent]:
-    store = EventStore(db_path)
-    try:
-        return store.fetch(ids)
-    finally:
-        store.close()

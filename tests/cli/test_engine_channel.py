@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from cli_run import cli
+from cli_run import cli, free_port
 
 from b24monitor.core.errors import EngineGone, EngineNotRunning, EngineRequestFailed
 from b24monitor.sandbox import SandboxPortal
@@ -151,6 +151,15 @@ async def test_the_engine_calls_the_sandbox_portal_for_a_client_and_tells_it_of_
             await client.request("set_wanted", subscriptions=[["ONTASKADD", "online"]],
                                  wanted=True)  # fmt: skip
             assert ("ONTASKADD", url) in {(b.event, b.handler) for b in portal.bindings()}
+            gone = portal.state.registry.unbind(
+                "ONTASKADD", offline=False, handler=url, owner=portal.client_id
+            )  # removed behind the engine's back
+            assert gone == 1
+            report = (await client.request("reconcile"))["subscriptions"]
+            assert {"event": "ONTASKADD", "mode": "online", "state": "bound"}.items() <= next(
+                r for r in report["rows"] if r["event"] == "ONTASKADD"
+            ).items()
+            assert ("ONTASKADD", url) in {(b.event, b.handler) for b in portal.bindings()}
             assert (await client.request("ping", within=30))["seconds"] > 0
 
             assert await client.request("switch_portal", name=None) == {"portal": None}
@@ -263,3 +272,27 @@ async def test_a_killed_engine_ends_the_channel_and_the_next_one_serves_again(
     client = await connect(data)
     assert client.hello["pid"] == again.proc.pid
     await client.close()
+
+
+@pytest.mark.asyncio
+async def test_start_tunnel_brings_the_public_route_up_again_and_clients_hear_each_step(
+    monitor: Any, tmp_path: Path
+) -> None:
+    port = free_port()
+    public = f"http://localhost:{port}"  # our own route to this very receiver
+    m = monitor("--port", str(port), "--public-url", public)
+    await asyncio.to_thread(m.next_of_type, "tunnel")
+    client = await connect(tmp_path / "data")
+    try:
+        result = await client.request("start_tunnel")
+        assert (result["type"], result["state"], result["public_url"]) == (
+            "tunnel", "reachable", public
+        )  # fmt: skip
+        assert result["handler_url"] == public + client.hello["handler_path"]
+        states = [t["state"] for t in await until(client, "tunnel") if t["type"] == "tunnel"]
+        while states[-1] != "reachable":
+            states.append((await news(client, "tunnel"))["state"])
+        assert "stopped" in states or "starting" in states  # the route really was restarted
+        assert (await client.request("status"))["tunnel"]["state"] == "reachable"
+    finally:
+        await client.close()

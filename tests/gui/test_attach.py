@@ -169,6 +169,9 @@ async def test_an_attached_window_switches_portal_and_ticks_through_the_engine(
             assert remote.portal is not None
             rows = await remote.portal.client.call("event.get")
             assert any(r["event"] == "ONCRMDEALADD" for r in rows)
+            # Ping from the attached window: the engine sends event.test and hears ONAPPTEST.
+            second.commands.ping.action.trigger()
+            await wait_until(lambda: "ONAPPTEST arrived" in second.status.currentMessage(), 30)
 
 
 @pytest.mark.asyncio

@@ -91,3 +91,32 @@ async def test_one_offs_serve_no_channel(tmp_path: Path) -> None:
         assert not socket_path(tmp_path).exists() and not token_path(tmp_path).exists()
     finally:
         await probe.stop()
+
+
+@pytest.mark.asyncio
+async def test_requests_the_engine_cannot_do_are_answered_with_a_code_and_a_sentence(
+    tmp_path: Path,
+) -> None:
+    session = Session(SessionConfig(data_dir=tmp_path))
+    await session.start()
+    try:
+        client = await connect(tmp_path)
+        asks = {
+            ("rest", "no_portal"): {"method": "event.get"},
+            ("rest", "bad_request"): {"method": 42},
+            ("set_wanted", "bad_request"): {"subscriptions": [["ONCRMDEALADD", "sideways"]]},
+            ("ping", "bad_request"): {"within": -1},
+            ("set_safety_net", "no_guard"): {"enabled": True},
+            ("switch_portal", "bad_request"): {"name": 7},
+            ("reconcile", "no_portal"): {},
+            ("fly", "unknown_op"): {},
+        }
+        for (op, code), args in asks.items():
+            with pytest.raises(EngineRequestFailed) as failed:
+                await client.request(op, **args)
+            assert failed.value.code == code, op
+            assert str(failed.value).count(".") <= 1 and "Traceback" not in str(failed.value)
+        assert (await client.request("status"))["command"] == "listen"  # still serving
+        await client.close()
+    finally:
+        await session.stop()
