@@ -365,7 +365,7 @@ class RemoteSession:
             case "tunnel":
                 self._on_tunnel(wire.tunnel_state(message))
             case "notice":
-                self._on_notice(wire.notice(message))
+                self._on_notice(wire.notice(message.get("notice")))
             case "attempt":
                 self.attempt_recorded.emit(wire.attempt(message))
             case "alert":

@@ -51,14 +51,10 @@ def _usage(data: dict[str, Any]) -> TunnelUsage | None:
         return None
 
 
-def notice(data: dict[str, Any]) -> Notice:
-    """A portal notice; its "subscriptions" report becomes a ReconcileReport again."""
-    result = dict(data)
-    if result.get("type") == "notice" and "notice" in result:  # wrapped: {"type":"notice",…}
-        inner = result["notice"]
-        result = dict(inner) if isinstance(inner, dict) else {}
-    elif result.get("type") == "notice" and "kind" in result:
-        result["type"] = result.pop("kind")
+def notice(data: Any) -> Notice:
+    """A portal or guard notice (the `notice` message's "notice"); its "subscriptions" report
+    becomes a ReconcileReport again."""
+    result: Notice = dict(data) if isinstance(data, dict) else {"type": "unknown"}
     report = result.get("report")
     if result.get("type") == "subscriptions" and not isinstance(report, ReconcileReport):
         result["report"] = reconcile_report(report)
