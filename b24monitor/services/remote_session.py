@@ -200,6 +200,8 @@ class RemoteSession:
         self.capture.update(channel.hello.get("receiver"))
         self._reader = spawn(self._read(channel), name="engine-news")
         spawn(self._tell_hello_health(channel.hello), name="engine-health")
+        if self._poller is not None:  # attached again (a restarted engine): one poller
+            self._poller.cancel()
         self._poller = spawn(self._poll_status(), name="engine-status")
 
     async def stop(self) -> None:
