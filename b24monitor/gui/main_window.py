@@ -346,9 +346,8 @@ class MainWindow(QMainWindow):
         if self._restarting:
             return  # Restart capture: the engine was asked to stop
         if reason == "lost" and self.asks_on_close:  # a window's engine: it is restarted
-            self.status.show_error(self.tr("The capture engine stopped unexpectedly; starting "
-                                           "it again…"))  # fmt: skip
-            self._on_stats_updated()
+            text = self.tr("The capture engine stopped unexpectedly; starting it again…")
+            self._tell_engine(self.tr("capture engine restarting…"), text)
             return
         if reason == "too_slow":
             text = self.tr(
@@ -360,21 +359,27 @@ class MainWindow(QMainWindow):
                 "The capture engine stopped: new events are not received until "
                 "you open b24monitor again"
             )
-        self.status.show_error(text)
-        self._on_stats_updated()  # the receiver item turns to "not receiving" at once
+        self._tell_engine(self.tr("not receiving: capture engine stopped"), text)
 
     def on_engine_revived(self, error: str) -> None:
         """The engine was started again (or `error` says why not); show what arrived meanwhile."""
         if error:
             text = self.tr("The capture engine could not be started again: %1").replace("%1", error)
-            self.status.show_error(text)
+            self._tell_engine(self.tr("not receiving: capture engine stopped"), text)
             return
-        text = self.tr("The capture engine stopped unexpectedly and was started again; no "
-                       "acknowledged event is lost")  # fmt: skip
-        self.status.showMessage("⚠ " + text, 30_000)
+        text = self.tr(
+            "The capture engine stopped unexpectedly and was started again; no "
+            "acknowledged event is lost"
+        )
+        self._tell_engine(self.tr("capture engine restarted"), text)
         self.status.set_handler_url(self.session.handler_url, self.session.public_url is not None)
-        self._on_stats_updated()
         spawn(self.events.reapply(), name="reload-after-restart", on_error=self._on_task_failed)
+
+    def _tell_engine(self, short: str, text: str) -> None:
+        """News of the engine: the sentence for a while, a short mark that stays (tooltip)."""
+        self.status.showMessage("⚠ " + text, 30_000)
+        self.status.show_alert(short, text)
+        self._on_stats_updated()  # the receiver item follows at once
 
     def _finish(self, *, stop_capture: bool) -> None:
         if self.finished:

@@ -1082,6 +1082,14 @@
         <translation>Настройки…</translation>
     </message>
     <message>
+        <source>Restart capture</source>
+        <translation>Перезапустить приём</translation>
+    </message>
+    <message>
+        <source>Stop the capture engine and start it again with the saved settings</source>
+        <translation>Остановить движок приёма и запустить его снова с сохранёнными настройками</translation>
+    </message>
+    <message>
         <source>&amp;Help</source>
         <translation>&amp;Справка</translation>
     </message>
@@ -1122,6 +1130,10 @@
         <translation>Движок приёма неожиданно остановился; запускаю его снова…</translation>
     </message>
     <message>
+        <source>capture engine restarting…</source>
+        <translation>движок приёма перезапускается…</translation>
+    </message>
+    <message>
         <source>This window fell behind the capture engine and was let go; reopen b24monitor to see new events (none is lost: they are stored)</source>
         <translation>Окно не успевало за движком приёма и было отключено; откройте b24monitor снова, чтобы видеть новые события (ни одно не потеряно: они сохранены)</translation>
     </message>
@@ -1130,12 +1142,20 @@
         <translation>Движок приёма остановлен: новые события не принимаются, пока вы снова не откроете b24monitor</translation>
     </message>
     <message>
+        <source>not receiving: capture engine stopped</source>
+        <translation>приём остановлен: движок не работает</translation>
+    </message>
+    <message>
         <source>The capture engine could not be started again: %1</source>
         <translation>Не удалось снова запустить движок приёма: %1</translation>
     </message>
     <message>
         <source>The capture engine stopped unexpectedly and was started again; no acknowledged event is lost</source>
         <translation>Движок приёма неожиданно остановился и был запущен снова; ни одно подтверждённое событие не потеряно</translation>
+    </message>
+    <message>
+        <source>capture engine restarted</source>
+        <translation>движок приёма перезапущен</translation>
     </message>
     <message>
         <source>This event has no decoded payload to copy</source>
@@ -1150,8 +1170,20 @@
         <translation>Экспортировано событий: %1 в %2</translation>
     </message>
     <message>
+        <source>Settings saved; Portal → Restart capture applies them</source>
+        <translation>Настройки сохранены; Портал → Перезапустить приём применит их</translation>
+    </message>
+    <message>
         <source>Settings saved; restart b24monitor to apply them</source>
         <translation>Настройки сохранены; перезапустите b24monitor, чтобы они вступили в силу</translation>
+    </message>
+    <message>
+        <source>Restarting capture with the saved settings…</source>
+        <translation>Перезапускаю приём с сохранёнными настройками…</translation>
+    </message>
+    <message>
+        <source>Capture restarted with the saved settings</source>
+        <translation>Приём перезапущен с сохранёнными настройками</translation>
     </message>
     <message>
         <source>loop: %1 %2 updated %3× in 30 s</source>

@@ -97,6 +97,7 @@ async def test_the_window_tells_when_the_listen_it_attached_to_stops(
         process.terminate()
         await wait_until(lambda: window.session.capture is None, 20)
         assert "capture engine stopped" in window.status.currentMessage()
+        assert window.status.alert.text() == "⚠ not receiving: capture engine stopped"
         assert window.status.receiver.text() == "receiver stopped ✖"
 
 

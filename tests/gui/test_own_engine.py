@@ -187,6 +187,8 @@ async def test_a_killed_engine_is_restarted_and_no_acknowledged_event_is_lost(
         assert killed.is_set() and len(acknowledged) >= 200
         await wait_until(lambda: session.attached and session.engine_pid != first_pid, 60)
         assert "started again" in window.status.currentMessage()
+        assert window.status.alert.text() == "⚠ capture engine restarted"
+        assert "no acknowledged event is lost" in window.status.alert.toolTip()
         assert session.handler_url == url  # same port and path: Bitrix24's URL still works
         assert [e for e in acknowledged if e not in stored(data)] == []
         await wait_until(lambda: window.model.rowCount() == len(stored(data)), 30)
