@@ -23,6 +23,7 @@ from b24monitor.core.errors import B24MonitorError
 from b24monitor.services.session import SessionConfig
 
 LOG_NAME = "engine.log"
+LOG_KEEP_BYTES = 1 << 20  # past this the next start moves the log to engine.log.1
 START_TIMEOUT_S = 60.0  # a first start may open a large store or wait for the keyring
 
 T = TypeVar("T")
@@ -93,6 +94,8 @@ def spawn_engine(config: SessionConfig) -> int:
     """Start the engine detached from this process (output to engine.log); returns its pid."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
     log_path = config.data_dir / LOG_NAME
+    if log_path.exists() and log_path.stat().st_size > LOG_KEEP_BYTES:  # one old log is kept
+        os.replace(log_path, log_path.with_name(LOG_NAME + ".1"))
     log_path.touch(mode=0o600)
     os.chmod(log_path, 0o600)
     command = engine_command(config)
