@@ -11,6 +11,7 @@ the engine's own last line in its log (a port in use, a bad setting).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -117,6 +118,10 @@ def spawn_engine(config: SessionConfig) -> int:
 
 def alive(pid: int) -> bool:
     """Whether process `pid` still runs (a zombie of ours counts as gone)."""
+    if hasattr(os, "WNOHANG"):  # our own child (the frozen app's engine): reap it if it ended
+        with contextlib.suppress(ChildProcessError, OSError):
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
