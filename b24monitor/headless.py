@@ -59,7 +59,7 @@ class LinePrinter:
 
     def events(self, events: list[CapturedEvent]) -> None:
         if self.as_json:
-            self._write([json.dumps(_event_line(ev), ensure_ascii=False) for ev in events])
+            self._write([json.dumps(event_line(ev), ensure_ascii=False) for ev in events])
         else:
             self._write([format_event_line(ev) for ev in events])
 
@@ -74,7 +74,8 @@ def _attempt_printer(printer: LinePrinter) -> Callable[[Attempt], None]:
     return show
 
 
-def _event_line(ev: CapturedEvent) -> dict[str, Any]:
+def event_line(ev: CapturedEvent) -> dict[str, Any]:
+    """The JSON line of an event (`listen --json`, `wait`)."""
     # A rejected (✖) payload is whatever a stranger sent, up to the body limit: live lines
     # leave it out (it is stored within the budget; `export` writes it), so a flood of
     # forged bodies costs the front end little and never floods the terminal (issue 15).
@@ -111,13 +112,16 @@ async def listen(
     demo: tuple[DemoPortal, Sequence[str], Sequence[str]] | None = None,
     authorize: str | None = None,
     news: bool = True,
+    sink: Callable[[list[CapturedEvent]], None] | None = None,
+    stop: asyncio.Event | None = None,
 ) -> int:
-    """Run until SIGINT/SIGTERM (or a control client's `stop`); print each committed event
-    that matches `flt`.
+    """Run until SIGINT/SIGTERM (or a control client's `stop`, or `stop`); print each committed
+    event that matches `flt`.
 
     `demo`: a sandbox portal to start first, with the events to bind online and offline.
     `news=False` (`listen --engine`): print only where it listens; events, tunnel and portal
     news reach attached windows over the control channel instead.
+    `sink`: takes the matching events instead of the printer (`wait --listen`).
     """
     if demo is not None:
         portal, online, offline = demo
@@ -128,7 +132,7 @@ async def listen(
         session.notice.connect(lambda notice: _print_notice(notice, printer))
         session.attempt_recorded.connect(_attempt_printer(printer))
         session.alerts.connect(lambda alert: _print_alert(alert, printer))
-    stop = asyncio.Event()
+    stop = stop or asyncio.Event()
     session.stop_requested.connect(lambda _who: stop.set())
     try:
         await session.start()
@@ -139,6 +143,7 @@ async def listen(
     _install_signal_handlers(stop.set)
     printer.on_closed = stop.set
     where, params = flt.to_sql(now=time.time())
+    show = sink or printer.events
 
     def on_batch(ids: list[int]) -> None:
         store = session.store
@@ -146,7 +151,7 @@ async def listen(
             return
         events = store.fetch(ids, where, params, raw=False)
         if events:
-            printer.events(events)
+            show(events)
 
     if news:
         session.committed.connect(on_batch)

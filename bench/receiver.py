@@ -9,7 +9,7 @@ saturates before either server does and so flatters the slower one (../shared/gu
 The Python client's figures follow as a second, labelled table. Figures, not pass/fail.
 
     python3 bench/receiver.py [--n 1000] [--concurrency 100] [--rounds 3] [--no-python-client]
-                              [--compare-with /path/to/other/checkout]
+                              [--compare-with /path/to/other/checkout ...]
 """
 
 from __future__ import annotations
@@ -160,9 +160,9 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=100)
     ap.add_argument("--rounds", type=int, default=3, help="best of N per configuration")
     ap.add_argument("--no-python-client", action="store_true", help="only the ab table")
-    ap.add_argument("--compare-with", metavar="CHECKOUT",
+    ap.add_argument("--compare-with", metavar="CHECKOUT", action="append", default=[],
                     help="also measure the b24monitor of another checkout (e.g. main) in the same "
-                    "run, rounds interleaved")  # fmt: skip
+                    "run, rounds interleaved (repeatable)")  # fmt: skip
     args = ap.parse_args()
     if shutil.which("ab") is None:
         sys.exit("ab (ApacheBench) not found: run bash packaging/install-deps")
@@ -180,8 +180,9 @@ def python_burst(url: str, n: int, concurrency: int, keepalive: bool) -> tuple[f
 
 def measure(args: argparse.Namespace, client: Callable[..., tuple[float, list[float]]]) -> None:
     names = ["bare aiohttp", "b24monitor"]
-    if args.compare_with:
-        names.append(f"b24monitor@{Path(args.compare_with).name}")
+    checkouts = {f"b24monitor@{Path(c).name}": c for c in args.compare_with}
+    names += checkouts
+    args.checkouts = checkouts
     results = []
     for keepalive in (False, True):
         mode = "keep-alive" if keepalive else "new conn"
@@ -218,7 +219,7 @@ def one_round(
         if name == "bare aiohttp":
             proc, url = start_bare()
         else:
-            proc, url = start_monitor(tmp, args.compare_with if "@" in name else None)
+            proc, url = start_monitor(tmp, args.checkouts.get(name))
         try:
             cpu_before = cpu_seconds(proc.pid)
             total, lat = client(url, args.n, args.concurrency, keepalive)

@@ -12,10 +12,16 @@ from b24monitor.cli.common import Subcommands, data_dir, filter_epilog, parse_fi
 from b24monitor.cli.limits import add_limit_flags, store_limits
 from b24monitor.cli.tunnel import add_tunnel_flags, tunnel_settings
 from b24monitor.core.errors import UsageError
+from b24monitor.core.findings import DEFAULT_DELAY_THRESHOLD_S
 from b24monitor.core.replay import ROUTES_HELP, parse_routes
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from b24monitor.demo import DemoPortal
     from b24monitor.services.session import SessionConfig
+
+    Demo = tuple[DemoPortal, Sequence[str], Sequence[str]]
 
 
 def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
@@ -25,20 +31,29 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
         epilog=filter_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=0, help="port to bind (default 0: any free port)")
-    add_tunnel_flags(p)
     p.add_argument("--filter", default="", help="print only events matching this filter")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--engine", action="store_true",
                    help="run as the data folder's capture engine for windows to attach to: "
                    "print only where it listens, no events (the window starts this)")  # fmt: skip
+    add_listen_flags(p)
+    p.set_defaults(func=_run_listen)
+
+
+def add_listen_flags(p: argparse.ArgumentParser) -> None:
+    """The receiver, tunnel, portal and sandbox flags (listen's; `wait --listen` shares them)."""
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=0, help="port to bind (default 0: any free port)")
+    add_tunnel_flags(p)
     p.add_argument("--body-limit", type=int, default=1024 * 1024, help="max body bytes (413)")
     p.add_argument("--keep-rows", type=int, default=None, help="retention: keep at most N events")
     p.add_argument("--keep-days", type=float, default=None, help="retention: keep N days")
     p.add_argument("--forward-to", action="append", default=[], metavar="[PATTERN=]URL",
                    help="after acknowledging, POST each event on to your handler (repeatable); "
                    + ROUTES_HELP)  # fmt: skip
+    p.add_argument("--delay-threshold", type=_seconds, default=DEFAULT_DELAY_THRESHOLD_S,
+                   metavar="S", help="flag deliveries whose queue delay (received − ts) is above "
+                   f"S seconds (default {DEFAULT_DELAY_THRESHOLD_S:g})")  # fmt: skip
     p.add_argument("--portal", metavar="NAME", help="profile whose bindings follow this listener")
     p.add_argument("--bind", type=_codes, default=[], metavar="CODE,CODE",
                    help="bind these events online (remembered for the profile)")  # fmt: skip
@@ -66,7 +81,16 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
     p.add_argument("--sandbox-rate", type=float, default=1.0, metavar="EV_PER_S",
                    help="sandbox traffic rate (default 1 event/s)")  # fmt: skip
     add_limit_flags(p)
-    p.set_defaults(func=_run_listen)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
 
 
 def _codes(text: str) -> list[str]:
@@ -78,10 +102,22 @@ def _codes(text: str) -> list[str]:
 
 def _run_listen(args: argparse.Namespace) -> int:
     from b24monitor import headless
+
+    flt = parse_filter(args.filter)
+    config, demo = listen_setup(args, engine="engine" if args.engine else "listen")
+    printer = headless.LinePrinter(sys.stdout, as_json=args.json)
+    return asyncio.run(headless.listen(config, flt, printer, demo=demo, authorize=args.authorize,
+                                       news=not args.engine))  # fmt: skip
+
+
+def listen_setup(
+    args: argparse.Namespace, engine: str = "listen"
+) -> tuple[SessionConfig, Demo | None]:
+    """The session config (and sandbox portal) that the flags of `add_listen_flags` ask for;
+    `engine` names this front end in the data dir's engine lock."""
     from b24monitor.services.capture_guard import GuardSettings
     from b24monitor.services.config import build_config
 
-    flt = parse_filter(args.filter)
     if args.safety_net_interval < 1 or args.canary_interval < 0:
         raise UsageError("--safety-net-interval must be ≥ 1 s and --canary-interval ≥ 0")
     if args.safety_net is not None and not (args.portal or args.sandbox):
@@ -100,7 +136,8 @@ def _run_listen(args: argparse.Namespace) -> int:
         keep_bindings=args.keep_bindings,
         forward=parse_routes(args.forward_to) if args.forward_to else None,
         limits=store_limits(args),
-        engine="engine" if args.engine else "listen",
+        engine=engine,
+        delay_threshold_s=args.delay_threshold,
     )
     config = replace(config, guard=GuardSettings(
         safety_net=args.safety_net,
@@ -117,15 +154,13 @@ def _run_listen(args: argparse.Namespace) -> int:
         raise UsageError("--bind needs --portal NAME (or --sandbox): bindings belong to an app")
     if args.portal and (args.bind or args.bind_offline):
         _remember(config, args.bind, args.bind_offline)
-    printer = headless.LinePrinter(sys.stdout, as_json=args.json)
     demo = None
     if args.sandbox:
         from b24monitor.demo import DEFAULT_EVENTS, DemoPortal
 
         demo = (DemoPortal(config.data_dir, rate=args.sandbox_rate),
                 args.bind or DEFAULT_EVENTS, args.bind_offline)  # fmt: skip
-    return asyncio.run(headless.listen(config, flt, printer, demo=demo, authorize=args.authorize,
-                                       news=not args.engine))  # fmt: skip
+    return config, demo
 
 
 def _remember(config: SessionConfig, online: list[str], offline: list[str]) -> None:

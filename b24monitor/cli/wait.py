@@ -1,21 +1,26 @@
 """`b24monitor wait`: block until a running `listen` stores N matching events; for scripts and CI.
 
 Prints each match as the same JSON line `listen --json` prints, exits 0 once `--count` matched,
-or 1 with one sentence when `--timeout` passes first.
+or 1 with one sentence when `--timeout` passes first. With `--listen` it runs its own receiver
+(listen's flags and setup, headless.listen) instead of watching another process's data dir; its
+own news (handler URL, tunnel, alerts) goes to stderr so stdout holds only the matches.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 import time
 from typing import TYPE_CHECKING
 
 from b24monitor.cli.common import Subcommands, data_dir, filter_epilog, parse_filter
+from b24monitor.cli.listen import add_listen_flags, listen_setup
 from b24monitor.core.errors import UsageError
 
 if TYPE_CHECKING:
+    from b24monitor.core.filters import Filter
     from b24monitor.core.model import CapturedEvent
 
 
@@ -41,7 +46,16 @@ def register(commands: Subcommands[argparse.ArgumentParser]) -> None:
         metavar="now|ID",
         help="count events stored from now on (default) or from event ID on",
     )
-    p.set_defaults(func=_run_wait)  # fmt: skip
+    p.add_argument(
+        "--listen",
+        action="store_true",
+        help="run a receiver here instead of watching a running `b24monitor listen`; "
+        "the flags after this one are listen's and need it",
+    )
+    add_listen_flags(p)
+    probe = argparse.ArgumentParser(add_help=False)
+    add_listen_flags(probe)
+    p.set_defaults(func=_run_wait, listen_defaults=vars(probe.parse_args([])))
 
 
 def _run_wait(args: argparse.Namespace) -> int:
@@ -53,6 +67,15 @@ def _run_wait(args: argparse.Namespace) -> int:
     since = _since(args.since)
     flt = parse_filter(args.filter)
     deadline = time.monotonic() + args.timeout
+    if args.listen:
+        if since is not None:
+            raise UsageError("--since ID reads a store; with --listen only events received from "
+                             "now on count")  # fmt: skip
+        return asyncio.run(_wait_listening(args, flt, deadline))
+    changed = [k for k, v in args.listen_defaults.items() if getattr(args, k) != v]
+    if changed:
+        flag = "--" + changed[0].replace("_", "-")
+        raise UsageError(f"{flag} is a receiver flag: add --listen to run a receiver here")
     db_path = data_dir(args) / DB_NAME
     if not wait_for_database(db_path, deadline):
         return _timed_out(args, 0, f"nothing was ever stored in {db_path.parent}")
@@ -75,6 +98,34 @@ def _run_wait(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _wait_listening(args: argparse.Namespace, flt: Filter, deadline: float) -> int:
+    """Run a receiver (as `listen` does) until --count events matched or the deadline."""
+    from b24monitor import headless
+
+    config, demo = listen_setup(args)
+    stop = asyncio.Event()
+    matched = 0
+
+    def take(events: list[CapturedEvent]) -> None:
+        nonlocal matched
+        for ev in events[: max(0, args.count - matched)]:
+            print(json.dumps(headless.event_line(ev), ensure_ascii=False), flush=True)
+            matched += 1
+        if matched >= args.count:
+            stop.set()
+
+    timer = asyncio.get_running_loop().call_later(max(0.0, deadline - time.monotonic()), stop.set)
+    try:
+        news = headless.LinePrinter(sys.stderr, as_json=False)  # stdout: the matches only
+        await headless.listen(config, flt, news, demo=demo, authorize=args.authorize,
+                              sink=take, stop=stop)  # fmt: skip
+    finally:
+        timer.cancel()
+    if matched < args.count:
+        return _timed_out(args, matched, listening=True)
+    return 0
+
+
 def _since(text: str) -> int | None:
     if text == "now":
         return None
@@ -86,15 +137,17 @@ def _since(text: str) -> int | None:
 
 def _line(ev: CapturedEvent) -> dict[str, object]:
     """The same line `listen --json` prints for an event."""
-    from b24monitor.core.export import key_record
-    from b24monitor.core.masking import mask_secrets
+    from b24monitor.headless import event_line
 
-    return {"type": "event", **key_record(ev), "data": mask_secrets(ev.payload_data)}
+    return event_line(ev)
 
 
-def _timed_out(args: argparse.Namespace, matched: int, why: str = "") -> int:
+def _timed_out(
+    args: argparse.Namespace, matched: int, why: str = "", *, listening: bool = False
+) -> int:
     what = f"'{args.filter}'" if args.filter else "any filter"
+    hint = ("is the portal sending to the handler URL above?" if listening
+            else "is `b24monitor listen` running on this data dir?")  # fmt: skip
     print(f"b24monitor: {matched} of {args.count} events matching {what} arrived within "
-          f"{args.timeout:g} s{'; ' + why if why else ''}; is `b24monitor listen` running on "
-          "this data dir?", file=sys.stderr)  # fmt: skip
+          f"{args.timeout:g} s{'; ' + why if why else ''}; {hint}", file=sys.stderr)  # fmt: skip
     return 1

@@ -569,6 +569,8 @@ class MainWindow(QMainWindow):
 
     def _on_session_signals_alert(self, alert: Alert) -> None:
         if alert.kind == "loop":
+            # Its first events were shown before they were known to loop: read them again.
+            self.model.refresh_ids(alert.event_ids)
             text = self.tr("loop: %1 %2 updated %3× in 30 s")
             text = text.replace("%1", alert.event).replace("%2", alert.entity_id or "")
         else:

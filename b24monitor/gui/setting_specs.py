@@ -104,6 +104,22 @@ SPECS: tuple[SettingSpec, ...] = (
         special=QT_TRANSLATE_NOOP("SettingsDialog", "no limit"),
     ),
     SettingSpec(
+        keys.DELAY_THRESHOLD_S,
+        "delay_threshold",
+        QT_TRANSLATE_NOOP("SettingsDialog", "Flag a queue delay over:"),
+        "general",
+        "spin",
+        lambda s: s.delay_threshold_s,
+        low=1,
+        high=86_400,
+        suffix=" s",
+        tip=QT_TRANSLATE_NOOP(
+            "SettingsDialog",
+            "Deliveries that reach you later than this after the change (received − ts) get "
+            "the queue_delay check in the ⚠ column",
+        ),
+    ),
+    SettingSpec(
         keys.TUNNEL_MODE,
         "tunnel",
         QT_TRANSLATE_NOOP("SettingsDialog", "Public route:"),

@@ -16,6 +16,7 @@ from typing import Literal, cast
 from PySide6.QtCore import QSettings
 
 from b24monitor.core.errors import ProfileError, UsageError
+from b24monitor.core.findings import DEFAULT_DELAY_THRESHOLD_S
 from b24monitor.core.replay import Routes, parse_routes
 from b24monitor.services.capture_guard import GuardSettings
 from b24monitor.services.config import build_config
@@ -34,6 +35,7 @@ PORT = "receiver/port"
 BODY_LIMIT_KB = "receiver/body_limit_kb"
 KEEP_DAYS = "retention/keep_days"
 KEEP_ROWS = "retention/keep_rows"
+DELAY_THRESHOLD_S = "findings/delay_threshold_s"  # the queue-delay finding (issue 12)
 TUNNEL_MODE = "tunnel/mode"
 NGROK_DOMAIN = "tunnel/ngrok_domain"
 NGROK_REGION = "tunnel/ngrok_region"
@@ -111,6 +113,11 @@ class GuiSettings:
     def keep_rows(self) -> int:
         """0 = no row limit."""
         return self._int(KEEP_ROWS, 0, 0, 10**12)
+
+    @property
+    def delay_threshold_s(self) -> int:
+        """Queue delays (received − ts) above this many seconds get the queue_delay finding."""
+        return self._int(DELAY_THRESHOLD_S, int(DEFAULT_DELAY_THRESHOLD_S), 1, 86_400)
 
     @property
     def tunnel_mode(self) -> TunnelMode:
@@ -243,6 +250,7 @@ class GuiSettings:
             portal=self.last_portal(data_dir),
             forward=self.forward_routes(),
             engine="window",  # the data dir's engine lock names the window as its owner
+            delay_threshold_s=float(self.delay_threshold_s),
         )
         # "Catch missed events" is on for app profiles until the user turns it off.
         return replace(config, guard=GuardSettings(safety_net_default=True))

@@ -25,7 +25,8 @@ def user_current(state: PortalState, caller: Caller, p: Params) -> Reply:
 
 def server_time(state: PortalState, caller: Caller, p: Params) -> Reply:
     """The portal's clock, ISO-8601 with its UTC offset (like `date_start` of spec §5.7)."""
-    return Reply(datetime.now().astimezone().isoformat(timespec="seconds"))
+    now = datetime.fromtimestamp(state.edition.now()).astimezone()
+    return Reply(now.isoformat(timespec="seconds"))
 
 
 def crm_deal_list(state: PortalState, caller: Caller, p: Params) -> Reply:

@@ -19,12 +19,16 @@ behaviour it needs:
   with ERROR_HANDLER_URL_MATCH, as the core's HandlerHelper::checkCallback does when the app has
   a URL; a saved URL on `localhost` allows every host, as in the core. Off by default because the
   sandbox's own tests move handlers between loopback names.
+* `clock_offset_s`: the portal's clock runs that many seconds ahead (negative: behind), as on a
+  self-hosted server without time sync: the `time` block of every REST answer (spec §5.7),
+  server.time and the `ts` of its deliveries (§1.4) follow it (issue 12: `doctor`'s clock check).
 Simplified: a real rename also changes the OAuth server's view of the portal; here only REST and
 deliveries follow the new name.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -42,6 +46,11 @@ class Edition:
     licence_expired: bool = False
     check_handler_host: bool = False
     old_hosts: set[str] = field(default_factory=set)  # netlocs the portal was renamed from
+    clock_offset_s: float = 0.0  # the portal's clock minus the real one
+
+    def now(self) -> float:
+        """The portal's clock (Unix seconds)."""
+        return time.time() + self.clock_offset_s
 
     def feature_value(self, enabled: bool) -> str:
         """feature.get's value: Y/N on the cloud, `<lang>_selfhosted` on premises (§2.10)."""

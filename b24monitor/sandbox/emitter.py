@@ -57,7 +57,7 @@ class EventEmitter:
         variant = dynamic_variant(code, data)
         if variant is not None:
             codes.append(variant)
-        ts = int(self._clock() - queued_for)
+        ts = int(self._clock() + self._state.edition.clock_offset_s - queued_for)
         jobs: list[Awaitable[DeliveryRecord]] = []
         queued = False
         for each in codes:

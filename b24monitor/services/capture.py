@@ -15,8 +15,10 @@ from concurrent.futures import Future
 from pathlib import Path
 
 from b24monitor.core.budget import StoreLimits
+from b24monitor.core.findings import DEFAULT_DELAY_THRESHOLD_S
 from b24monitor.core.receiver_stats import ReceiverStats
 from b24monitor.core.verification import Sender
+from b24monitor.services.findings import FindingsRecorder
 from b24monitor.services.install_gate import KeepInstall, Prover
 from b24monitor.services.receiver import Receiver, ReceiverSettings
 from b24monitor.services.tunnel_budget import PublicArrivals
@@ -39,7 +41,9 @@ class CaptureThread:
         arrivals: PublicArrivals | None = None,
         prover: Prover | None = None,
         keep_install: KeepInstall | None = None,
+        delay_threshold_s: float = DEFAULT_DELAY_THRESHOLD_S,
     ) -> None:
+        self._delay_threshold_s = delay_threshold_s
         self._prover = prover
         self._keep_install = keep_install
         self._db_path = db_path
@@ -119,6 +123,7 @@ class CaptureThread:
             limits=self._limits,
             prover=self._prover,
             keep_install=self._keep_install,
+            findings=FindingsRecorder(delay_threshold_s=self._delay_threshold_s),
         )
         try:
             await writer.open()

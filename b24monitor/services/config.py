@@ -10,6 +10,7 @@ from pathlib import Path
 
 from b24monitor.core.budget import StoreLimits
 from b24monitor.core.errors import UsageError
+from b24monitor.core.findings import DEFAULT_DELAY_THRESHOLD_S
 from b24monitor.core.replay import Routes
 from b24monitor.services.receiver import ReceiverSettings
 from b24monitor.services.session import SessionConfig, normalize_public_url
@@ -36,6 +37,7 @@ def build_config(
     max_connections: int | None = None,
     limits: StoreLimits | None = None,
     engine: str = "listen",
+    delay_threshold_s: float = DEFAULT_DELAY_THRESHOLD_S,
 ) -> SessionConfig:
     """A SessionConfig from plain options; None means "no limit" / "not set".
 
@@ -43,12 +45,14 @@ def build_config(
 
     Raises:
         UsageError: a port outside 0–65535, a body limit under 1 KiB or a public URL that is
-            not http(s).
+            not http(s), or a queue-delay threshold that is not a positive number of seconds.
     """
     if not 0 <= port <= 65535:
         raise UsageError(f"port {port} is not a port number (0–65535)")
     if body_limit < MIN_BODY_LIMIT:
         raise UsageError(f"the body limit must be at least {MIN_BODY_LIMIT} bytes")
+    if not 0 < delay_threshold_s < float("inf"):
+        raise UsageError(f"the queue-delay threshold {delay_threshold_s:g} s must be above 0 s")
     return SessionConfig(
         data_dir=data_dir,
         receiver=ReceiverSettings(
@@ -64,4 +68,5 @@ def build_config(
         forward=forward,
         limits=limits or StoreLimits(),
         engine=engine,
+        delay_threshold_s=delay_threshold_s,
     )

@@ -1,8 +1,9 @@
 """Findings after the acknowledgement: run the check table on committed deliveries and store them.
 
-The writer (services/writer.py) calls `record` on its own thread right after a batch's commit
-and after the batch's HTTP answers were released, before the front end hears of the batch — so
-`listen` lines carry their findings, and no acknowledgement ever waits for a check.
+The writer (services/writer.py) calls `check` on its own thread right after a batch's commit
+and after the batch's HTTP answers were released, and stores the rows at its next idle moment
+(or FINDINGS_LAG_S into a burst), before the front end hears of the batch — so `listen` lines
+carry their findings, and no acknowledgement ever waits for a check.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ class FindingsRecorder:
         ctx = CheckContext(self._catalog, self._threshold, self._twins.twins_of(ev))
         return run_checks(ev, ctx)
 
+    def check(self, events: Sequence[CapturedEvent]) -> list[tuple[int, str, str]]:
+        """The (event id, code, detail) rows of `events`' findings, in id order (not stored)."""
+        return [(ev.id, f.code, f.detail) for ev in events for f in self.findings(ev)]
+
     def record(self, conn: sqlite3.Connection, events: Sequence[CapturedEvent]) -> None:
         """Check `events` (in id order) and store their findings and the checked-up-to mark.
 
@@ -45,8 +50,7 @@ class FindingsRecorder:
         its findings are final.
         """
         if events:
-            rows = [(ev.id, f.code, f.detail) for ev in events for f in self.findings(ev)]
-            insert_findings(conn, rows, checked_upto=events[-1].id)
+            insert_findings(conn, self.check(events), checked_upto=events[-1].id)
 
     def catch_up(self, conn: sqlite3.Connection) -> None:
         """Check events committed but never checked (a crash between the two)."""

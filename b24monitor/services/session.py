@@ -17,6 +17,7 @@ import httpx
 
 from b24monitor.core.budget import StoreLimits
 from b24monitor.core.errors import UsageError
+from b24monitor.core.findings import DEFAULT_DELAY_THRESHOLD_S
 from b24monitor.core.model import CapturedEvent
 from b24monitor.core.receiver_stats import ReceiverStats
 from b24monitor.core.replay import Attempt, Routes
@@ -91,6 +92,7 @@ class SessionConfig:
     # Who holds the data dir's engine lock ("listen", "window"); None: a one-off that borrows a
     # receiver for seconds and leaves the bindings alone (tunnel check, offline ping).
     engine: str | None = "listen"
+    delay_threshold_s: float = DEFAULT_DELAY_THRESHOLD_S  # the queue-delay finding (issue 12)
 
     def tunnel_settings(self) -> TunnelSettings:
         """The tunnel settings with the own-URL mode and our private ngrok config filled in."""
@@ -229,6 +231,7 @@ class Session:
             arrivals=self.arrivals,
             prover=InstallProver(self.profiles),  # new installs of known portals (spec §4)
             keep_install=self.pending.add,  # install tokens: secret store, not the table
+            delay_threshold_s=self.config.delay_threshold_s,
         )
         try:
             await asyncio.to_thread(self.capture.start)

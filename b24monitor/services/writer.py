@@ -56,12 +56,15 @@ from b24monitor.services.install_gate import (
     prove_install,
     secure_install,
 )
-from b24monitor.services.store import connect, index_fulltext
+from b24monitor.services.store import connect, index_fulltext, insert_findings
 
 log = logging.getLogger(__name__)
 
 MAX_UNINDEXED = 5000  # during a burst, full-text search lags by at most this many events
 INDEX_CHUNK = 32  # rows indexed per step while idle (bodies up to the 1 MiB limit each)
+# Findings are stored at the next idle moment, or this long after a batch during a burst; the
+# front end hears of a batch, and `wait` (services/watch.py) sees it, once they are stored.
+FINDINGS_LAG_S = 0.1
 # What the hostile budget already holds (the partial index events_not_ok finds these rows).
 _HOSTILE_BYTES = (
     "SELECT coalesce(sum(length(body)), 0) + coalesce(sum(length(CAST(data AS BLOB))), 0) "
@@ -141,6 +144,10 @@ class StoreWriter:
         self._unindexed = 0
         self._findings = findings or FindingsRecorder()
         self._fresh: list[_Fresh] = []  # the last batch, for its findings
+        self._unstored: list[tuple[int, str, str]] = []  # findings checked, not stored yet
+        self._checked_upto = 0  # the last event whose findings are in _unstored
+        self._held: list[Outcome] = []  # committed, told once their findings are stored
+        self._held_since = 0.0
         self._limits = limits or StoreLimits()
         self._budget = HostileBudget(self._limits)
         self.disk = DiskGuard(path.parent, self._limits)
@@ -200,6 +207,9 @@ class StoreWriter:
             await asyncio.gather(self._task, return_exceptions=True)
         await self._checkpointer.stop()
         loop = asyncio.get_running_loop()
+        if self._held:  # the last batches' news, once their findings are stored
+            await loop.run_in_executor(self._executor, self._store_findings)
+            self._tell()
         await loop.run_in_executor(self._executor, self._close_sync)
         self._executor.shutdown(wait=True)
 
@@ -225,6 +235,12 @@ class StoreWriter:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
+            if self._queue.empty() and self._held:
+                # Idle: store the findings, then tell the front end (its `finding:` filters
+                # read them from the store).
+                await loop.run_in_executor(self._executor, self._store_findings)
+                self._tell()
+                continue
             if self._queue.empty() and self._unindexed:
                 # Idle: bring full-text search up to date (after the acks, never before).
                 await loop.run_in_executor(self._executor, self._index_sync, INDEX_CHUNK)
@@ -250,12 +266,26 @@ class StoreWriter:
                 self._unindexed += len(ids)
                 if self._unindexed >= MAX_UNINDEXED:  # a long burst: keep search within reach
                     await loop.run_in_executor(self._executor, self._index_sync)
-                stored = [o for o in outcomes if o.claim is None]
-                if stored:
-                    self._on_committed(stored)
+                self._hold([o for o in outcomes if o.claim is None])
+                if self._held and time.monotonic() - self._held_since > FINDINGS_LAG_S:
+                    # A burst never idles: its findings (and news) go out this often.
+                    await loop.run_in_executor(self._executor, self._store_findings)
+                    self._tell()
             finally:
                 for _ in batch:
                     self._queue.task_done()
+
+    def _hold(self, stored: list[Outcome]) -> None:
+        """Keep a committed batch's news until its findings are stored (writer's loop)."""
+        if stored and not self._held:
+            self._held_since = time.monotonic()
+        self._held += stored
+
+    def _tell(self) -> None:
+        """The held batches to the front end as one: one hop to its loop, not one per batch."""
+        held, self._held = self._held, []
+        if held:
+            self._on_committed(held)
 
     def _commit_then_check(
         self,
@@ -266,7 +296,10 @@ class StoreWriter:
 
         The findings (issue 12) never delay an answer; they do delay the front end's news of
         the batch, so its lines carry them. Same thread, one hop: a second executor job per
-        batch cost a GIL hand-off before the next commit could start.
+        batch cost a GIL hand-off before the next commit could start. They are stored later
+        (`_store_findings`, at the idle step or FINDINGS_LAG_S into a burst): a transaction
+        of their own per batch cost this thread a quarter of a one-delivery batch's commit,
+        one for ten batches a twentieth (bench/findings.py).
         """
         outcomes = self._commit_batch(items)
         release(outcomes)
@@ -312,9 +345,22 @@ class StoreWriter:
             return
         assert self._conn is not None
         try:
-            self._findings.record(self._conn, [event_from_insert(*each) for each in fresh])
+            self._unstored += self._findings.check([event_from_insert(*each) for each in fresh])
         except Exception:  # a failing check must never stop capture; the events are stored
             log.exception("findings of events %s..%s failed", fresh[0][0], fresh[-1][0])
+        self._checked_upto = fresh[-1][0]
+
+    def _store_findings(self) -> None:
+        """Store the findings checked so far and move the checked mark, in one transaction."""
+        assert self._conn is not None
+        rows, upto = self._unstored, self._checked_upto
+        self._unstored, self._checked_upto = [], 0
+        if not upto:
+            return
+        try:
+            insert_findings(self._conn, rows, checked_upto=upto)
+        except sqlite3.Error as exc:  # the events are stored; a restart checks them again
+            log.warning("findings up to event %s could not be stored (%s)", upto, exc)
 
     def _judge(
         self, conn: sqlite3.Connection, d: Delivery, proof: Proof | None, *, floor: bool = False

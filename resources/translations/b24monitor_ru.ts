@@ -1612,6 +1612,14 @@
         <translation>без ограничения</translation>
     </message>
     <message>
+        <source>Flag a queue delay over:</source>
+        <translation>Отмечать задержку очереди больше:</translation>
+    </message>
+    <message>
+        <source>Deliveries that reach you later than this after the change (received − ts) get the queue_delay check in the ⚠ column</source>
+        <translation>Доставки, пришедшие позже этого срока после изменения (получено − ts), получают проверку queue_delay в столбце ⚠</translation>
+    </message>
+    <message>
         <source>None (local only)</source>
         <translation>Нет (только локально)</translation>
     </message>

@@ -112,3 +112,27 @@ async def test_doctor_names_each_seeded_fault_and_exits_1(tmp_path: Path, monito
     assert found["ngrok"] == {"ok"} and found["tokens"] == {"ok"}
     assert code_after == 1 and levels(after)["tokens"] == {"fail"}
     assert "invalid_grant" in after["tokens"][0]["text"] or "refresh" in after["tokens"][0]["text"]
+
+
+@pytest.mark.asyncio
+async def test_doctor_names_the_other_seeded_faults_and_exits_1(
+    tmp_path: Path, monitor: Any
+) -> None:
+    data = tmp_path / "data"
+    async with SandboxPortal(rate_limit=False, seed=23) as portal:
+        m, public = await listening(portal, data, monitor, "ONCRMDEALADD")
+        await asyncio.to_thread(m.next_of_type, "bound")
+        portal.state.app.installed = False  # the install was never finished (app.info)
+        portal.state.edition.clock_offset_s = -600.0  # a self-hosted server without time sync
+        code, report = await doctor(data, "--public-url", public)
+        ngrok_code, ngrok = await doctor(data, "--tunnel", "ngrok")  # and no authtoken anywhere
+        missing = await asyncio.to_thread(cli, data, "doctor", "--portal", "nosuch", "--json")
+    assert code == 1
+    found = levels(report)
+    assert found["app"] == {"fail"} and "reinstall" in report["app"][0]["text"]
+    assert found["clock"] == {"fail"} and "-600 s" in report["clock"][0]["text"]
+    assert found["events"] == found["bindings"] == found["public URL"] == {"ok"}
+    assert ngrok_code == 1 and levels(ngrok)["ngrok"] == {"fail"}
+    assert "no authtoken is set" in ngrok["ngrok"][0]["text"]
+    assert missing.returncode == 1
+    assert json.loads(missing.stdout.splitlines()[0])["check"] == "profile"

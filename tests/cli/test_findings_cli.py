@@ -77,3 +77,21 @@ def test_listen_help_lists_every_check(tmp_path: Path) -> None:
     out = run_cli("listen", "--help", data_dir=tmp_path)
     assert "finding:queue_delay" in out.stdout
     assert "no_access_token" in out.stdout and "two_handlers" in out.stdout
+
+
+def test_delay_threshold_moves_the_queue_delay_finding(
+    monitor: Any, tmp_path: Path, make_delivery: Callable[..., bytes]
+) -> None:
+    m = monitor("--delay-threshold", "200")
+    url = m.next_json()["handler_url"]
+    now = int(time.time())
+    httpx.post(url, content=make_delivery(ts=now - 120), headers=FORM)  # late, but under 200 s
+    httpx.post(url, content=make_delivery(ts=now - 600), headers=FORM)
+    under, over = m.next_of_type("event"), m.next_of_type("event")
+    assert under["findings"] == []
+    assert [f["code"] for f in over["findings"]] == ["queue_delay"]
+
+
+def test_delay_threshold_must_be_positive(tmp_path: Path) -> None:
+    out = run_cli("listen", "--delay-threshold", "0", data_dir=tmp_path)
+    assert out.returncode == 2 and "not a positive number of seconds" in out.stderr

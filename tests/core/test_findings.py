@@ -157,3 +157,9 @@ def test_help_is_generated_from_the_table() -> None:
     for check in CHECKS:
         assert check.code in text and check.severity in text
     assert set(CHECKS_BY_CODE) >= set(TRIPPING) | {"duplicate", "two_handlers", "loop"}
+
+
+def test_the_queue_delay_threshold_is_the_contexts() -> None:
+    late = captured(delivery(ts=int(NOW) - 45))
+    assert "queue_delay" not in codes(late, CheckContext(CTX.catalog, delay_threshold_s=60.0))
+    assert "queue_delay" in codes(late, CheckContext(CTX.catalog, delay_threshold_s=10.0))

@@ -224,3 +224,25 @@ async def test_check_setup_without_a_portal_says_what_to_do(tmp_path: Path, wait
         assert (level, check) == ("fail", "profile") and "Connect a portal" in text
         assert "1 check(s) failed" in dialog.summary.text()
         dialog.close()
+
+
+@pytest.mark.asyncio
+async def test_a_loop_alert_flags_the_rows_already_shown(
+    tmp_path: Path, make_delivery: Callable[..., bytes], wait_until
+) -> None:
+    import asyncio
+    import time
+
+    from b24monitor.gui.table.columns import COLUMNS
+
+    column = next(i for i, c in enumerate(COLUMNS) if c.key == "findings")
+    async with running_app(tmp_path / "data") as window:
+        for n in range(5):  # a program updating deal 3190 at a steady rhythm: a loop
+            body = make_delivery(data={"FIELDS": {"ID": "3190"}}, ts=int(time.time()))
+            await post_all(window, [body])
+            await wait_until(lambda n=n: window.model.rowCount() == n + 1)
+            if n < 4:
+                await asyncio.sleep(1.1)  # the rhythm itself (a new ts each time), not a wait
+        await wait_until(lambda: window.status.alert.isVisible())
+        # The first four rows were shown before the fifth made it a loop: they get the flag too.
+        await wait_until(lambda: all(window.model.index(r, column).data() == "1" for r in range(5)))

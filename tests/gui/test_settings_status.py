@@ -211,3 +211,37 @@ def test_tunnel_item_shows_the_quota_warning(qtbot) -> None:
     assert "40 sent by b24monitor itself (probes), 16500 deliveries" in tip
     assert f"⚠ {warning}" in tip
     assert item.label.styleSheet() != ""  # shown as a warning although reachable
+
+
+@pytest.mark.asyncio
+async def test_the_queue_delay_threshold_set_in_the_dialog_is_what_the_window_checks(
+    tmp_path: Path, qtbot, make_delivery: Callable[..., bytes], wait_until
+) -> None:
+    from b24monitor.gui.app import open_settings, running_app
+    from b24monitor.gui.table.columns import COLUMNS
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    settings = GuiSettings(open_settings(data_dir))
+    assert settings.delay_threshold_s == 30
+    dialog = SettingsDialog(settings, data_dir)
+    qtbot.addWidget(dialog)
+    dialog.delay_threshold.setValue(200)
+    assert "Restart" in dialog.note.text()  # the capture thread reads it at start-up
+    dialog.buttons.accepted.emit()
+    settings.qsettings.sync()
+    column = next(i for i, c in enumerate(COLUMNS) if c.key == "findings")
+    async with running_app(data_dir) as window:
+        now = int(time.time())
+        async with httpx.AsyncClient() as client:
+            for late in (120, 600):  # under and over 200 s
+                body = make_delivery(ts=now - late)
+                response = await client.post(window.session.handler_url, content=body, headers=FORM)
+                assert response.status_code == 200
+        await wait_until(lambda: window.model.rowCount() == 2)
+        marks = [window.model.index(r, column).data() for r in range(2)]
+        assert marks == ["", "1"]  # only the 600 s one is flagged
+        store = window.session.store
+        assert store is not None
+        flagged = store.fetch([1, 2], raw=False)
+        assert [[f.code for f in ev.findings] for ev in flagged] == [[], ["queue_delay"]]

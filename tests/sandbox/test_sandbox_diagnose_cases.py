@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 import pytest
 
@@ -76,3 +77,23 @@ async def test_a_delayed_delivery_carries_an_old_ts_and_a_robot_change_no_token(
     assert "access_token" not in late["auth"]
     bad = await http.post(portal.base_url + "/sandbox/fire", json={**body, "queued_for": "x"})
     assert bad.status_code == 400
+
+
+async def test_a_portal_clock_that_is_off_shows_in_rest_answers_server_time_and_ts(
+    portal, receiver, installed
+):
+    """A self-hosted server without time sync: §5.7's time block and §1.4's ts follow its clock."""
+    rest, _ = installed
+    await rest("event.bind", {"event": "ONCRMDEALUPDATE", "handler": receiver.url})
+    portal.state.edition.clock_offset_s = -600.0
+    before = time.time()
+    _, answer = await rest("server.time", {})
+    assert answer["time"]["start"] < before - 590
+    assert datetime.fromisoformat(answer["result"]).timestamp() < before - 590
+    await rest("crm.deal.update", {"id": await a_deal(portal), "fields": {}})
+    await portal.drain()
+    [update] = receiver.events("ONCRMDEALUPDATE")
+    assert int(update["ts"]) < before - 590
+    portal.state.edition.clock_offset_s = 0.0
+    _, answer = await rest("server.time", {})
+    assert abs(answer["time"]["start"] - time.time()) < 60  # back in step

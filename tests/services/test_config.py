@@ -33,6 +33,7 @@ def test_no_limits_and_no_public_url_by_default(tmp_path: Path) -> None:
     config = build_config(tmp_path)
     assert (config.retention.max_rows, config.retention.max_age_s) == (None, None)
     assert config.public_url is None and config.receiver.port == 0
+    assert config.delay_threshold_s == 30.0  # the queue-delay finding's default (issue 12)
 
 
 @pytest.mark.parametrize(
@@ -42,6 +43,7 @@ def test_no_limits_and_no_public_url_by_default(tmp_path: Path) -> None:
         ({"port": -1}, "not a port number"),
         ({"body_limit": 1023}, "at least 1024 bytes"),
         ({"public_url": "ftp://files.example"}, "must start with http"),
+        ({"delay_threshold_s": 0.0}, "queue-delay threshold 0 s must be above 0 s"),
     ],
 )
 def test_unusable_options_are_refused_with_a_sentence(

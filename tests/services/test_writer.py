@@ -185,3 +185,35 @@ async def test_retention_keeps_the_newest_rows_and_every_pinned_one(
             await writer.submit(delivery(make_delivery()))
     ids = [row[0] for row in read_all(db)]
     assert ids[0] == first.event_id and len(ids) == 4
+
+
+@pytest.mark.asyncio
+async def test_a_batch_is_told_once_its_findings_are_stored(
+    tmp_path: Path, make_delivery: Callable[..., bytes]
+) -> None:
+    """The front end's `finding:` filters read the store: the news must not come first."""
+    db = tmp_path / "e.sqlite3"
+    seen: list[list[tuple[int, list[str]]]] = []
+    all_told = asyncio.Event()
+
+    def on_committed(outcomes: list[Outcome]) -> None:
+        store = EventStore(db)  # another connection, as the front end's
+        try:
+            events = store.fetch([o.event_id for o in outcomes])
+            seen.append([(ev.id, [f.code for f in ev.findings]) for ev in events])
+        finally:
+            store.close()
+        if sum(len(batch) for batch in seen) >= 5:
+            all_told.set()
+
+    writer = StoreWriter(db, on_committed=on_committed)
+    await writer.open()
+    try:
+        bodies = [make_delivery(data={"FIELDS": {"ID": str(i)}}, user_id=None, ts=2**31)
+                  for i in range(5)]  # fmt: skip
+        outcomes = await asyncio.gather(*(writer.submit(delivery(body)) for body in bodies))
+        await asyncio.wait_for(all_told.wait(), 30)
+    finally:
+        await writer.close()
+    told = [each for batch in seen for each in batch]
+    assert told == [(o.event_id, ["no_access_token"]) for o in outcomes]
