@@ -40,6 +40,7 @@ def engine_command(config: SessionConfig) -> list[str]:
     receiver = config.receiver
     args += ["--host", receiver.host, "--port", str(receiver.port)]
     args += ["--body-limit", str(receiver.body_limit)]
+    args += ["--delay-threshold", repr(config.delay_threshold_s)]
     if config.retention.max_rows is not None:
         args += ["--keep-rows", str(config.retention.max_rows)]
     if config.retention.max_age_s is not None:
