@@ -141,6 +141,7 @@ def listen_setup(
     )
     config = replace(config, guard=GuardSettings(
         safety_net=args.safety_net,
+        safety_net_default=engine == "engine",  # a window's engine: on for app profiles
         safety_net_interval=args.safety_net_interval,
         canary_interval=args.canary_interval,
         grace=max(0.0, args.safety_net_grace),

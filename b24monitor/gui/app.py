@@ -9,6 +9,7 @@ then stops in order: pending deletion, query worker, Session (receiver, writer d
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import sys
 from collections.abc import AsyncIterator
@@ -21,13 +22,15 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from b24monitor.core.errors import B24MonitorError
 from b24monitor.gui import translations
+from b24monitor.gui.background import CaptureTray
 from b24monitor.gui.icons import icon
 from b24monitor.gui.main_window import MainWindow
 from b24monitor.gui.os_signals import SignalWatcher
 from b24monitor.gui.settings_store import GuiSettings
 from b24monitor.gui.store_worker import StoreWorker
+from b24monitor.services.engine_attach import open_session
+from b24monitor.services.remote_session import RemoteSession
 from b24monitor.services.secrets import open_secret_store
-from b24monitor.services.session import Session
 
 SETTINGS_FILE = "gui.ini"  # per data dir: two data dirs never share a layout or filter history
 
@@ -41,8 +44,11 @@ def open_settings(data_dir: Path) -> QSettings:
 
 
 @asynccontextmanager
-async def running_app(data_dir: Path) -> AsyncIterator[MainWindow]:
-    """A started Session with its shown MainWindow; on exit, the ordered shutdown.
+async def running_app(data_dir: Path, *, own_engine: bool = True) -> AsyncIterator[MainWindow]:
+    """A started session with its shown MainWindow; on exit, the ordered shutdown.
+
+    The session is the data dir's running engine when there is one (attached); else a new
+    engine: its own process with `own_engine` (capture outlives the window), else in-process.
 
     Raises:
         StartupError: the data dir, the database or the port cannot be used.
@@ -60,14 +66,20 @@ async def running_app(data_dir: Path) -> AsyncIterator[MainWindow]:
         config = GuiSettings(settings, secrets).session_config(data_dir)
     except B24MonitorError as exc:
         raise StartupError(f"{exc}; fix it in Settings or {data_dir / SETTINGS_FILE}") from None
-    session = Session(config, secrets=secrets)
-    worker = StoreWorker(session.db_path)
-    window = MainWindow(session, worker, settings)
     try:
-        await session.start()  # cleans up after itself when it fails
+        session = await open_session(
+            config,
+            secrets,
+            own_engine=own_engine,
+            settings=lambda: GuiSettings(settings, secrets).session_config(data_dir),
+        )
     except (B24MonitorError, OSError) as exc:
-        await _abandon(window, worker)
         raise StartupError(str(exc)) from None
+    worker = StoreWorker(session.db_path)
+    # No await between the start and the window's connections: no news is missed.
+    window = MainWindow(session, worker, settings)
+    if isinstance(session, RemoteSession):
+        attach_window(window, session)
     try:
         await worker.open()
     except (B24MonitorError, OSError) as exc:
@@ -83,13 +95,35 @@ async def running_app(data_dir: Path) -> AsyncIterator[MainWindow]:
         yield window
     finally:
         gc.unfreeze()
-        if window.isVisible():
-            window.close()
+        window.quit_capture()  # no question on the way out (SIGINT, a failed start, tests)
         await window.shutdown()
         await worker.close()
-        await session.stop()
+        if isinstance(session, RemoteSession) and window.stop_capture and window.asks_on_close:
+            await session.stop_engine()  # the user chose "stop capturing" for its own engine
+        elif isinstance(session, RemoteSession) and window.demos:
+            # The sandbox portal lives in this process: the engine must not follow it after.
+            with contextlib.suppress(B24MonitorError, OSError):
+                await session.switch_portal(None)
+            await session.stop()
+        else:
+            await session.stop()
         await window.stop_demos()  # after the session: its unbinding still talks to them
         window.deleteLater()
+
+
+def attach_window(window: MainWindow, session: RemoteSession) -> None:
+    """The window of another process's engine: closing it detaches, the engine goes on.
+
+    Kept in the background, the window of its own engine stays as a tray icon where the
+    desktop has a tray (it shows capture goes on and reopens the window); else it goes.
+    """
+    window.background = "tray" if CaptureTray.available() else "detach"
+    window.asks_on_close = session.windows_engine  # a listen in a terminal is not ours to stop
+    window.show_engine(session.engine)
+    session.detached.connect(window.on_engine_detached)
+    session.revived.connect(window.on_engine_revived)
+    if session.revive is not None:
+        window.enable_restart(session.restart_engine)
 
 
 async def _abandon(window: MainWindow, worker: StoreWorker) -> None:
@@ -97,10 +131,10 @@ async def _abandon(window: MainWindow, worker: StoreWorker) -> None:
     window.deleteLater()
 
 
-async def main(data_dir: Path) -> int | str:
+async def main(data_dir: Path, *, own_engine: bool = True) -> int | str:
     """Run until the window closes or SIGINT/SIGTERM; 0, or the start-up error's sentence."""
     try:
-        async with running_app(data_dir) as window:
+        async with running_app(data_dir, own_engine=own_engine) as window:
             closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
             def on_window_closed() -> None:
@@ -109,7 +143,7 @@ async def main(data_dir: Path) -> int | str:
 
             window.closed.connect(on_window_closed)
             watcher = SignalWatcher()
-            watcher.triggered.connect(window.close)
+            watcher.triggered.connect(window.quit_capture)
             try:
                 await closed
             finally:
@@ -119,7 +153,7 @@ async def main(data_dir: Path) -> int | str:
     return 0
 
 
-def run(data_dir: Path) -> int:
+def run(data_dir: Path, *, own_engine: bool = True) -> int:
     """`b24monitor` with no command: the desktop app. Returns the process exit code."""
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
@@ -130,7 +164,7 @@ def run(data_dir: Path) -> int:
     app.setWindowIcon(icon("b24monitor"))
     translators = translations.install(app, GuiSettings(open_settings(data_dir)))
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-        outcome = runner.run(main(data_dir))
+        outcome = runner.run(main(data_dir, own_engine=own_engine))
     del translators
     if isinstance(outcome, str):
         title = QCoreApplication.translate("app", "b24monitor cannot start")

@@ -31,7 +31,7 @@ from b24monitor.gui.detail import (
 )
 from b24monitor.gui.store_worker import StoreWorker
 from b24monitor.gui.table import EventTableView
-from b24monitor.services.session import Session
+from b24monitor.services.session_view import SessionView
 
 MESSAGE_MS = 10_000
 
@@ -43,7 +43,7 @@ class EventCommands(QObject):
 
     def __init__(
         self,
-        session: Session,
+        session: SessionView,
         worker: StoreWorker,
         table: EventTableView,
         detail: DetailPane,

@@ -7,6 +7,8 @@ Places left for later parts: `add_side_dock` (subscriptions), `add_events_tab` (
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
+from typing import Literal
 
 from PySide6.QtCore import QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import (
@@ -33,6 +35,7 @@ from b24monitor.core.tasks import spawn
 from b24monitor.core.traffic_patterns import Alert
 from b24monitor.demo import DemoPortal
 from b24monitor.gui.about_dialog import AboutDialog
+from b24monitor.gui.background import CaptureTray, CloseQuestion
 from b24monitor.gui.connect import ConnectWizard, WelcomePanel
 from b24monitor.gui.detail import DetailPane
 from b24monitor.gui.event_commands import EventCommands
@@ -45,7 +48,7 @@ from b24monitor.gui.notifier import Notifier
 from b24monitor.gui.offline import OfflinePane
 from b24monitor.gui.session_signals import SessionSignals
 from b24monitor.gui.settings_dialog import SettingsDialog
-from b24monitor.gui.settings_store import MASK_DEFAULT, NOTIFY, GuiSettings
+from b24monitor.gui.settings_store import CLOSE_ASK, MASK_DEFAULT, NOTIFY, GuiSettings
 from b24monitor.gui.setup_check import CheckSetupDialog
 from b24monitor.gui.stats import StatsPanel
 from b24monitor.gui.status import CoverageStrip, LiveStats, PortalStatus, RateChart, StatusBar
@@ -60,15 +63,21 @@ from b24monitor.gui.table import (
     PendingDeletion,
 )
 from b24monitor.gui.undo_bar import UndoBar
-from b24monitor.services.session import Session
+from b24monitor.services.session_view import SessionView
 
 
 class MainWindow(QMainWindow):
-    """The event list, its detail and the status of the receiver; emits `closed` when closed."""
+    """The event list, its detail and the status of the receiver; emits `closed` when closed.
+
+    Closing asks whether capture goes on (background.py); `stop_capture` holds the answer when
+    `closed` is emitted. With `background == "tray"` (capture runs in this process) keeping
+    capture hides the window behind a tray icon; with "detach" (an engine process captures)
+    the window simply goes and the engine stays.
+    """
 
     closed = Signal()
 
-    def __init__(self, session: Session, worker: StoreWorker, settings: QSettings) -> None:
+    def __init__(self, session: SessionView, worker: StoreWorker, settings: QSettings) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle(self.tr("b24monitor"))
@@ -103,6 +112,18 @@ class MainWindow(QMainWindow):
         self.commands = EventCommands(session, worker, self.table, self.detail, self)
         self.detail.reveal_by_default = not self.gui_settings.mask_by_default
         self.demos: list[DemoPortal] = []  # "Try without a portal": stopped after the session
+        self.tray = CaptureTray(icon("b24monitor"), self)
+        self.notifier.use_tray(self.tray.icon)
+        session.committed.connect(self.tray.note_committed)
+        self.background: Literal["tray", "detach"] = "tray"
+        self.asks_on_close = True  # False: another process owns capture, closing only detaches
+        self.stop_capture = True  # the close's answer, read by whoever hears `closed`
+        self._quitting = False
+        self.finished = False  # `closed` was emitted
+        self.close_question: CloseQuestion | None = None
+        self._engine_note = ""  # the receiver item names another process's engine
+        self.restart_capture: Callable[[], Awaitable[None]] | None = None  # own engine only
+        self._restarting = False
         self._detail_request = 0  # the newest detail read; older answers are dropped
         self._build()
         self._connect_signals()
@@ -165,7 +186,11 @@ class MainWindow(QMainWindow):
         portal_menu = self.menuBar().addMenu(self.tr("&Portal"))
         self.connect_action = self._action(self.tr("Connect a portal…"), "", "connectAction")
         self.settings_action = self._action(self.tr("Settings…"), "Ctrl+,", "settingsAction")
-        portal_menu.addActions([self.connect_action, self.settings_action])
+        self.restart_action = self._action(self.tr("Restart capture"), "", "restartCapture")
+        self.restart_action.setToolTip(self.tr("Stop the capture engine and start it again "
+                                               "with the saved settings"))  # fmt: skip
+        self.restart_action.setVisible(False)  # only for the engine this window started
+        portal_menu.addActions([self.connect_action, self.settings_action, self.restart_action])
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         self.check_setup_action = self._action(self.tr("Check setup"), "", "checkSetupAction")
         self.about_action = self._action(self.tr("About b24monitor"), "", "aboutAction")
@@ -236,13 +261,16 @@ class MainWindow(QMainWindow):
         self.portal_status.message.connect(self.status.showMessage)
         self.about_action.triggered.connect(self._on_about_action_triggered)
         self.check_setup_action.triggered.connect(self._on_check_setup_action_triggered)
+        self.restart_action.triggered.connect(self._on_restart_action_triggered)
+        self.tray.open_requested.connect(self.reopen)
+        self.tray.stop_requested.connect(self.quit_capture)
 
     # -- life cycle -----------------------------------------------------------------------------
 
     def start(self) -> None:
         """After the session started: show the window, load the list, start the live figures."""
         public = self.session.public_url is not None
-        self.status.set_receiver(self.session.local_url.removeprefix("http://"), True)
+        self.status.set_receiver(self._receiver_address(), True)
         self.status.set_handler_url(self.session.handler_url, public)
         self.show()
         self.table.setFocus()
@@ -266,9 +294,137 @@ class MainWindow(QMainWindow):
         self.demos.clear()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        action = "stop" if self._quitting else self.gui_settings.close_action
+        if not self.asks_on_close and not self._quitting:  # not ours: the window just goes
+            save_layout(self)
+            event.accept()
+            self._finish(stop_capture=False)
+            return
+        if action == "ask":
+            event.ignore()
+            self._ask_how_to_close()
+            return
         save_layout(self)
+        if action == "keep" and self.background == "tray":
+            self._go_background(event)
+            return
         event.accept()
+        self._finish(stop_capture=action == "stop")
+
+    def quit_capture(self) -> None:
+        """Stop capturing and go (the tray's Stop, SIGINT/SIGTERM, the question's Stop)."""
+        self._quitting = True
+        if self.isVisible():
+            self.close()
+        else:
+            self._finish(stop_capture=True)
+
+    def reopen(self) -> None:
+        """Back from the background (the tray icon, a second start of b24monitor)."""
+        self.tray.show_window()
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def show_engine(self, engine: dict[str, object]) -> None:
+        """Name the process that captures when it is another one (a listen, another window)."""
+        command, pid = engine.get("command"), engine.get("pid")
+        if command == "engine":  # started for this window: nothing to explain
+            return
+        who = self.tr("b24monitor listen") if command == "listen" else self.tr("another window")
+        text = self.tr("b24monitor — capture runs in %1 (pid %2)")
+        self.setWindowTitle(text.replace("%1", who).replace("%2", str(pid)))
+        note = self.tr("in %1, pid %2").replace("%1", who).replace("%2", str(pid))
+        self._engine_note = f" ({note})"
+
+    def _receiver_address(self) -> str:
+        """`127.0.0.1:8765`, plus who receives when it is another process's engine."""
+        return self.session.local_url.removeprefix("http://") + self._engine_note
+
+    def on_engine_detached(self, reason: str) -> None:
+        """The engine's channel closed: say that events no longer arrive here, and why."""
+        if self._restarting:
+            return  # Restart capture: the engine was asked to stop
+        if reason == "lost" and self.asks_on_close:  # a window's engine: it is restarted
+            text = self.tr("The capture engine stopped unexpectedly; starting it again…")
+            self._tell_engine(self.tr("capture engine restarting…"), text)
+            return
+        if reason == "too_slow":
+            text = self.tr(
+                "This window fell behind the capture engine and was let go; reopen "
+                "b24monitor to see new events (none is lost: they are stored)"
+            )
+        else:
+            text = self.tr(
+                "The capture engine stopped: new events are not received until "
+                "you open b24monitor again"
+            )
+        self._tell_engine(self.tr("not receiving: capture engine stopped"), text)
+
+    def on_engine_revived(self, error: str) -> None:
+        """The engine was started again (or `error` says why not); show what arrived meanwhile."""
+        if error:
+            text = self.tr("The capture engine could not be started again: %1").replace("%1", error)
+            self._tell_engine(self.tr("not receiving: capture engine stopped"), text)
+            return
+        text = self.tr(
+            "The capture engine stopped unexpectedly and was started again; no "
+            "acknowledged event is lost"
+        )
+        self._tell_engine(self.tr("capture engine restarted"), text)
+        self.status.set_handler_url(self.session.handler_url, self.session.public_url is not None)
+        spawn(self.events.reapply(), name="reload-after-restart", on_error=self._on_task_failed)
+
+    def _tell_engine(self, short: str, text: str) -> None:
+        """News of the engine: the sentence for a while, a short mark that stays (tooltip)."""
+        self.status.showMessage("⚠ " + text, 30_000)
+        self.status.show_alert(short, text)
+        self._on_stats_updated()  # the receiver item follows at once
+
+    def _finish(self, *, stop_capture: bool) -> None:
+        if self.finished:
+            return
+        self.finished, self.stop_capture = True, stop_capture
+        self.tray.close()
         self.closed.emit()
+
+    def _go_background(self, event: QCloseEvent) -> None:
+        if not self.tray.available():  # nowhere to come back from: minimise instead of hiding
+            event.ignore()
+            self.showMinimized()
+            return
+        event.accept()
+        self.tray.show_background()
+
+    def _ask_how_to_close(self) -> None:
+        if self.close_question is not None:
+            self.close_question.raise_()
+            return
+        self.close_question = CloseQuestion(self)
+        self.close_question.answered.connect(self._on_close_question_answered)
+        self.close_question.finished.connect(self._on_close_question_finished)
+        self.close_question.open()
+
+    def _on_close_question_answered(self, action: str, remember: bool) -> None:
+        if remember:
+            self.gui_settings.remember_close_action("keep" if action == "keep" else "stop")
+        if action == "stop":
+            self.quit_capture()
+            return
+        save_layout(self)
+        if self.background == "detach":
+            self.hide()
+            self._finish(stop_capture=False)
+        elif self.tray.available():
+            self.hide()
+            self.tray.show_background()
+        else:
+            self.showMinimized()
+
+    def _on_close_question_finished(self) -> None:
+        if self.close_question is not None:
+            self.close_question.deleteLater()
+            self.close_question = None
 
     # -- slots ----------------------------------------------------------------------------------
 
@@ -318,7 +474,7 @@ class MainWindow(QMainWindow):
         self.status.set_stored(self.stats.stored)
         capture = self.session.capture
         self.status.set_stray(capture.stray_hits if capture is not None else 0)
-        address = self.session.local_url.removeprefix("http://")
+        address = self._receiver_address()
         stats = capture.stats() if capture is not None else None  # plain counters: no SQL
         self.status.set_receiver(address, capture is not None, stats)
         self.chart.refresh()
@@ -370,9 +526,35 @@ class MainWindow(QMainWindow):
 
     def _on_settings_dialog_applied(self, changed: list[str]) -> None:
         self.detail.reveal_by_default = not self.gui_settings.mask_by_default
-        if any(key not in (MASK_DEFAULT, NOTIFY) for key in changed):
-            text = self.tr("Settings saved; restart b24monitor to apply them")
+        if any(key not in (MASK_DEFAULT, NOTIFY, CLOSE_ASK) for key in changed):
+            if self.restart_capture is not None:  # the engine outlives the window
+                text = self.tr("Settings saved; Portal → Restart capture applies them")
+            else:
+                text = self.tr("Settings saved; restart b24monitor to apply them")
             self.status.showMessage(text, 10_000)
+
+    def enable_restart(self, restart: Callable[[], Awaitable[None]]) -> None:
+        """The engine is this window's own process: Portal → Restart capture applies settings."""
+        self.restart_capture = restart
+        self.restart_action.setVisible(True)
+
+    def _on_restart_action_triggered(self) -> None:
+        if self.restart_capture is None or self._restarting:
+            return
+        self._restarting = True
+        self.status.showMessage(self.tr("Restarting capture with the saved settings…"))
+        spawn(self._restart(self.restart_capture), name="restart-capture",
+              on_error=self._on_task_failed)  # fmt: skip
+
+    async def _restart(self, restart: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await restart()
+        finally:
+            self._restarting = False
+        self.status.showMessage(self.tr("Capture restarted with the saved settings"), 10_000)
+        self.status.set_handler_url(self.session.handler_url, self.session.public_url is not None)
+        self._on_stats_updated()
+        spawn(self.events.reapply(), name="reload-after-restart", on_error=self._on_task_failed)
 
     def _on_session_signals_tunnel_changed(self, state: object) -> None:
         self.status.set_handler_url(self.session.handler_url, self.session.public_url is not None)
@@ -381,10 +563,9 @@ class MainWindow(QMainWindow):
         self.table_stack.setCurrentWidget(self.grouped if grouped else self.table)
 
     def _on_grouped_event_selected(self, event_id: int) -> None:
-        store = self.session.store
-        ev = store.get(event_id) if store is not None else None
-        if ev is not None:
-            self.detail.show_event(ev)
+        self._detail_request += 1  # read on the store worker, like the list's current row
+        spawn(self._show_detail(event_id, self._detail_request), name="detail-read",
+              on_error=self._on_task_failed)  # fmt: skip
 
     def _on_session_signals_alert(self, alert: Alert) -> None:
         if alert.kind == "loop":

@@ -91,10 +91,15 @@ class Notifier(QObject):
         if broken:
             self._show(self.tr("Events are not arriving"), str(notice.get("reason") or ""))
 
+    def use_tray(self, tray: QSystemTrayIcon) -> None:
+        """Show notifications on the window's one tray icon (background.py)."""
+        self._tray = tray
+
     def _show(self, title: str, text: str) -> None:
         self.notified.emit(title, text)
         if self._tray is None and QSystemTrayIcon.isSystemTrayAvailable():
             self._tray = QSystemTrayIcon(self._icon, self)
             self._tray.show()
-        if self._tray is not None:
+        if self._tray is not None and QSystemTrayIcon.isSystemTrayAvailable():
+            self._tray.show()
             self._tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 8000)

@@ -256,4 +256,14 @@ SPECS: tuple[SettingSpec, ...] = (
         lambda s: s.notify,
         restart=False,
     ),
+    SettingSpec(
+        keys.CLOSE_ASK,
+        "close_ask",
+        QT_TRANSLATE_NOOP("SettingsDialog", "Ask whether to keep capturing when the window closes"),
+        "privacy",
+        "check",
+        lambda s: s.close_action == "ask",
+        restart=False,
+        object_name="closeAsk",
+    ),
 )

@@ -59,6 +59,8 @@ HOSTILE_TOTAL_MB = "limits/hostile_total_mb"
 DISK_WARN_MIB = "limits/disk_warn_mib"
 DISK_FLOOR_MIB = "limits/disk_floor_mib"
 LIMIT_HIGH = 10_000_000  # the largest value Settings accepts for each of them
+CLOSE_ASK = "window/close_ask"  # ask "stop or keep capturing?" when the window closes
+CLOSE_ACTION = "window/close_action"  # the remembered answer: "keep" or "stop"
 
 
 def user_settings() -> QSettings:
@@ -191,6 +193,17 @@ class GuiSettings:
 
     def set_notify_filters(self, names: list[str]) -> None:
         self.qsettings.setValue(NOTIFY_FILTERS, json.dumps(names, ensure_ascii=False))
+
+    @property
+    def close_action(self) -> Literal["ask", "keep", "stop"]:
+        """What closing the window does: ask, keep capturing in the background, or stop."""
+        if self._bool(CLOSE_ASK, True):
+            return "ask"
+        return "keep" if self._str(CLOSE_ACTION) == "keep" else "stop"
+
+    def remember_close_action(self, action: Literal["keep", "stop"]) -> None:
+        self.set(CLOSE_ACTION, action)
+        self.set(CLOSE_ASK, False)
 
     @property
     def language(self) -> str:

@@ -5,16 +5,18 @@ Protocol (issue 14; ENGINE-PROTOCOL.md): newline-delimited JSON over `<data dir>
 
 Client → engine: first `{"op":"hello","token":…}`; then requests, each with an integer "id":
 `rest` (method, params → the method's `result`), `switch_portal` (name), `start_tunnel`
-((re)starts the route → the tunnel line), `reconcile` (→ {subscriptions}), `stop`, `status`
-(→ the hello dict without "type"); beyond ENGINE-PROTOCOL.md: `set_wanted` (subscriptions
-[[event, "online"|"offline"], …], wanted), `ping` (within → {seconds}), `set_safety_net`
-(enabled). Engine → client: `hello` (engine_state: the agreed fields plus "started" and
+((re)starts the route → the tunnel line), `reconcile` (→ {subscriptions}), `stop`, `status` (→
+the hello dict without "type"); beyond ENGINE-PROTOCOL.md: `set_wanted` (subscriptions [[event,
+"online"|"offline"], …], wanted), `ping` (within → {seconds}), `set_safety_net` (enabled); added
+by the window's side: `rest_page` (as `rest`, → {result, total, next}: list methods walked page
+by page, spec §5.6), `authorize_url` (portal_url → the approval URL with the engine's OAuth
+state, spec §5.2). Engine → client: `hello` (engine_state: the agreed fields plus "started" and
 "subscriptions"), or `refused` {message} and close; then one line per piece of news —
 `committed` {ids, lifecycle}, `tunnel` {…the `listen --json` tunnel line}, `notice` {"notice":
 the portal/guard notice dict, nested because it has its own "type"}, `attempt` {…the forward
-line's fields, started_at}, `alert` {…the alert line plus every Alert field}, `portal`
-{portal} — and `reply` {id, ok, result | error {code, message}}; `bye` {reason: stopping |
-replaced | too_slow} before the engine closes the channel.
+line's fields, started_at}, `alert` {…the alert line plus every Alert field}, `portal` {portal}
+— and `reply` {id, ok, result | error {code, message}}; `bye` {reason: stopping | replaced |
+too_slow} before the engine closes the channel.
 
 Everything here runs on the session's loop and never waits for a client: news is encoded once
 and put on each client's bounded queue; a client whose queue is full is dropped (`too_slow`)
@@ -334,9 +336,11 @@ class ControlServer:
     def _ops(self) -> dict[str, Callable[[dict[str, Any]], Awaitable[Any]]]:
         return {
             "rest": self._rest,
+            "rest_page": self._rest_page,
             "switch_portal": self._switch_portal,
             "start_tunnel": self._start_tunnel,
             "reconcile": self._reconcile,
+            "authorize_url": self._authorize_url,
             "stop": self._stop,
             "status": self._status,
             # Beyond ENGINE-PROTOCOL.md (additive): the window's intents that need the engine.
@@ -353,6 +357,15 @@ class ControlServer:
                                 "object")  # fmt: skip
         portal = self._portal()
         return await portal.client.call(method, params)
+
+    async def _rest_page(self, request: dict[str, Any]) -> Any:
+        """`rest` with the answer's paging fields, so a client can walk a list (spec §5.6)."""
+        method, params = request.get("method"), request.get("params") or {}
+        if not isinstance(method, str) or not isinstance(params, dict):
+            raise RequestFailed("bad_request", "rest_page needs a \"method\" string and "
+                                "\"params\" object")  # fmt: skip
+        page = await self._portal().client.request(method, params)
+        return {"result": page.result, "total": page.total, "next": page.next}
 
     async def _switch_portal(self, request: dict[str, Any]) -> Any:
         name = request.get("name")
@@ -374,6 +387,14 @@ class ControlServer:
         portal = self._portal()
         await self.session.attach_portal()
         return {"subscriptions": portal.report}
+
+    async def _authorize_url(self, request: dict[str, Any]) -> Any:
+        """Where the user approves the app (spec §5.2): the engine's link checks the redirect's
+        state, so the URL must carry the engine's state, not a window's."""
+        portal_url = request.get("portal_url")
+        if not isinstance(portal_url, str) or not portal_url.strip():
+            raise RequestFailed("bad_request", 'authorize_url needs "portal_url"')
+        return self._portal().authorize_url(portal_url, self.session.handler_url)
 
     async def _stop(self, request: dict[str, Any]) -> Any:
         if not len(self.session.stop_requested):

@@ -63,13 +63,15 @@ class PortalLink:
         notify: Callable[[Notice], None],
         pending: PendingInstalls | None = None,
         on_sender: Callable[[Sender], None] | None = None,
+        client: PortalClient | None = None,
     ) -> None:
+        """`client`: how REST calls go out (an attached window's go through the engine)."""
         self.profile_name = profile_name
         self._profiles = profiles
         self._notify = notify
         self._pending = pending
         self._on_sender = on_sender
-        self.client = PortalClient(profile_name, profiles, http, on_moved=self._on_moved)
+        self.client = client or PortalClient(profile_name, profiles, http, on_moved=self._on_moved)
         self._stale_told: tuple[str, str] | None = None  # (saved URL, handler URL) told
         self.offline = OfflineQueue(self.client)
         self._handler_url: str | None = None
@@ -157,6 +159,10 @@ class PortalLink:
         query = urlencode({"client_id": self.profile.client_id, "state": self._state,
                            "redirect_uri": redirect_uri})  # fmt: skip
         return f"{base}/oauth/authorize/?{query}"
+
+    async def authorization_url(self, portal_url: str, redirect_uri: str) -> str:
+        """authorize_url() for callers that may be attached to another process's engine."""
+        return self.authorize_url(portal_url, redirect_uri)
 
     async def complete_authorization(self, params: dict[str, str], *, redirect_uri: str) -> bool:
         """Exchange the redirect's `code` at the OAuth server and store the pair."""

@@ -129,6 +129,25 @@
     </message>
 </context>
 <context>
+    <name>CaptureTray</name>
+    <message>
+        <source>Open b24monitor</source>
+        <translation>Открыть b24monitor</translation>
+    </message>
+    <message>
+        <source>Stop capturing and quit</source>
+        <translation>Остановить приём и выйти</translation>
+    </message>
+    <message>
+        <source>b24monitor</source>
+        <translation>b24monitor</translation>
+    </message>
+    <message>
+        <source>b24monitor is capturing in the background: %1 new events</source>
+        <translation>b24monitor принимает события в фоне: новых — %1</translation>
+    </message>
+</context>
+<context>
     <name>CheckSetupDialog</name>
     <message>
         <source>Check setup</source>
@@ -208,6 +227,33 @@
     <message>
         <source>A simulated portal on this computer sends realistic events.</source>
         <translation>Имитация портала на этом компьютере присылает правдоподобные события.</translation>
+    </message>
+</context>
+<context>
+    <name>CloseQuestion</name>
+    <message>
+        <source>Close b24monitor</source>
+        <translation>Закрыть b24monitor</translation>
+    </message>
+    <message>
+        <source>Keep receiving events after the window closes?</source>
+        <translation>Продолжать принимать события после закрытия окна?</translation>
+    </message>
+    <message>
+        <source>In the background b24monitor keeps answering Bitrix24 and storing events; open it again to see them. Stopping means deliveries meanwhile are refused.</source>
+        <translation>В фоне b24monitor продолжает отвечать Битрикс24 и сохранять события; откройте его снова, чтобы их увидеть. Если остановить приём, доставки в это время будут отклонены.</translation>
+    </message>
+    <message>
+        <source>Keep capturing in the background</source>
+        <translation>Принимать в фоне</translation>
+    </message>
+    <message>
+        <source>Stop capturing</source>
+        <translation>Остановить приём</translation>
+    </message>
+    <message>
+        <source>Remember my choice</source>
+        <translation>Запомнить выбор</translation>
     </message>
 </context>
 <context>
@@ -1036,6 +1082,14 @@
         <translation>Настройки…</translation>
     </message>
     <message>
+        <source>Restart capture</source>
+        <translation>Перезапустить приём</translation>
+    </message>
+    <message>
+        <source>Stop the capture engine and start it again with the saved settings</source>
+        <translation>Остановить движок приёма и запустить его снова с сохранёнными настройками</translation>
+    </message>
+    <message>
         <source>&amp;Help</source>
         <translation>&amp;Справка</translation>
     </message>
@@ -1056,6 +1110,54 @@
         <translation>Отменить удаление</translation>
     </message>
     <message>
+        <source>b24monitor listen</source>
+        <translation>b24monitor listen</translation>
+    </message>
+    <message>
+        <source>another window</source>
+        <translation>другом окне</translation>
+    </message>
+    <message>
+        <source>b24monitor — capture runs in %1 (pid %2)</source>
+        <translation>b24monitor — приём идёт в %1 (pid %2)</translation>
+    </message>
+    <message>
+        <source>in %1, pid %2</source>
+        <translation>в %1, pid %2</translation>
+    </message>
+    <message>
+        <source>The capture engine stopped unexpectedly; starting it again…</source>
+        <translation>Движок приёма неожиданно остановился; запускаю его снова…</translation>
+    </message>
+    <message>
+        <source>capture engine restarting…</source>
+        <translation>движок приёма перезапускается…</translation>
+    </message>
+    <message>
+        <source>This window fell behind the capture engine and was let go; reopen b24monitor to see new events (none is lost: they are stored)</source>
+        <translation>Окно не успевало за движком приёма и было отключено; откройте b24monitor снова, чтобы видеть новые события (ни одно не потеряно: они сохранены)</translation>
+    </message>
+    <message>
+        <source>The capture engine stopped: new events are not received until you open b24monitor again</source>
+        <translation>Движок приёма остановлен: новые события не принимаются, пока вы снова не откроете b24monitor</translation>
+    </message>
+    <message>
+        <source>not receiving: capture engine stopped</source>
+        <translation>приём остановлен: движок не работает</translation>
+    </message>
+    <message>
+        <source>The capture engine could not be started again: %1</source>
+        <translation>Не удалось снова запустить движок приёма: %1</translation>
+    </message>
+    <message>
+        <source>The capture engine stopped unexpectedly and was started again; no acknowledged event is lost</source>
+        <translation>Движок приёма неожиданно остановился и был запущен снова; ни одно подтверждённое событие не потеряно</translation>
+    </message>
+    <message>
+        <source>capture engine restarted</source>
+        <translation>движок приёма перезапущен</translation>
+    </message>
+    <message>
         <source>This event has no decoded payload to copy</source>
         <translation>У этого события нет разобранных данных для копирования</translation>
     </message>
@@ -1068,8 +1170,20 @@
         <translation>Экспортировано событий: %1 в %2</translation>
     </message>
     <message>
+        <source>Settings saved; Portal → Restart capture applies them</source>
+        <translation>Настройки сохранены; Портал → Перезапустить приём применит их</translation>
+    </message>
+    <message>
         <source>Settings saved; restart b24monitor to apply them</source>
         <translation>Настройки сохранены; перезапустите b24monitor, чтобы они вступили в силу</translation>
+    </message>
+    <message>
+        <source>Restarting capture with the saved settings…</source>
+        <translation>Перезапускаю приём с сохранёнными настройками…</translation>
+    </message>
+    <message>
+        <source>Capture restarted with the saved settings</source>
+        <translation>Приём перезапущен с сохранёнными настройками</translation>
     </message>
     <message>
         <source>loop: %1 %2 updated %3× in 30 s</source>
@@ -1560,6 +1674,10 @@
     <message>
         <source>Tray notification when an event matches:</source>
         <translation>Уведомление в трее, когда событие подходит под фильтр:</translation>
+    </message>
+    <message>
+        <source>Ask whether to keep capturing when the window closes</source>
+        <translation>Спрашивать, продолжать ли приём после закрытия окна</translation>
     </message>
     <message>
         <source>No saved filters yet: save one from the filter bar (▾).</source>

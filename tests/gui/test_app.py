@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -66,51 +65,52 @@ async def test_sigint_closes_the_window_and_stops_the_session(tmp_path: Path, wa
 
 
 # A user's double start, in real processes: `listen` owns the folder, then the desktop app is
-# opened on it. The dismisser stands in for the user reading the message box and pressing OK.
-DESKTOP_APP_THEN_OK = """
+# opened on it. It attaches to the listen's engine (issue 14); the closer stands in for the user
+# reading the window's title and closing it.
+DESKTOP_APP_THEN_CLOSE = """
 import json, sys
 from pathlib import Path
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 from b24monitor.gui.app import run
+from b24monitor.gui.main_window import MainWindow
 
 app = QApplication(sys.argv[:1])
 
-def press_ok():
-    box = QApplication.activeModalWidget()
-    if isinstance(box, QMessageBox):
-        print(json.dumps({"title": box.windowTitle(), "text": box.text()}), flush=True)
-        box.accept()
+def close_window():
+    tops = QApplication.topLevelWidgets()
+    shown = [w for w in tops if isinstance(w, MainWindow) and w.isVisible()]
+    if shown:
+        print(json.dumps({"title": shown[0].windowTitle()}), flush=True)
+        shown[0].close()
     else:
-        QTimer.singleShot(20, press_ok)
+        QTimer.singleShot(20, close_window)
 
-QTimer.singleShot(0, press_ok)
+QTimer.singleShot(0, close_window)
 code = run(Path(sys.argv[1]))
 shown = [type(w).__name__ for w in QApplication.topLevelWidgets() if w.isVisible()]
 print(json.dumps({"exit": code, "shown": shown}), flush=True)
 """
 
 
-def test_the_app_on_a_folder_owned_by_listen_says_so_in_a_dialog_and_exits(tmp_path: Path) -> None:
+def test_the_app_on_a_folder_owned_by_listen_attaches_and_leaves_it_running(
+    tmp_path: Path,
+) -> None:
     listen = subprocess.Popen(
         [sys.executable, "-m", "b24monitor", "--data-dir", str(tmp_path), "listen", "--json"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     try:
         assert listen.stdout is not None
-        local_url = json.loads(listen.stdout.readline())["local_url"]
-        app = subprocess.run([sys.executable, "-c", DESKTOP_APP_THEN_OK, str(tmp_path)],
+        json.loads(listen.stdout.readline())
+        app = subprocess.run([sys.executable, "-c", DESKTOP_APP_THEN_CLOSE, str(tmp_path)],
                              capture_output=True, text=True, timeout=60)  # fmt: skip
         assert app.returncode == 0, app.stderr
-        dialog, outcome = (json.loads(line) for line in app.stdout.splitlines())
-        assert dialog["title"] == "b24monitor cannot start"
-        assert re.fullmatch(
-            re.escape(f"data folder {tmp_path} is in use by b24monitor listen (pid {listen.pid}, ")
-            + r"since \d\d:\d\d, "
-            + re.escape(f"receiving at {local_url}): stop it, or use another --data-dir"),
-            dialog["text"],
+        window, outcome = (json.loads(line) for line in app.stdout.splitlines())
+        assert (
+            window["title"] == f"b24monitor — capture runs in b24monitor listen (pid {listen.pid})"
         )
-        assert outcome == {"exit": 1, "shown": []}  # no main window was ever left open
+        assert outcome == {"exit": 0, "shown": []}
         assert listen.poll() is None  # the engine that owns the folder runs on
     finally:
         listen.kill()

@@ -17,8 +17,18 @@ from b24monitor.gui.detail.payload_tree import VALUE_ROLE
 from b24monitor.gui.export.job import ExportRequest
 from b24monitor.gui.main_window import MainWindow
 from b24monitor.gui.setup_check import CheckSetupDialog
+from b24monitor.services.store import EventStore
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def read(db: Path, query: Callable[[EventStore], object]) -> object:
+    """One query on a connection of its own (the engine may be another process)."""
+    store = EventStore(db)
+    try:
+        return query(store)
+    finally:
+        store.close()
 
 
 async def post_all(window: MainWindow, bodies: list[bytes]) -> None:
@@ -79,10 +89,9 @@ async def test_deliveries_filter_detail_copy_export_and_delete_with_undo(
         assert window.model.rowCount() == 2
         window.table.selectRow(0)
         QTest.keyClick(window.table, Qt.Key.Key_Delete)
-        store = window.session.store
-        assert store is not None
-        await wait_until(lambda: store.count() == 3, 5)
-        assert store.get(1) is None and window.model.rowCount() == 1
+        db = window.session.db_path  # what is stored, as another reader sees it
+        await wait_until(lambda: read(db, lambda store: store.count()) == 3, 5)
+        assert read(db, lambda store: store.get(1)) is None and window.model.rowCount() == 1
 
 
 @pytest.mark.asyncio
@@ -106,9 +115,8 @@ async def test_keys_live_pause_pin_help_and_filter_errors(
         QTest.keyClick(table, Qt.Key.Key_J)
         assert table.currentIndex().row() == 1
         QTest.keyClick(table, Qt.Key.Key_P)
-        store = window.session.store
-        assert store is not None
-        await wait_until(lambda: store.get(2) is not None and store.get(2).pinned)  # type: ignore[union-attr]
+        db = window.session.db_path
+        await wait_until(lambda: read(db, lambda store: (ev := store.get(2)) and ev.pinned))
         await wait_until(lambda: window.model.row(1).pinned)
 
         QTest.keyClick(
@@ -130,7 +138,7 @@ async def test_keys_live_pause_pin_help_and_filter_errors(
         QTest.keyClick(window.filter_bar.edit, Qt.Key.Key_Escape)
         assert table.hasFocus()
         QTest.keyClick(table, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
-        assert window.model.rowCount() == 0 and store.count() == 4
+        assert window.model.rowCount() == 0 and read(db, lambda store: store.count()) == 4
 
 
 @pytest.mark.asyncio

@@ -24,6 +24,7 @@ from b24monitor.sandbox import SandboxPortal
 from b24monitor.services.profiles import Profile, ProfileStore
 from b24monitor.services.secrets import open_secret_store
 from b24monitor.services.session import Session
+from b24monitor.services.store import EventStore
 from b24monitor.services.tunnel import TunnelState, TunnelUsage
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -265,7 +266,9 @@ async def test_the_queue_delay_threshold_set_in_the_dialog_is_what_the_window_ch
         await wait_until(lambda: window.model.rowCount() == 2)
         marks = [window.model.index(r, column).data() for r in range(2)]
         assert marks == ["", "1"]  # only the 600 s one is flagged
-        store = window.session.store
-        assert store is not None
-        flagged = store.fetch([1, 2], raw=False)
+        store = EventStore(window.session.db_path)  # the engine may be another process
+        try:
+            flagged = store.fetch([1, 2], raw=False)
+        finally:
+            store.close()
         assert [[f.code for f in ev.findings] for ev in flagged] == [[], ["queue_delay"]]

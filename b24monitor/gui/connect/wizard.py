@@ -28,7 +28,7 @@ from b24monitor.gui.connect.pages import (
 )
 from b24monitor.gui.session_signals import SessionSignals
 from b24monitor.gui.settings_store import PORTAL, GuiSettings
-from b24monitor.services.portal_link import Notice
+from b24monitor.services.portal_link import Notice, PortalLink
 from b24monitor.services.profiles import Profile
 from b24monitor.services.tunnel import TunnelState
 
@@ -197,8 +197,13 @@ class ConnectWizard(QWizard):
     def _on_approve_approve_requested(self, portal_url: str) -> None:
         link = self.session.portal
         if link is not None and link.profile.kind == "app":
-            url = link.authorize_url(portal_url, self.session.handler_url)
-            QDesktopServices.openUrl(QUrl(url))
+            spawn(self._open_authorization(link, portal_url), name="authorize-url",
+                  on_error=self._on_task_failed)  # fmt: skip
+
+    async def _open_authorization(self, link: PortalLink, portal_url: str) -> None:
+        # The engine's link checks the state: an attached window asks the engine for the URL.
+        url = await link.authorization_url(portal_url, self.session.handler_url)
+        QDesktopServices.openUrl(QUrl(url))
 
     def _on_task_failed(self, name: str, exc: BaseException) -> None:
         page = self.currentPage()

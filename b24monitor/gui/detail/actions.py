@@ -17,7 +17,7 @@ from b24monitor.core.model import CapturedEvent
 from b24monitor.core.replay import Attempt, OutgoingRequest
 from b24monitor.gui.store_worker import StoreWorker
 from b24monitor.services.forwarder import post_event
-from b24monitor.services.session import Session
+from b24monitor.services.session_view import SessionView
 
 
 class EventActions(QObject):
@@ -27,7 +27,7 @@ class EventActions(QObject):
     message = Signal(str)
 
     def __init__(
-        self, session: Session, worker: StoreWorker, parent: QObject | None = None
+        self, session: SessionView, worker: StoreWorker, parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
         self.session = session

@@ -74,7 +74,7 @@ class AttemptsTab(QWidget):
 
     def note_attempt(self, attempt: Attempt) -> None:
         """A new attempt was recorded: show it when it belongs to the shown event."""
-        if attempt.event_id == self._event_id:
+        if attempt.event_id == self._event_id and not self._shows(attempt.id):
             self._add(attempt)
             self._update_empty()
 
@@ -82,10 +82,20 @@ class AttemptsTab(QWidget):
         attempts = await self._loader(event_id)
         if event_id != self._event_id:
             return  # another event was shown meanwhile
+        # Attempts announced while the read ran (the engine may be another process) stay.
+        loaded = {a.id for a in attempts}
+        noted = [a for a in self._shown() if a.id is None or a.id not in loaded]
         self.list.clear()
-        for attempt in attempts:
+        for attempt in [*attempts, *noted]:
             self._add(attempt)
         self._update_empty()
+
+    def _shown(self) -> list[Attempt]:
+        items = (self.list.topLevelItem(i) for i in range(self.list.topLevelItemCount()))
+        return [item.data(0, _ATTEMPT_ROLE) for item in items if item is not None]
+
+    def _shows(self, attempt_id: int | None) -> bool:
+        return attempt_id is not None and any(a.id == attempt_id for a in self._shown())
 
     def _add(self, a: Attempt) -> None:
         when = datetime.fromtimestamp(a.started_at).strftime("%d.%m %H:%M:%S")

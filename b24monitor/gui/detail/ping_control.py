@@ -16,7 +16,7 @@ from PySide6.QtGui import QAction
 from b24monitor.core.errors import B24MonitorError
 from b24monitor.core.replay import Attempt
 from b24monitor.core.tasks import spawn
-from b24monitor.services.session import Session
+from b24monitor.services.session_view import SessionView
 
 
 class PingControl(QObject):
@@ -24,7 +24,7 @@ class PingControl(QObject):
 
     message = Signal(str)
 
-    def __init__(self, session: Session, parent: QObject | None = None) -> None:
+    def __init__(self, session: SessionView, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.action = QAction(self.tr("Ping"), self)

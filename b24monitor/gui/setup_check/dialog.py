@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from b24monitor.core.setup_checks import Verdict
 from b24monitor.core.tasks import spawn
 from b24monitor.gui.setup_check.runner import check_setup
-from b24monitor.services.session import Session
+from b24monitor.services.session_view import SessionView
 
 MARKS = {"ok": "✔ ok", "warn": "! warn", "fail": "✖ fail"}
 COLORS = {"ok": "#2e7d32", "warn": "#b26a00", "fail": "#d03030"}
@@ -31,7 +31,7 @@ COLORS = {"ok": "#2e7d32", "warn": "#b26a00", "fail": "#d03030"}
 class CheckSetupDialog(QDialog):
     """Help → Check setup: runs the doctor on open (off the GUI thread) and on Run again."""
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(self, session: SessionView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("checkSetupDialog")
         self.setWindowTitle(self.tr("Check setup"))

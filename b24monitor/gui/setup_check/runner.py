@@ -14,14 +14,14 @@ from b24monitor.core.setup_checks import Verdict
 from b24monitor.services.doctor import DoctorSettings, run_doctor
 from b24monitor.services.profiles import ProfileStore
 from b24monitor.services.secrets import open_secret_store
-from b24monitor.services.session import Session
+from b24monitor.services.session_view import SessionView
 
 NO_PORTAL = Verdict(
     "profile", "fail", "no portal is linked: connect one with Portal → Connect a portal…"
 )
 
 
-def doctor_settings(session: Session) -> DoctorSettings | None:
+def doctor_settings(session: SessionView) -> DoctorSettings | None:
     """What `b24monitor doctor` would be told about this session (None: no portal linked)."""
     if session.portal is None:
         return None
@@ -36,7 +36,7 @@ def doctor_settings(session: Session) -> DoctorSettings | None:
     )
 
 
-async def check_setup(session: Session) -> list[Verdict]:
+async def check_setup(session: SessionView) -> list[Verdict]:
     """The doctor's verdicts for the session's portal, computed off the calling thread."""
     settings = doctor_settings(session)
     if settings is None:

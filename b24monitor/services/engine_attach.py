@@ -1,0 +1,90 @@
+"""The window's session for a data dir: attach to the engine running there, or run one.
+
+One capture engine per data dir (issue 14). When another process already runs it — a
+`b24monitor listen` in a terminal, another window — the window attaches to it over the control
+channel (a RemoteSession) instead of being refused; otherwise the window runs the engine in
+its own process: as a separate `listen --engine` process that outlives the window, or as an
+in-process Session (which serves the control channel to later windows too).
+Two windows started at the same moment race for the engine lock: the loser attaches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from b24monitor.core.errors import B24MonitorError
+from b24monitor.services.control_socket import socket_path
+from b24monitor.services.engine_spawn import spawn_engine, wait_attachable
+from b24monitor.services.remote_session import RemoteSession, connector
+from b24monitor.services.session import Session, SessionConfig
+from b24monitor.services.session_view import SessionView
+
+if TYPE_CHECKING:
+    from b24monitor.services.secrets import SecretStore
+
+
+async def attach(config: SessionConfig, secrets: SecretStore) -> RemoteSession | None:
+    """A RemoteSession on the data dir's running engine; None when no engine answers."""
+    if not socket_path(config.data_dir).exists():
+        return None
+    remote = RemoteSession(config, secrets=secrets, connect=connector(config.data_dir))
+    try:
+        await remote.start()
+    except (OSError, B24MonitorError):
+        return None  # a crashed engine's socket, or one stopping right now
+    return remote
+
+
+async def open_session(
+    config: SessionConfig,
+    secrets: SecretStore,
+    *,
+    own_engine: bool = False,
+    settings: Callable[[], SessionConfig] | None = None,
+) -> SessionView:
+    """Attach to the running engine, else start one: its own process with `own_engine`,
+    else in this process.
+
+    Raises:
+        B24MonitorError, OSError: no engine runs and none can be started (the port, the
+            database); the message is one sentence.
+    """
+    remote = await attach(config, secrets)
+    if remote is not None:
+        return remote
+    if own_engine:
+        return await start_engine(config, secrets, settings or (lambda: config))
+    session = Session(config, secrets=secrets)
+    try:
+        await session.start()  # cleans up after itself when it fails
+    except B24MonitorError:
+        remote = await attach(config, secrets)  # another window won the race for the lock
+        if remote is not None:
+            return remote
+        raise
+    return session
+
+
+async def start_engine(
+    config: SessionConfig, secrets: SecretStore, settings: Callable[[], SessionConfig]
+) -> RemoteSession:
+    """Start `listen --engine` with the window's settings, attach; it is restarted if it dies,
+    each time with the `settings()` current then.
+
+    Raises:
+        EngineStartFailed: the engine ended or stayed silent; its own sentence says why.
+    """
+    remote = RemoteSession(config, secrets=secrets, connect=connector(config.data_dir))
+
+    async def spawn(current: SessionConfig) -> None:
+        pid = await asyncio.to_thread(spawn_engine, current)
+        await wait_attachable(pid, remote.start, current.data_dir)
+
+    async def revive() -> None:
+        await spawn(settings())
+
+    await spawn(config)
+    remote.revive = revive
+    return remote
