@@ -22,6 +22,8 @@ from b24monitor.core.filters import Filter
 from b24monitor.core.model import CapturedEvent
 from b24monitor.core.replay import Attempt
 from b24monitor.services.attempts_store import AttemptStore
+from b24monitor.services.groups import ObjectGroup, group_members, object_groups
+from b24monitor.services.stats import EventStats, per_minute, traffic_stats
 from b24monitor.services.store import EventStore
 
 T = TypeVar("T")
@@ -132,6 +134,30 @@ class StoreWorker:
 
     async def count(self) -> int:
         return await self._call(lambda s: s.count())
+
+    # -- figures and groups (the Stats tab, "Group by object") -----------------------------------
+
+    async def traffic(self, flt: Filter, now: float) -> tuple[list[EventStats], list[int]]:
+        """The `stats` figures per event code and the per-minute counts of `flt`'s events."""
+        where, params = flt.to_sql(now=now)
+        return await self._call(lambda s: s.read(
+            lambda c: (traffic_stats(c, where, params), per_minute(c, where, params, now=now))
+        ))  # fmt: skip
+
+    async def object_groups(self, flt: Filter) -> list[ObjectGroup]:
+        """One group per (event, object) of `flt`'s events, most recently active first."""
+        where, params = flt.to_sql(now=time.time())
+        return await self._call(lambda s: s.read(lambda c: object_groups(c, where, params)))
+
+    async def group_events(self, flt: Filter, group: ObjectGroup) -> list[CapturedEvent]:
+        """The group's deliveries that match `flt`, newest first (without raw bodies)."""
+        where, params = flt.to_sql(now=time.time())
+
+        def query(store: EventStore) -> list[CapturedEvent]:
+            ids = store.read(lambda c: group_members(c, group, where, params))
+            return store.fetch(ids, raw=False)
+
+        return await self._call(query)
 
     # -- edits -----------------------------------------------------------------------------------
 

@@ -11,9 +11,9 @@ import json
 import sqlite3
 import time
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from b24monitor.core.decoding import family_of
 from b24monitor.core.errors import StoreCorrupt, StoreError, StoreTooNew
@@ -22,6 +22,8 @@ from b24monitor.core.model import CapturedEvent, Finding, Origin, Status
 from b24monitor.core.verification import Sender
 from b24monitor.services.private_dir import DIR_MODE, create_private_file
 from b24monitor.services.schema import MIGRATIONS, SCHEMA_VERSION
+
+T = TypeVar("T")
 
 APPLICATION_ID = 0x42323444  # "B24D": marks a file as a b24monitor database
 
@@ -236,6 +238,10 @@ class EventStore:
 
     def close(self) -> None:
         self._conn.close()
+
+    def read(self, query: Callable[[sqlite3.Connection], T]) -> T:
+        """Run one of the services' read-only queries (stats, groups) on this connection."""
+        return query(self._conn)
 
     def count(self, where: str = "", params: Sequence[object] = ()) -> int:
         sql = "SELECT count(*) FROM events" + (f" WHERE {where}" if where else "")

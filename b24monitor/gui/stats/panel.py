@@ -1,14 +1,12 @@
 """StatsPanel: the `stats` figures for the events the filter selects, refreshed while visible.
 
-The figures are computed by SQLite in a worker thread (services/stats.py), on a read-only
-connection of its own, so a large store never blocks the window.
+The figures are computed by SQLite on the window's one store reader (gui/store_worker.py, SQL in
+services/stats.py), so a large store never blocks the window.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
-from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QHideEvent, QShowEvent
@@ -17,29 +15,19 @@ from PySide6.QtWidgets import QLabel, QTableWidget, QTableWidgetItem, QVBoxLayou
 from b24monitor.core.filters import Filter, parse
 from b24monitor.core.tasks import spawn
 from b24monitor.gui.stats.minute_chart import MinuteChart
-from b24monitor.services.stats import HEADER, EventStats, format_row, per_minute, traffic_stats
-from b24monitor.services.store import connect
+from b24monitor.gui.store_worker import StoreWorker
+from b24monitor.services.stats import HEADER, EventStats, format_row
 
 REFRESH_MS = 5000
-
-
-def compute(db_path: Path, flt: Filter, now: float) -> tuple[list[EventStats], list[int]]:
-    """Figures and per-minute counts (runs in a worker thread)."""
-    where, params = flt.to_sql(now=now)
-    conn = connect(db_path, readonly=True)
-    try:
-        return traffic_stats(conn, where, params), per_minute(conn, where, params, now=now)
-    finally:
-        conn.close()
 
 
 class StatsPanel(QWidget):
     """A table of figures per event code and a per-minute chart; `refresh()` reloads both."""
 
-    def __init__(self, db_path: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, worker: StoreWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("statsPanel")
-        self._db_path = db_path
+        self._worker = worker
         self._filter = parse("")
         self.summary = QLabel(self)
         self.chart = MinuteChart(self)
@@ -66,7 +54,7 @@ class StatsPanel(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
-        if self._loading or not self._db_path.exists():
+        if self._loading or not self._worker.db_path.exists():
             return
         self._loading = True
         spawn(self._load(), name="stats-refresh", on_error=self._on_error)
@@ -74,7 +62,7 @@ class StatsPanel(QWidget):
     async def _load(self) -> None:
         flt = self._filter
         try:
-            stats, counts = await asyncio.to_thread(compute, self._db_path, flt, time.time())
+            stats, counts = await self._worker.traffic(flt, time.time())
         finally:
             self._loading = False
         self._show(stats, counts)

@@ -1,19 +1,14 @@
 """GroupedView: "Group by object" — one row per (event, object), expandable to its deliveries.
 
 "deal 3187 · ONCRMDEALUPDATE ×12 in 3 s": the groups and a group's deliveries come from SQL
-(services/groups.py) in a worker thread, on a read-only connection; children load on expand.
+(services/groups.py) on the window's one store reader (gui/store_worker.py); children load on
+expand.
 Selecting a delivery emits `event_selected(id)`; the main window shows it in the detail pane.
 """
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
-import time
-from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
-from typing import TypeVar
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
@@ -21,12 +16,10 @@ from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
 from b24monitor.core.decoding import entity_kind
 from b24monitor.core.filters import Filter, parse
-from b24monitor.core.model import CapturedEvent
 from b24monitor.core.tasks import spawn
-from b24monitor.services.groups import ObjectGroup, group_members, object_groups
-from b24monitor.services.store import EventStore, connect
+from b24monitor.gui.store_worker import StoreWorker
+from b24monitor.services.groups import ObjectGroup
 
-T = TypeVar("T")
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 1
 EVENT_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 REFRESH_MS = 2000
@@ -50,10 +43,10 @@ class GroupedView(QTreeWidget):
 
     event_selected = Signal(int)
 
-    def __init__(self, db_path: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, worker: StoreWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("groupedView")
-        self._db_path = db_path
+        self._worker = worker
         self._filter = parse("")
         self.setHeaderLabels([self.tr("object · event"), self.tr("count"), self.tr("first"),
                               self.tr("last"), self.tr("✔"), self.tr("⚠")])  # fmt: skip
@@ -72,26 +65,18 @@ class GroupedView(QTreeWidget):
             self.refresh()
 
     def refresh(self) -> None:
-        if self._loading or not self._db_path.exists():
+        if self._loading or not self._worker.db_path.exists():
             return
         self._loading = True
         spawn(self._load_groups(), name="groups-refresh")
 
     async def _load_groups(self) -> None:
         try:
-            where, params = self._filter.to_sql(now=time.time())
-            groups = await asyncio.to_thread(self._query, lambda c: object_groups(c, where, params))
+            groups = await self._worker.object_groups(self._filter)
         finally:
             self._loading = False
         self._show_groups(groups)
         self.loaded += 1
-
-    def _query(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        conn = connect(self._db_path, readonly=True)
-        try:
-            return work(conn)
-        finally:
-            conn.close()
 
     def _show_groups(self, groups: list[ObjectGroup]) -> None:
         items = [self.topLevelItem(i) for i in range(self.topLevelItemCount())]
@@ -119,8 +104,7 @@ class GroupedView(QTreeWidget):
             spawn(self._load_members(item, group), name="group-members")
 
     async def _load_members(self, item: QTreeWidgetItem, group: ObjectGroup) -> None:
-        where, params = self._filter.to_sql(now=time.time())
-        events = await asyncio.to_thread(self._members, group, where, params)
+        events = await self._worker.group_events(self._filter, group)
         item.takeChildren()
         for ev in events:
             child = QTreeWidgetItem(
@@ -135,14 +119,6 @@ class GroupedView(QTreeWidget):
             )
             child.setData(0, EVENT_ID_ROLE, ev.id)  # fmt: skip
             item.addChild(child)
-
-    def _members(self, group: ObjectGroup, where: str, params: list[object]) -> list[CapturedEvent]:
-        ids = self._query(lambda c: group_members(c, group, where, params))
-        store = EventStore(self._db_path)
-        try:
-            return store.fetch(ids, raw=False)
-        finally:
-            store.close()
 
     def _on_current_item_changed(self, current: QTreeWidgetItem | None, _: object) -> None:
         event_id = current.data(0, EVENT_ID_ROLE) if current is not None else None
