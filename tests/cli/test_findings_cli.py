@@ -13,14 +13,9 @@ from typing import Any
 
 import httpx
 
+from tests.cli.cli_run import cli
+
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-def run_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "b24monitor", "--data-dir", str(data_dir), *args],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
 
 
 def test_findings_in_json_lines_filter_and_export(
@@ -41,12 +36,11 @@ def test_findings_in_json_lines_filter_and_export(
     assert m.proc.wait(timeout=15) == 0
 
     data_dir = tmp_path / "data"
-    out = run_cli("export", "--format", "jsonl", "--filter", "finding:queue_delay",
-                  data_dir=data_dir)  # fmt: skip
+    out = cli(data_dir, "export", "--format", "jsonl", "--filter", "finding:queue_delay")
     assert [json.loads(line)["id"] for line in out.stdout.splitlines()] == [robot["id"]]
-    out = run_cli("export", "--format", "jsonl", "--filter=-finding:any", data_dir=data_dir)
+    out = cli(data_dir, "export", "--format", "jsonl", "--filter=-finding:any")
     assert [json.loads(line)["id"] for line in out.stdout.splitlines()] == [good["id"]]
-    bad = run_cli("export", "--filter", "finding:nonsense", data_dir=data_dir)
+    bad = cli(data_dir, "export", "--filter", "finding:nonsense")
     assert bad.returncode == 2 and "finding: expects any or one of" in bad.stderr
 
 
@@ -74,7 +68,7 @@ def test_plain_listen_marks_findings(tmp_path: Path, make_delivery: Callable[...
 
 
 def test_listen_help_lists_every_check(tmp_path: Path) -> None:
-    out = run_cli("listen", "--help", data_dir=tmp_path)
+    out = cli(tmp_path, "listen", "--help")
     assert "finding:queue_delay" in out.stdout
     assert "no_access_token" in out.stdout and "two_handlers" in out.stdout
 
@@ -93,5 +87,5 @@ def test_delay_threshold_moves_the_queue_delay_finding(
 
 
 def test_delay_threshold_must_be_positive(tmp_path: Path) -> None:
-    out = run_cli("listen", "--delay-threshold", "0", data_dir=tmp_path)
+    out = cli(tmp_path, "listen", "--delay-threshold", "0")
     assert out.returncode == 2 and "not a positive number of seconds" in out.stderr

@@ -5,22 +5,15 @@ from __future__ import annotations
 import csv
 import json
 import signal
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from tests.cli.cli_run import cli
+
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-def run_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "b24monitor", "--data-dir", str(data_dir), *args],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
 
 
 def test_listen_json_prints_listening_then_one_line_per_event_and_exits_0_on_sigterm(
@@ -69,40 +62,40 @@ def test_export_every_format_after_listen(
     assert m.proc.wait(timeout=15) == 0
     data_dir = tmp_path / "data"
 
-    jsonl = run_cli("export", data_dir=data_dir)
+    jsonl = cli(data_dir, "export")
     assert jsonl.returncode == 0, jsonl.stderr
     records = [json.loads(line) for line in jsonl.stdout.splitlines()]
     assert [r["entity_id"] for r in records] == ["0", "1", "2"]
     assert "9e7d1c2b3a4f5e6d7c8b9a0f1e2d3c4b" not in jsonl.stdout  # masked by default
-    revealed = run_cli("export", "--reveal-secrets", data_dir=data_dir)
+    revealed = cli(data_dir, "export", "--reveal-secrets")
     assert "9e7d1c2b3a4f5e6d7c8b9a0f1e2d3c4b" in revealed.stdout
 
     out = tmp_path / "events.csv"
-    assert run_cli("export", "--format", "csv", "-o", str(out), "--filter", "id:1",
-                   data_dir=data_dir).returncode == 0  # fmt: skip
+    exported = cli(data_dir, "export", "--format", "csv", "-o", str(out), "--filter", "id:1")
+    assert exported.returncode == 0
     with out.open(newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert [r["entity_id"] for r in rows] == ["1"]
 
-    har = run_cli("export", "--format", "har", data_dir=data_dir)
+    har = cli(data_dir, "export", "--format", "har")
     assert len(json.loads(har.stdout)["log"]["entries"]) == 3
-    assert len(json.loads(run_cli("export", "--format", "json", data_dir=data_dir).stdout)) == 3
+    assert len(json.loads(cli(data_dir, "export", "--format", "json").stdout)) == 3
 
 
 def test_usage_errors_exit_2_with_one_sentence(tmp_path: Path) -> None:
-    bad_filter = run_cli("listen", "--filter", "evnt:X", data_dir=tmp_path)
+    bad_filter = cli(tmp_path, "listen", "--filter", "evnt:X")
     assert bad_filter.returncode == 2
     assert "column 1" in bad_filter.stderr and "Traceback" not in bad_filter.stderr
-    bad_url = run_cli("listen", "--public-url", "ftp://x", data_dir=tmp_path)
+    bad_url = cli(tmp_path, "listen", "--public-url", "ftp://x")
     assert bad_url.returncode == 2 and "http" in bad_url.stderr
-    assert run_cli("export", "--format", "xml", data_dir=tmp_path).returncode == 2
-    nothing = run_cli("export", data_dir=tmp_path / "empty")
+    assert cli(tmp_path, "export", "--format", "xml").returncode == 2
+    nothing = cli(tmp_path / "empty", "export")
     assert nothing.returncode == 2 and "no events" in nothing.stderr
 
 
 def test_corrupt_database_fails_with_the_file_named(tmp_path: Path) -> None:
     (tmp_path / "events.sqlite3").write_bytes(b"garbage" * 1000)
-    result = run_cli("listen", data_dir=tmp_path)
+    result = cli(tmp_path, "listen")
     assert result.returncode == 1
     assert "events.sqlite3" in result.stderr and "Traceback" not in result.stderr
     assert (tmp_path / "events.sqlite3").read_bytes() == b"garbage" * 1000
@@ -115,6 +108,6 @@ def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = run_cli("listen", "--port", str(port), data_dir=tmp_path)
+        result = cli(tmp_path, "listen", "--port", str(port))
     assert result.returncode == 2
     assert "choose another port" in result.stderr

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from tests.cli.cli_run import cli
+
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-def run_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "b24monitor", "--data-dir", str(data_dir), *args],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
 
 
 def test_a_second_listen_is_refused_with_the_owner_named_and_the_first_keeps_working(
@@ -29,7 +22,7 @@ def test_a_second_listen_is_refused_with_the_owner_named_and_the_first_keeps_wor
     listening = first.next_json()
     data_dir = tmp_path / "data"
 
-    second = run_cli("listen", "--json", data_dir=data_dir)
+    second = cli(data_dir, "listen", "--json")
 
     assert second.returncode == 2
     assert second.stdout == ""  # it never said it was listening
@@ -71,8 +64,8 @@ def test_export_and_stats_read_the_store_while_listen_runs(
     for _ in range(2):
         m.next_of_type("event")
 
-    exported = run_cli("export", data_dir=tmp_path / "data")
-    stats = run_cli("stats", data_dir=tmp_path / "data")
+    exported = cli(tmp_path / "data", "export")
+    stats = cli(tmp_path / "data", "stats")
 
     assert exported.returncode == 0, exported.stderr
     assert [json.loads(line)["entity_id"] for line in exported.stdout.splitlines()] == ["0", "1"]
