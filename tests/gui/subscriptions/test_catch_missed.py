@@ -66,8 +66,13 @@ async def test_switch_is_on_for_app_profiles_and_off_releases_the_twins(
             await wait_until(lambda: ("ONCRMDEALADD", "offline") not in bound(portal), 30)
             assert ("ONCRMDEALADD", "online") in bound(portal)
             await wait_until(lambda: not pane.catch_missed.isChecked())
+
+            def twin_shown_released() -> bool:  # once the session's switched notice is in
+                twin = find(pane.model, "ONCRMDEALADD", OFFLINE)
+                return bool(twin.data(ROLE.CheckStateRole) == Qt.CheckState.Unchecked)
+
+            await wait_until(twin_shown_released)
             twin = find(pane.model, "ONCRMDEALADD", OFFLINE)
-            assert twin.data(ROLE.CheckStateRole) == Qt.CheckState.Unchecked
             assert pane.model.flags(twin) & Qt.ItemFlag.ItemIsUserCheckable
             assert session.guard is not None and session.guard.safety_net is None
         finally:
