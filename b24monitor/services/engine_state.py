@@ -88,9 +88,15 @@ def engine_state(session: Session) -> dict[str, Any]:
         "portal": portal.profile_name if portal is not None else None,
         "forward": _forward(session),
         "guard": _guard(session),
-        "receiver": dataclasses.asdict(counters),
+        # The counters plus stray hits (requests outside the handler path) for the status bar.
+        "receiver": dataclasses.asdict(counters) | {"stray_hits": _stray_hits(session)},
         "subscriptions": portal.report if portal is not None else None,
     }
+
+
+def _stray_hits(session: Session) -> int:
+    capture = session.capture
+    return capture.stray_hits if capture is not None else 0
 
 
 def _forward(session: Session) -> list[dict[str, str | None]] | None:

@@ -227,3 +227,22 @@ async def test_catch_missed_switched_in_an_attached_window_is_done_by_the_engine
             assert engine.guard is not None and engine.guard.safety_net is None  # type: ignore[attr-defined]
             for window in (first, second):  # the engine's notice reaches both
                 await wait_until(lambda w=window: not w.subscriptions.catch_missed.isChecked(), 20)
+
+
+@pytest.mark.asyncio
+async def test_stray_requests_to_the_engine_show_in_the_attached_window(
+    tmp_path: Path, listen, wait_until
+) -> None:
+    """Scanners hitting the engine's port outside the handler path are counted in the window."""
+    _, first = listen
+    async with running_app(tmp_path / "data") as window:
+        assert isinstance(window.session, RemoteSession)
+        assert window.status.stray.text() == "0 stray"
+        async with httpx.AsyncClient() as client:
+            for path in ("/wp-login.php", "/.env", "/"):
+                answer = await client.get(f"{first['local_url']}{path}")
+                assert answer.status_code == 404
+        await wait_until(lambda: window.status.stray.text() == "3 stray", 20)
+        assert "3 requests hit the receiver outside the handler path" in (
+            window.status.stray.toolTip()
+        )
