@@ -38,12 +38,11 @@ async def connect(data_dir: Path, *, within: float = 10.0) -> EngineClient:
     """Attach to the engine of `data_dir`; returns once its hello arrived.
 
     Raises:
-        EngineNotRunning: nothing serves the data dir's engine.sock.
+        EngineNotRunning: nothing serves the data dir's engine.sock (or engine.address).
         EngineRefused: the engine refused us (token, another user's engine).
         EngineGone: the engine closed the channel or did not answer `within` seconds.
     """
-    sock = await _connected_socket(data_dir)
-    reader, writer = await asyncio.open_unix_connection(sock=sock, limit=LINE_LIMIT)
+    reader, writer = await _open(data_dir)
     token = await asyncio.to_thread(where.read_token, data_dir)
     if token is None:
         writer.close()
@@ -73,6 +72,26 @@ async def connect(data_dir: Path, *, within: float = 10.0) -> EngineClient:
     return EngineClient(data_dir, reader, writer, hello)
 
 
+async def _open(data_dir: Path) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """The engine's streams over the transport it serves: loopback TCP when it left an
+    engine.address, else its unix socket."""
+    address = await asyncio.to_thread(where.read_address, data_dir)
+    if address is None:
+        sock = await _connected_socket(data_dir)
+        return await asyncio.open_unix_connection(sock=sock, limit=LINE_LIMIT)
+    try:
+        return await asyncio.open_connection(*address, limit=LINE_LIMIT)
+    except ConnectionRefusedError:
+        raise _not_running(data_dir) from None
+
+
+def _not_running(data_dir: Path) -> EngineNotRunning:
+    return EngineNotRunning(
+        f"no b24monitor engine runs for data folder {data_dir}: start one with "
+        "`b24monitor listen --engine` or open the window"
+    )
+
+
 async def _connected_socket(data_dir: Path) -> socket.socket:
     path = where.socket_path(data_dir)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -82,10 +101,7 @@ async def _connected_socket(data_dir: Path) -> socket.socket:
             await asyncio.get_running_loop().sock_connect(sock, address)
     except (FileNotFoundError, ConnectionRefusedError):
         sock.close()
-        raise EngineNotRunning(
-            f"no b24monitor engine runs for data folder {data_dir}: start one with "
-            "`b24monitor listen --engine` or open the window"
-        ) from None
+        raise _not_running(data_dir) from None
     except PermissionError:
         sock.close()
         raise EngineRefused(f"the engine of data folder {data_dir} belongs to another user: "

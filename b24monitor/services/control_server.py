@@ -1,7 +1,9 @@
 """The engine's control channel: windows attach to the Session holding the data dir's lock.
 
 Protocol (issue 14; ENGINE-PROTOCOL.md): newline-delimited JSON over `<data dir>/engine.sock`
-(services/control_socket.py: 0600 socket, own uid only, token from engine.token).
+(services/control_socket.py: 0600 socket, own uid only, token from engine.token), or over
+loopback TCP where unix sockets are missing (Windows; B24MONITOR_CONTROL=tcp): the port in
+engine.address, the same token, no peer-uid check.
 
 Client → engine: first `{"op":"hello","token":…}`; then requests, each with an integer "id":
 `rest` (method, params → the method's `result`), `switch_portal` (name), `start_tunnel`
@@ -142,8 +144,17 @@ class ControlServer:
     async def start(self) -> None:
         """Write a fresh token, then listen on engine.sock (0600) and hear the session's news."""
         self._token = await asyncio.to_thread(where.write_token, self.data_dir)
-        sock = await asyncio.to_thread(self._bound_socket)
-        self._server = await asyncio.start_unix_server(self._accept, sock=sock, limit=LINE_LIMIT)
+        await asyncio.to_thread(self._remove_files, token=False)  # a crashed engine's address
+        if where.serve_tcp():
+            sock = await asyncio.to_thread(self._tcp_socket)
+            self._server = await asyncio.start_server(self._accept, sock=sock, limit=LINE_LIMIT)
+            port = sock.getsockname()[1]
+            await asyncio.to_thread(where.write_address, self.data_dir, port)
+        else:
+            sock = await asyncio.to_thread(self._bound_socket)
+            self._server = await asyncio.start_unix_server(
+                self._accept, sock=sock, limit=LINE_LIMIT
+            )
         s = self.session
         self._disconnect = [
             s.committed_batch.connect(self._on_batch),
@@ -154,14 +165,22 @@ class ControlServer:
             s.portal_changed.connect(self._on_portal),
         ]
 
+    def _tcp_socket(self) -> socket.socket:
+        """Loopback only, an ephemeral port: only local processes that read the token get in."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.bind((where.LOOPBACK, 0))
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
     def _bound_socket(self) -> socket.socket:
         path = where.socket_path(self.data_dir)
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             with where.bindable(path) as address:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(address)  # a crashed engine's socket: we hold the lock, it is ours
-                sock.bind(address)
+                sock.bind(address)  # a crashed engine's socket was removed: we hold the lock
                 os.chmod(address, 0o600)  # before listen(): nobody could connect yet
         except BaseException:
             sock.close()
@@ -169,7 +188,7 @@ class ControlServer:
         return sock
 
     async def stop(self, reason: str = "stopping") -> None:
-        """Say bye to every client, close the socket and remove engine.sock and engine.token."""
+        """Say bye to every client, close the socket and remove engine.sock/.address/.token."""
         for disconnect in self._disconnect:
             disconnect()
         self._disconnect = []
@@ -186,9 +205,14 @@ class ControlServer:
         await asyncio.gather(*self._handlers, return_exceptions=True)
         await asyncio.to_thread(self._remove_files)
 
-    def _remove_files(self) -> None:
+    def _remove_files(self, *, token: bool = True) -> None:
+        """Remove the channel's files (the token too with `token`): we hold the engine lock,
+        so whatever is there is ours or a dead engine's."""
+        if token:
+            with contextlib.suppress(FileNotFoundError):
+                where.token_path(self.data_dir).unlink()
         with contextlib.suppress(FileNotFoundError):
-            where.token_path(self.data_dir).unlink()
+            where.address_path(self.data_dir).unlink()
         with (
             where.bindable(where.socket_path(self.data_dir)) as address,
             contextlib.suppress(FileNotFoundError),

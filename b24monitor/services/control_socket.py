@@ -5,6 +5,12 @@ The engine of a data dir (issue 14) serves `<data dir>/engine.sock`, a unix stre
 hex, new at every engine start) that a client must quote in its first line. The server also
 asks the kernel who is on the other end (SO_PEERCRED) and serves only its own user.
 
+Where Python has no unix sockets (Windows), or when B24MONITOR_CONTROL=tcp asks for it (tests),
+the engine serves the same protocol on loopback TCP instead (ENGINE-PROTOCOL.md): 127.0.0.1 on
+an ephemeral port, written to `<data dir>/engine.address` (0600). TCP cannot name the peer's
+user, so the token — readable only by this user, in the private data folder — is the guard.
+A client follows the files the running engine left: engine.address means TCP, else engine.sock.
+
 A unix socket path is limited to ~107 bytes; a data dir deep in a home folder can exceed that,
 so a long path is reached through `/proc/self/fd/<fd of the data dir>/engine.sock` (Linux).
 """
@@ -20,11 +26,11 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-# Windows will get the same protocol over loopback TCP with the token (ENGINE-PROTOCOL.md);
-# until then its engine serves no channel and stays what `listen` was.
-SUPPORTED = sys.platform != "win32"
 SOCKET_NAME = "engine.sock"
 TOKEN_NAME = "engine.token"
+ADDRESS_NAME = "engine.address"  # the TCP transport's `127.0.0.1:port`
+TRANSPORT_ENV = "B24MONITOR_CONTROL"  # "tcp": loopback TCP even where unix sockets exist
+LOOPBACK = "127.0.0.1"
 _MAX_SUN_PATH = 100  # sun_path is 108 bytes on Linux, 104 on macOS; leave room for the NUL
 
 
@@ -34,6 +40,42 @@ def socket_path(data_dir: Path) -> Path:
 
 def token_path(data_dir: Path) -> Path:
     return data_dir / TOKEN_NAME
+
+
+def address_path(data_dir: Path) -> Path:
+    return data_dir / ADDRESS_NAME
+
+
+def serve_tcp() -> bool:
+    """Whether an engine starting now serves loopback TCP rather than a unix socket."""
+    return not hasattr(socket, "AF_UNIX") or os.environ.get(TRANSPORT_ENV, "").lower() == "tcp"
+
+
+def served(data_dir: Path) -> bool:
+    """Whether an engine left a channel's address in `data_dir` (it may have died since)."""
+    return address_path(data_dir).exists() or socket_path(data_dir).exists()
+
+
+def write_address(data_dir: Path, port: int) -> None:
+    """Record the TCP channel's port (0600), written whole so no reader sees half of it."""
+    path = address_path(data_dir)
+    partial = path.with_name(ADDRESS_NAME + ".new")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, f"{LOOPBACK}:{port}".encode())
+    finally:
+        os.close(fd)
+    os.replace(partial, path)
+
+
+def read_address(data_dir: Path) -> tuple[str, int] | None:
+    """The TCP channel's (host, port), or None when the engine serves a unix socket (or none)."""
+    try:
+        host, _, port = address_path(data_dir).read_text().strip().rpartition(":")
+    except OSError:
+        return None
+    return (host, int(port)) if host == LOOPBACK and port.isdigit() else None
 
 
 @contextlib.contextmanager
@@ -71,7 +113,10 @@ def read_token(data_dir: Path) -> str | None:
 
 
 def peer_uid(sock: socket.socket) -> int | None:
-    """The uid of the process at the other end of a unix socket; None where the OS cannot say."""
+    """The uid of the process at the other end of a unix socket; None where the OS cannot say
+    (loopback TCP never names it)."""
+    if sock.family != getattr(socket, "AF_UNIX", None):
+        return None
     if hasattr(socket, "SO_PEERCRED"):  # Linux: struct ucred {pid, uid, gid}
         creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
         _pid, uid, _gid = struct.unpack("3i", creds)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from b24monitor.core.errors import B24MonitorError
-from b24monitor.services.control_socket import socket_path
+from b24monitor.services.control_socket import served
 from b24monitor.services.engine_spawn import spawn_engine, wait_attachable
 from b24monitor.services.remote_session import RemoteSession, connector
 from b24monitor.services.session import Session, SessionConfig
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 async def attach(config: SessionConfig, secrets: SecretStore) -> RemoteSession | None:
     """A RemoteSession on the data dir's running engine; None when no engine answers."""
-    if not socket_path(config.data_dir).exists():
+    if not served(config.data_dir):
         return None
     remote = RemoteSession(config, secrets=secrets, connect=connector(config.data_dir))
     try:

@@ -25,7 +25,6 @@ from b24monitor.core.replay import Attempt, Routes
 from b24monitor.core.signals import Signal
 from b24monitor.core.tasks import spawn
 from b24monitor.core.traffic_patterns import Alert
-from b24monitor.services import control_socket
 from b24monitor.services.adoption import adopt
 from b24monitor.services.analysis import TrafficAnalysis
 from b24monitor.services.batch import Batch
@@ -269,7 +268,7 @@ class Session:
         self._profile_watch = spawn(
             watch_file(self.profiles.path, self._profiles_changed, seen=seen), name="profile-watch"
         )
-        if self.engine_lock is not None and control_socket.SUPPORTED:  # before the portal's news
+        if self.engine_lock is not None:  # before the portal's news
             self.control = ControlServer(self)
             try:
                 await self.control.start()

@@ -23,7 +23,15 @@ from cli_run import cli, free_port
 from b24monitor.core.errors import EngineGone, EngineNotRunning, EngineRequestFailed
 from b24monitor.sandbox import SandboxPortal
 from b24monitor.services.control_client import EngineClient, connect
-from b24monitor.services.control_socket import bindable, socket_path, token_path
+from b24monitor.services.control_socket import (
+    TRANSPORT_ENV,
+    address_path,
+    bindable,
+    read_address,
+    served,
+    socket_path,
+    token_path,
+)
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -48,11 +56,28 @@ async def until(client: EngineClient, kind: str, within: float = 30) -> list[dic
     raise AssertionError(f"the channel closed before a {kind!r} message: {heard}")
 
 
+@pytest.fixture(autouse=True, params=["unix", "tcp"])
+def transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test on both transports: the unix socket, and the loopback TCP one Windows uses
+    (the engines started here inherit the choice)."""
+    monkeypatch.setenv(TRANSPORT_ENV, request.param)
+    return str(request.param)
+
+
+def endpoint(data: Path) -> Path:
+    """The file through which the engine is found: engine.address (TCP) or engine.sock."""
+    return address_path(data) if address_path(data).exists() else socket_path(data)
+
+
 def raw_socket(data: Path) -> socket.socket:
-    """A plain connection to engine.sock, for clients that do not follow the protocol."""
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    with bindable(socket_path(data)) as address:
-        sock.connect(address)
+    """A plain connection to the engine, for clients that do not follow the protocol."""
+    tcp = read_address(data)
+    if tcp is not None:
+        sock = socket.create_connection(tcp, timeout=30)
+    else:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        with bindable(socket_path(data)) as address:
+            sock.connect(address)
     sock.settimeout(30)
     return sock
 
@@ -99,12 +124,13 @@ async def test_a_client_attached_to_listen_hears_hello_and_the_batch_of_a_delive
 
 @pytest.mark.asyncio
 async def test_a_client_without_the_token_or_with_a_wrong_one_is_refused(
-    monitor: Any, tmp_path: Path
+    monitor: Any, tmp_path: Path, transport: str
 ) -> None:
     data = tmp_path / "data"
     m = monitor()
     await asyncio.to_thread(m.next_json)
-    assert os.stat(socket_path(data)).st_mode & 0o777 == 0o600
+    assert (read_address(data) is not None) == (transport == "tcp")
+    assert os.stat(endpoint(data)).st_mode & 0o777 == 0o600
     assert os.stat(token_path(data)).st_mode & 0o777 == 0o600
     token = token_path(data).read_text()
     first_lines = [
@@ -243,7 +269,7 @@ async def test_listen_engine_prints_only_where_it_listens_owns_the_folder_and_st
     await client.close()
     assert m.proc.stdout is not None
     assert await asyncio.to_thread(m.proc.stdout.read) == ""  # no event line, nothing else
-    assert not socket_path(data).exists() and not token_path(data).exists()
+    assert not served(data) and not token_path(data).exists()
     with pytest.raises(EngineNotRunning, match=r"listen --engine` or open the window$"):
         await connect(data)
 
@@ -263,7 +289,7 @@ async def test_a_killed_engine_ends_the_channel_and_the_next_one_serves_again(
     with pytest.raises(EngineGone, match=rf"\(pid {m.proc.pid}\) went away"):
         await client.request("status")
     await client.close()
-    assert socket_path(data).exists()  # left behind, answered by nobody
+    assert served(data)  # engine.sock or engine.address left behind, answered by nobody
     with pytest.raises(EngineNotRunning):
         await connect(data)
 

@@ -17,14 +17,25 @@ import pytest
 from b24monitor.core.errors import EngineNotRunning, EngineRequestFailed
 from b24monitor.services.control_client import connect
 from b24monitor.services.control_socket import (
+    TRANSPORT_ENV,
+    address_path,
     peer_allowed,
     peer_uid,
+    read_address,
     read_token,
+    served,
     socket_path,
     token_path,
     write_token,
 )
 from b24monitor.services.session import Session, SessionConfig
+
+
+@pytest.fixture(params=["unix", "tcp"])
+def transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The unix socket, and the loopback TCP transport Windows uses (B24MONITOR_CONTROL=tcp)."""
+    monkeypatch.setenv(TRANSPORT_ENV, request.param)
+    return str(request.param)
 
 
 def test_only_the_engines_own_user_is_served() -> None:
@@ -39,6 +50,8 @@ def test_the_kernel_names_the_peer_of_a_unix_socket() -> None:
     left, right = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     with left, right:
         assert peer_uid(left) == os.getuid()
+    with socket.socket() as tcp:  # loopback TCP cannot name the peer: the token guards
+        assert peer_uid(tcp) is None
 
 
 def test_each_token_is_new_and_private(tmp_path: Path) -> None:
@@ -56,12 +69,19 @@ def test_each_token_is_new_and_private(tmp_path: Path) -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_window_session_serves_the_channel_from_a_deep_folder(tmp_path: Path) -> None:
+async def test_a_window_session_serves_the_channel_from_a_deep_folder(
+    tmp_path: Path, transport: str
+) -> None:
     deep = tmp_path / ("a-rather-long-folder-name-" * 4) / "b24monitor-data"
     assert len(str(socket_path(deep))) > 108  # past what a unix socket address can hold
     session = Session(SessionConfig(data_dir=deep, engine="window"))
     await session.start()
     try:
+        if transport == "tcp":
+            assert read_address(deep) is not None and not socket_path(deep).exists()
+            assert stat.S_IMODE(address_path(deep).stat().st_mode) == 0o600
+        else:
+            assert read_address(deep) is None and socket_path(deep).exists()
         client = await connect(deep)
         assert client.hello["command"] == "window"
         assert client.hello["local_url"] == session.local_url
@@ -79,23 +99,24 @@ async def test_a_window_session_serves_the_channel_from_a_deep_folder(tmp_path: 
         await client.close()
     finally:
         await session.stop()
+    assert not served(deep)
     with pytest.raises(EngineNotRunning):
         await connect(deep)
 
 
 @pytest.mark.asyncio
-async def test_one_offs_serve_no_channel(tmp_path: Path) -> None:
+async def test_one_offs_serve_no_channel(tmp_path: Path, transport: str) -> None:
     probe = Session(SessionConfig(data_dir=tmp_path, engine=None))  # tunnel check, offline ping
     await probe.start()
     try:
-        assert not socket_path(tmp_path).exists() and not token_path(tmp_path).exists()
+        assert not served(tmp_path) and not token_path(tmp_path).exists()
     finally:
         await probe.stop()
 
 
 @pytest.mark.asyncio
 async def test_requests_the_engine_cannot_do_are_answered_with_a_code_and_a_sentence(
-    tmp_path: Path,
+    tmp_path: Path, transport: str
 ) -> None:
     session = Session(SessionConfig(data_dir=tmp_path))
     await session.start()
