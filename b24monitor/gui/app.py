@@ -28,7 +28,7 @@ from b24monitor.gui.main_window import MainWindow
 from b24monitor.gui.os_signals import SignalWatcher
 from b24monitor.gui.settings_store import GuiSettings
 from b24monitor.gui.store_worker import StoreWorker
-from b24monitor.services.engine_attach import open_session
+from b24monitor.services.engine_attach import open_session, show_background_window
 from b24monitor.services.remote_session import RemoteSession
 from b24monitor.services.secrets import open_secret_store
 
@@ -37,6 +37,10 @@ SETTINGS_FILE = "gui.ini"  # per data dir: two data dirs never share a layout or
 
 class StartupError(Exception):
     """The app cannot start; the message is one sentence for a message box."""
+
+
+class ShownAgain(Exception):
+    """The data dir's window waiting in the background was shown instead; one sentence."""
 
 
 def open_settings(data_dir: Path) -> QSettings:
@@ -52,6 +56,7 @@ async def running_app(data_dir: Path, *, own_engine: bool = True) -> AsyncIterat
 
     Raises:
         StartupError: the data dir, the database or the port cannot be used.
+        ShownAgain: a window of this data dir waited in the background and was shown.
     """
     try:
         await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
@@ -59,6 +64,10 @@ async def running_app(data_dir: Path, *, own_engine: bool = True) -> AsyncIterat
         raise StartupError(
             f"cannot create {data_dir} ({exc.strerror or exc}); choose another --data-dir."
         ) from None
+    pid = await show_background_window(data_dir)
+    if pid is not None:
+        raise ShownAgain(f"b24monitor: the window of data folder {data_dir} (pid {pid}) was "
+                         "capturing in the background; it is shown again")  # fmt: skip
     settings = open_settings(data_dir)
     # The keyring is probed here, off the GUI thread, once; the session hands the store out.
     secrets = await asyncio.to_thread(open_secret_store)
@@ -99,7 +108,10 @@ async def running_app(data_dir: Path, *, own_engine: bool = True) -> AsyncIterat
         await window.shutdown()
         await worker.close()
         if isinstance(session, RemoteSession) and window.stop_capture and window.asks_on_close:
-            await session.stop_engine()  # the user chose "stop capturing" for its own engine
+            # "Stop capturing" for its own engine: unless other windows still use it.
+            others = await session.stop_engine()
+            if others:  # one line on stderr too: the window is closing
+                print(f"b24monitor: {window.tell_detached(others)}", file=sys.stderr, flush=True)
         elif isinstance(session, RemoteSession) and window.demos:
             # The sandbox portal lives in this process: the engine must not follow it after.
             with contextlib.suppress(B24MonitorError, OSError):
@@ -121,6 +133,10 @@ def attach_window(window: MainWindow, session: RemoteSession) -> None:
     window.asks_on_close = session.windows_engine  # a listen in a terminal is not ours to stop
     window.show_engine(session.engine)
     session.detached.connect(window.on_engine_detached)
+    # Windows announce themselves: a second start shows a background one, stop spares others.
+    session.announce_window(False)
+    window.background_changed.connect(session.announce_window)
+    session.show_window.connect(lambda _pid: window.reopen())
     session.revived.connect(window.on_engine_revived)
     if session.revive is not None:
         window.enable_restart(session.restart_engine)
@@ -150,6 +166,9 @@ async def main(data_dir: Path, *, own_engine: bool = True) -> int | str:
                 watcher.close()
     except StartupError as exc:
         return str(exc)
+    except ShownAgain as exc:
+        print(exc, flush=True)  # the one line a second start says; nothing else to do
+        return 0
     return 0
 
 

@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
     """
 
     closed = Signal()
+    background_changed = Signal(bool)  # kept capturing in the background (True) or back
 
     def __init__(self, session: SessionView, worker: StoreWorker, settings: QSettings) -> None:
         super().__init__()
@@ -325,6 +326,19 @@ class MainWindow(QMainWindow):
         self.showNormal()
         self.raise_()
         self.activateWindow()
+        self.background_changed.emit(False)
+
+    def tell_detached(self, others: int) -> str:
+        """Stop capturing was asked while other windows use the engine: it goes on for them.
+        Returns the sentence (the caller also prints it: this window is closing)."""
+        text = self.tr(
+            "Capture goes on: %n other window(s) still use the capture engine; this window "
+            "only detached",
+            "",
+            others,
+        )
+        self.status.showMessage(text)
+        return text
 
     def show_engine(self, engine: dict[str, object]) -> None:
         """Name the process that captures when it is another one (a listen, another window)."""
@@ -392,9 +406,10 @@ class MainWindow(QMainWindow):
         if not self.tray.available():  # nowhere to come back from: minimise instead of hiding
             event.ignore()
             self.showMinimized()
-            return
-        event.accept()
-        self.tray.show_background()
+        else:
+            event.accept()
+            self.tray.show_background()
+        self.background_changed.emit(True)
 
     def _ask_how_to_close(self) -> None:
         if self.close_question is not None:
@@ -418,8 +433,10 @@ class MainWindow(QMainWindow):
         elif self.tray.available():
             self.hide()
             self.tray.show_background()
+            self.background_changed.emit(True)
         else:
             self.showMinimized()
+            self.background_changed.emit(True)
 
     def _on_close_question_finished(self) -> None:
         if self.close_question is not None:

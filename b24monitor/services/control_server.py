@@ -12,13 +12,19 @@ the hello dict without "type"); beyond ENGINE-PROTOCOL.md: `set_wanted` (subscri
 "online"|"offline"], …], wanted), `ping` (within → {seconds}), `set_safety_net` (enabled); added
 by the window's side: `rest_page` (as `rest`, → {result, total, next}: list methods walked page
 by page, spec §5.6), `authorize_url` (portal_url → the approval URL with the engine's OAuth
-state, spec §5.2). Engine → client: `hello` (engine_state: the agreed fields plus "started" and
-"subscriptions"), or `refused` {message} and close; then one line per piece of news —
-`committed` {ids, lifecycle}, `tunnel` {…the `listen --json` tunnel line}, `notice` {"notice":
-the portal/guard notice dict, nested because it has its own "type"}, `attempt` {…the forward
-line's fields, started_at}, `alert` {…the alert line plus every Alert field}, `portal` {portal}
-— and `reply` {id, ok, result | error {code, message}}; `bye` {reason: stopping | replaced |
-too_slow} before the engine closes the channel.
+state, spec §5.2); for windows (services/control_windows.py): `window` (pid, background: the
+window announces itself and whether "keep capturing" sent it to the background → {windows}),
+`show_window` (a second start of b24monitor: the newest background window is sent
+`show_window` → {shown: true, pid}, or {shown: false, windows} when none waits), and `stop`
+with "unless_windows": true (→ {stopping: false, windows} while other windows are attached; a
+window never stops a terminal's `listen`: cannot_stop). Engine → client: `hello` (engine_state:
+the agreed fields plus "started", "subscriptions" and "windows" [{pid, background}];
+"receiver" carries "stray_hits"), or `refused` {message} and close; then one line per piece of
+news — `committed` {ids, lifecycle}, `tunnel` {…the `listen --json` tunnel line}, `notice`
+{"notice": the portal/guard notice dict, nested because it has its own "type"}, `attempt` {…the
+forward line's fields, started_at}, `alert` {…the alert line plus every Alert field}, `portal`
+{portal}, `show_window` (to one window) — and `reply` {id, ok, result | error {code, message}};
+`bye` {reason: stopping | replaced | too_slow} before the engine closes the channel.
 
 Everything here runs on the session's loop and never waits for a client: news is encoded once
 and put on each client's bounded queue; a client whose queue is full is dropped (`too_slow`)
@@ -30,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hmac
 import json
 import logging
@@ -41,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 from b24monitor.core.errors import B24MonitorError, PortalError
 from b24monitor.core.tasks import spawn
 from b24monitor.services import control_socket as where
+from b24monitor.services.control_windows import Windows
 from b24monitor.services.engine_state import (
     alert_message,
     attempt_message,
@@ -134,7 +142,8 @@ class ControlServer:
         self._clients: set[_Client] = set()
         self._handlers: set[asyncio.Task[None]] = set()
         self._disconnect: list[Callable[[], None]] = []
-        self._own_uid = os.getuid()
+        self._own_uid = os.getuid() if hasattr(os, "getuid") else -1
+        self.windows: Windows[_Client] = Windows()
 
     @property
     def clients(self) -> int:
@@ -198,6 +207,7 @@ class ControlServer:
         server.close()
         bye = _line({"type": "bye", "reason": reason})
         clients, self._clients = list(self._clients), set()
+        self.windows = Windows()
         leaving = (c.leave(bye, flush=True, grace=STOP_GRACE_S) for c in clients)
         await asyncio.gather(*leaving, return_exceptions=True)
         for task in list(self._handlers):
@@ -232,6 +242,7 @@ class ControlServer:
 
     def _drop(self, client: _Client, reason: str) -> None:
         self._clients.discard(client)
+        self.windows.forget(client)
         client.leaving = True  # now, not when the task below first runs: nothing more is sent
         log.info("control client dropped: %s", reason)
         spawn(client.leave(_line({"type": "bye", "reason": reason})), name="control-drop")
@@ -271,6 +282,7 @@ class ControlServer:
             self._handlers.discard(task)
             if client in self._clients:
                 self._clients.discard(client)
+            self.windows.forget(client)
             if not client.leaving:
                 await client.leave(None)
 
@@ -293,7 +305,7 @@ class ControlServer:
             client.writer.write(_refused("the token is not this engine's (read engine.token)"))
             return False
         # No await between the snapshot and joining: no news is lost or seen twice.
-        client.send(_line(engine_state(self.session)))
+        client.send(_line(self._state()))
         self._clients.add(client)
         client.pump = spawn(client.drain_queue(), name="control-pump")
         return True
@@ -307,7 +319,10 @@ class ControlServer:
                 why = 'a request is a JSON object with an integer "id" and an "op"'
                 self._reply(client, None, error=("bad_request", why))
                 continue
-            handler = self._ops().get(str(request.get("op")))
+            op = str(request.get("op"))
+            handler = self._ops().get(op)
+            if op in self._window_ops():
+                handler = functools.partial(self._window_ops()[op], client)
             if handler is None:
                 why = f"unknown op {request.get('op')!r}"
                 self._reply(client, request["id"], error=("unknown_op", why))
@@ -365,7 +380,6 @@ class ControlServer:
             "start_tunnel": self._start_tunnel,
             "reconcile": self._reconcile,
             "authorize_url": self._authorize_url,
-            "stop": self._stop,
             "status": self._status,
             # Beyond ENGINE-PROTOCOL.md (additive): the window's intents that need the engine.
             "set_wanted": self._set_wanted,
@@ -420,12 +434,45 @@ class ControlServer:
             raise RequestFailed("bad_request", 'authorize_url needs "portal_url"')
         return self._portal().authorize_url(portal_url, self.session.handler_url)
 
-    async def _stop(self, request: dict[str, Any]) -> Any:
+    def _window_ops(self) -> dict[str, Callable[[_Client, dict[str, Any]], Awaitable[Any]]]:
+        """The requests whose answer depends on who asks (see control_windows.py)."""
+        return {"stop": self._stop, "window": self._window, "show_window": self._show_window}
+
+    async def _stop(self, client: _Client, request: dict[str, Any]) -> Any:
+        """Stop capturing; with "unless_windows", only when no other window is attached."""
         if not len(self.session.stop_requested):
             raise RequestFailed("cannot_stop", "this engine runs inside a window: close the "
                                 "window to stop it")  # fmt: skip
+        if self.windows.is_window(client) and self.session.config.engine == "listen":
+            raise RequestFailed("cannot_stop", "this engine is a `b24monitor listen` started "
+                                "in a terminal: stop it there")  # fmt: skip
+        others = self.windows.others(client)
+        if request.get("unless_windows") is True and others:
+            return {"stopping": False, "windows": others}
         self.session.stop_requested.emit("a control client asked")
         return {"stopping": True}
+
+    async def _window(self, client: _Client, request: dict[str, Any]) -> Any:
+        """A window says who it is and whether it waits in the background."""
+        pid, background = request.get("pid"), request.get("background")
+        if not isinstance(pid, int) or not isinstance(background, bool):
+            raise RequestFailed("bad_request", 'window needs "pid" and "background": true or '
+                                "false")  # fmt: skip
+        self.windows.announce(client, pid, background)
+        return {"windows": self.windows.count()}
+
+    async def _show_window(self, client: _Client, request: dict[str, Any]) -> Any:
+        """b24monitor started again: bring back the window waiting in the background, if one
+        does (→ its pid); else the starter opens a window of its own."""
+        waiting = self.windows.background()
+        if waiting is None:
+            return {"shown": False, "windows": self.windows.count()}
+        target, info = waiting
+        self.windows.announce(target, info.pid, False)  # a second start meanwhile opens anew
+        if not target.send(_line({"type": "show_window"})):
+            self._drop(target, "too_slow")
+            return {"shown": False, "windows": self.windows.count()}
+        return {"shown": True, "pid": info.pid}
 
     async def _set_wanted(self, request: dict[str, Any]) -> Any:
         """Tick or untick [[event, "online"|"offline"], …]: remembered, then one reconcile."""
@@ -460,9 +507,13 @@ class ControlServer:
         return {"enabled": enabled}
 
     async def _status(self, request: dict[str, Any]) -> Any:
-        state = engine_state(self.session)
+        state = self._state()
         state.pop("type")
         return state
+
+    def _state(self) -> dict[str, Any]:
+        """engine_state plus the attached windows: [{pid, background}]."""
+        return engine_state(self.session) | {"windows": self.windows.listed()}
 
     def _portal(self) -> Any:
         portal = self.session.portal

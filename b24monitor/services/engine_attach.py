@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from b24monitor.core.errors import B24MonitorError
+from b24monitor.services import control_client
 from b24monitor.services.control_socket import served
 from b24monitor.services.engine_spawn import spawn_engine, wait_attachable
 from b24monitor.services.remote_session import RemoteSession, connector
@@ -35,6 +37,26 @@ async def attach(config: SessionConfig, secrets: SecretStore) -> RemoteSession |
     except (OSError, B24MonitorError):
         return None  # a crashed engine's socket, or one stopping right now
     return remote
+
+
+async def show_background_window(data_dir: Path) -> int | None:
+    """Bring back the data dir's window that waits in the background ("keep capturing"), so a
+    second start of b24monitor does not open another; its pid, or None when no window waits
+    (or no engine runs): the caller then opens a window of its own."""
+    if not served(data_dir):
+        return None
+    try:
+        client = await control_client.connect(data_dir)
+    except (OSError, B24MonitorError):
+        return None
+    try:
+        answer = await client.request("show_window")
+    except (OSError, B24MonitorError):
+        return None  # an engine from before windows announced themselves: open a window
+    finally:
+        await client.close()
+    pid = answer.get("pid") if isinstance(answer, dict) and answer.get("shown") else None
+    return pid if isinstance(pid, int) else None
 
 
 async def open_session(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -140,6 +141,9 @@ class RemoteSession:
         # A window's engine that died was started again (issue 14): "", or why it failed.
         self.revived: Signal[str] = Signal("revived")
         self.revive: Callable[[], Awaitable[None]] | None = None  # set by engine_attach
+        # b24monitor was started again while this window waited in the background: show it.
+        self.show_window: Signal[int] = Signal("show_window")  # carries the engine's pid
+        self._background: bool | None = None  # as last announced; None: not a window
         self._stopping = False
         self._restarting = False
         self._channel: EngineChannel | None = None
@@ -203,6 +207,8 @@ class RemoteSession:
         if self._poller is not None:  # attached again (a restarted engine): one poller
             self._poller.cancel()
         self._poller = spawn(self._poll_status(), name="engine-status")
+        if self._background is not None:  # a restarted engine learns of this window again
+            spawn(self._announce(self._background), name="engine-window")
 
     async def stop(self) -> None:
         """Detach: the engine keeps capturing (stop_engine() is the user's "stop capturing")."""
@@ -220,11 +226,24 @@ class RemoteSession:
             await self._http.aclose()
             self._http = None
 
-    async def stop_engine(self) -> None:
+    def announce_window(self, background: bool) -> None:
+        """Tell the engine this is a window, and whether it waits in the background: another
+        start of b24monitor then shows it, and stopping leaves other windows capturing."""
+        self._background = background
+        if self._channel is not None:
+            spawn(self._announce(background), name="engine-window")
+
+    async def _announce(self, background: bool) -> None:
+        with contextlib.suppress(EngineError, OSError):  # an older engine: no window op
+            await self.request("window", pid=os.getpid(), background=background)
+
+    async def stop_engine(self) -> int:
         """The user chose to stop capturing: the engine stops (this waits until its process
-        is gone, so its store and lock are free), then this window detaches."""
-        await self._stop_engine_process()
+        is gone, so its store and lock are free), then this window detaches. While other
+        windows are attached the engine goes on for them: returns how many (0: stopped)."""
+        others = await self._stop_engine_process(unless_windows=True)
         await self.stop()
+        return others
 
     async def restart_engine(self) -> None:
         """Stop the engine and start it again (new settings); the window stays attached.
@@ -242,15 +261,19 @@ class RemoteSession:
         finally:
             self._restarting = False
 
-    async def _stop_engine_process(self) -> None:
+    async def _stop_engine_process(self, *, unless_windows: bool = False) -> int:
         pid, reader = self.engine_pid, self._reader
+        answer: Any = None
         with contextlib.suppress(EngineError, OSError):
-            await self.request("stop")
+            answer = await self.request("stop", unless_windows=unless_windows)
+        if isinstance(answer, dict) and answer.get("stopping") is False:
+            return int(answer.get("windows") or 0)
         if reader is not None:  # the engine's bye closes the channel after its last news
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(reader), STOP_WAIT_S)
         if pid is not None:
             await wait_gone(pid, STOP_WAIT_S)
+        return 0
 
     # -- intents --------------------------------------------------------------------------------
 
@@ -372,6 +395,8 @@ class RemoteSession:
                 self.attempt_recorded.emit(wire.attempt(message))
             case "alert":
                 self.alerts.emit(wire.alert(message))
+            case "show_window":
+                self.show_window.emit(self.engine_pid or 0)
             case "portal":
                 name = _name(message.get("portal"))
                 before = self.portal.profile_name if self.portal is not None else None

@@ -322,3 +322,51 @@ async def test_start_tunnel_brings_the_public_route_up_again_and_clients_hear_ea
         assert (await client.request("status"))["tunnel"]["state"] == "reachable"
     finally:
         await client.close()
+
+
+@pytest.mark.asyncio
+async def test_windows_announce_themselves_a_second_start_shows_one_and_stop_spares_others(
+    monitor: Any, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    m = monitor("--engine")
+    await asyncio.to_thread(m.next_json)
+    one, two, starter = await connect(data), await connect(data), await connect(data)
+    try:
+        assert await one.request("window", pid=111, background=False) == {"windows": 1}
+        assert await two.request("window", pid=222, background=True) == {"windows": 2}
+        status = await starter.request("status")
+        assert status["windows"] == [{"pid": 111, "background": False},
+                                     {"pid": 222, "background": True}]  # fmt: skip
+        # A second start: the window waiting in the background is told to show itself.
+        assert await starter.request("show_window") == {"shown": True, "pid": 222}
+        assert await news(two, "show_window") == {"type": "show_window"}
+        assert await starter.request("show_window") == {"shown": False, "windows": 2}
+        # One window asks to stop while the other is attached: the engine goes on.
+        assert await one.request("stop", unless_windows=True) == {"stopping": False, "windows": 1}
+        await two.close()
+        async with asyncio.timeout(30):  # the engine notices the closed channel
+            while len((await starter.request("status"))["windows"]) != 1:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        assert await one.request("stop", unless_windows=True) == {"stopping": True}
+        assert await news(one, "bye") == {"type": "bye", "reason": "stopping"}
+        assert await asyncio.to_thread(m.proc.wait, 30) == 0
+    finally:
+        for client in (one, two, starter):
+            await client.close()
+
+
+@pytest.mark.asyncio
+async def test_a_window_never_stops_a_listen_started_in_a_terminal(
+    monitor: Any, tmp_path: Path
+) -> None:
+    m = monitor()
+    await asyncio.to_thread(m.next_json)
+    window = await connect(tmp_path / "data")
+    try:
+        await window.request("window", pid=os.getpid(), background=False)
+        with pytest.raises(EngineRequestFailed, match="started in a terminal: stop it there"):
+            await window.request("stop")
+        assert m.proc.poll() is None and (await window.request("status"))["command"] == "listen"
+    finally:
+        await window.close()
