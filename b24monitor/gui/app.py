@@ -137,6 +137,7 @@ def attach_window(window: MainWindow, session: RemoteSession) -> None:
     session.announce_window(False)
     window.background_changed.connect(session.announce_window)
     session.show_window.connect(lambda _pid: window.reopen())
+    session.moved.connect(window.on_engine_moved)
     session.revived.connect(window.on_engine_revived)
     if session.revive is not None:
         window.enable_restart(session.restart_engine)

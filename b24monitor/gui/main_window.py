@@ -125,6 +125,7 @@ class MainWindow(QMainWindow):
         self._engine_note = ""  # the receiver item names another process's engine
         self.restart_capture: Callable[[], Awaitable[None]] | None = None  # own engine only
         self._restarting = False
+        self._moved = ""  # a restarted engine's sentence: it could not take its old port back
         self._detail_request = 0  # the newest detail read; older answers are dropped
         self._build()
         self._connect_signals()
@@ -386,8 +387,19 @@ class MainWindow(QMainWindow):
             "acknowledged event is lost"
         )
         self._tell_engine(self.tr("capture engine restarted"), text)
+        self._tell_moved()
         self.status.set_handler_url(self.session.handler_url, self.session.public_url is not None)
         spawn(self.events.reapply(), name="reload-after-restart", on_error=self._on_task_failed)
+
+    def on_engine_moved(self, text: str) -> None:
+        """The restarted engine listens on another port: told once the restart is told."""
+        self._moved = text
+
+    def _tell_moved(self) -> None:
+        text, self._moved = self._moved, ""
+        if text:
+            sentence = text[:1].upper() + text[1:]
+            self._tell_engine(self.tr("receiver moved to another port"), sentence)
 
     def _tell_engine(self, short: str, text: str) -> None:
         """News of the engine: the sentence for a while, a short mark that stays (tooltip)."""
@@ -571,6 +583,7 @@ class MainWindow(QMainWindow):
         self.status.showMessage(self.tr("Capture restarted with the saved settings"), 10_000)
         self.status.set_handler_url(self.session.handler_url, self.session.public_url is not None)
         self._on_stats_updated()
+        self._tell_moved()
         spawn(self.events.reapply(), name="reload-after-restart", on_error=self._on_task_failed)
 
     def _on_session_signals_tunnel_changed(self, state: object) -> None:

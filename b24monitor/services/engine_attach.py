@@ -11,14 +11,16 @@ Two windows started at the same moment race for the engine lock: the loser attac
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from b24monitor.core.errors import B24MonitorError
 from b24monitor.services import control_client
 from b24monitor.services.control_socket import served
-from b24monitor.services.engine_spawn import spawn_engine, wait_attachable
+from b24monitor.services.engine_spawn import EngineStartFailed, spawn_engine, wait_attachable
 from b24monitor.services.remote_session import RemoteSession, connector
 from b24monitor.services.session import Session, SessionConfig
 from b24monitor.services.session_view import SessionView
@@ -105,8 +107,32 @@ async def start_engine(
         await wait_attachable(pid, remote.start, current.data_dir)
 
     async def revive() -> None:
-        await spawn(settings())
+        await spawn_on_the_same_port(remote, settings(), spawn)
 
     await spawn(config)
     remote.revive = revive
     return remote
+
+
+async def spawn_on_the_same_port(
+    remote: RemoteSession,
+    config: SessionConfig,
+    spawn: Callable[[SessionConfig], Awaitable[None]],
+) -> None:
+    """Start the engine again where the last one listened when no port is fixed in Settings:
+    the user's URL or tunnel points at that port. If it is taken, on any free port, and
+    `remote.moved` says so."""
+    old = urlsplit(remote.local_url).port if remote.local_url else None
+    if config.receiver.port != 0 or not old:
+        await spawn(config)
+        return
+    try:
+        await spawn(replace(config, receiver=replace(config.receiver, port=old)))
+        return
+    except EngineStartFailed as exc:
+        why = str(exc).rstrip(".")
+    await spawn(config)
+    remote.moved.emit(
+        f"port {old} could not be used again ({why}), so the capture engine now receives at "
+        f"{remote.local_url}: point your URL or tunnel there, or fix a port in Settings"
+    )

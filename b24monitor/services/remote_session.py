@@ -143,6 +143,8 @@ class RemoteSession:
         self.revive: Callable[[], Awaitable[None]] | None = None  # set by engine_attach
         # b24monitor was started again while this window waited in the background: show it.
         self.show_window: Signal[int] = Signal("show_window")  # carries the engine's pid
+        # A restarted engine could not take its old port back: the sentence (engine_attach).
+        self.moved: Signal[str] = Signal("moved")
         self._background: bool | None = None  # as last announced; None: not a window
         self._stopping = False
         self._restarting = False

@@ -229,3 +229,73 @@ async def test_restart_capture_applies_saved_settings_to_the_engine(
         second = session.engine_pid
         await session.stop_engine()
     assert second is not None and not alive(second)  # stop_engine waits for the process
+
+
+@pytest.fixture
+def any_port(tmp_path: Path) -> Iterator[Path]:
+    """A data dir with no port fixed in Settings (the default: any free port)."""
+    folder = tmp_path / "data"
+    yield folder
+    pid = engine_pid(folder)
+    if pid is not None and alive(pid):
+        os.kill(pid, signal.SIGKILL)
+
+
+def bound(sock: socket.socket, port: int) -> bool:
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.asyncio
+async def test_a_killed_engine_comes_back_on_its_port_when_none_is_fixed(
+    any_port: Path, make_delivery: Callable[..., bytes], wait_until
+) -> None:
+    """The user's URL or tunnel points at the engine's port: the new engine takes it again."""
+    async with running_app(any_port, own_engine=True) as window:
+        session = window.session
+        assert isinstance(session, RemoteSession)
+        first, url = session.engine_pid, session.handler_url
+        assert first is not None and open_settings(any_port).value(PORT) is None
+        os.kill(first, signal.SIGKILL)
+        await wait_until(lambda: session.attached and session.engine_pid != first, 60)
+        assert session.handler_url == url
+        assert window.status.alert.text() == "⚠ capture engine restarted"
+        assert await post(url, make_delivery("ONCRMDEALADD", {"FIELDS": {"ID": "1"}})) == 200
+        await wait_until(lambda: window.model.rowCount() == 1, 20)
+        await session.stop_engine()
+
+
+@pytest.mark.asyncio
+async def test_a_restarted_engine_whose_port_was_taken_says_where_it_receives_now(
+    any_port: Path, make_delivery: Callable[..., bytes], wait_until
+) -> None:
+    async with running_app(any_port, own_engine=True) as window:
+        session = window.session
+        assert isinstance(session, RemoteSession)
+        first, local = session.engine_pid, session.local_url
+        port = int(local.rsplit(":", 1)[1])
+        assert first is not None
+        with socket.socket() as squatter:
+            squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            os.kill(first, signal.SIGKILL)
+            # Another program takes the port the moment the dead engine's socket is gone.
+            await wait_until(lambda: bound(squatter, port), 10)
+            squatter.listen()
+            await wait_until(lambda: session.attached and session.engine_pid != first, 60)
+            assert session.local_url != local
+            moved = "⚠ receiver moved to another port"
+            await wait_until(lambda: window.status.alert.text() == moved, 20)
+            told = window.status.alert.toolTip()
+            assert told.startswith(f"Port {port} could not be used again (")
+            assert f"now receives at {session.local_url}: point your URL or tunnel there" in told
+            assert told in window.status.currentMessage()
+            assert window.status.receiver.text().startswith(
+                f"receiver {session.local_url.removeprefix('http://')}"
+            )
+            body = make_delivery("ONCRMDEALADD", {"FIELDS": {"ID": "2"}})
+            assert await post(session.handler_url, body) == 200
+            await wait_until(lambda: window.model.rowCount() == 1, 20)
+        await session.stop_engine()
