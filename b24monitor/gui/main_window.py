@@ -10,7 +10,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
-from PySide6.QtCore import QSettings, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -126,6 +126,8 @@ class MainWindow(QMainWindow):
         self.restart_capture: Callable[[], Awaitable[None]] | None = None  # own engine only
         self._restarting = False
         self._moved = ""  # a restarted engine's sentence: it could not take its old port back
+        self._in_background = False  # kept capturing in the background (hidden or minimised)
+        self.background_changed.connect(self._note_background)
         self._detail_request = 0  # the newest detail read; older answers are dropped
         self._build()
         self._connect_signals()
@@ -328,6 +330,16 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
         self.background_changed.emit(False)
+
+    def _note_background(self, background: bool) -> None:
+        self._in_background = background
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A window kept minimised in the background that the user restores is back too."""
+        super().changeEvent(event)
+        restored = event.type() == QEvent.Type.WindowStateChange and not self.isMinimized()
+        if restored and self._in_background and self.isVisible():
+            self.background_changed.emit(False)
 
     def tell_detached(self, others: int) -> str:
         """Stop capturing was asked while other windows use the engine: it goes on for them.

@@ -183,3 +183,20 @@ async def test_sigterm_to_the_window_that_started_the_engine_leaves_it_to_the_ot
         if first.poll() is None:
             first.kill()
             first.wait()
+
+
+@pytest.mark.asyncio
+@OFFSCREEN
+async def test_a_background_window_the_user_restores_is_no_longer_in_the_background(
+    data: Path, wait_until
+) -> None:
+    async with running_app(data, own_engine=True) as window:
+        session = window.session
+        assert isinstance(session, RemoteSession)
+        me = os.getpid()
+        window.background = "tray"  # offscreen has no tray: kept minimised (see above)
+        keep_in_background(window)
+        await settles(lambda: windows(data), [{"pid": me, "background": True}])
+        window.showNormal()  # the user restores it from the task bar
+        await settles(lambda: windows(data), [{"pid": me, "background": False}])
+        assert await session.stop_engine() == 0
