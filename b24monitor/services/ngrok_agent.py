@@ -93,6 +93,16 @@ class NgrokAgent:
         """None while the agent runs (or was never started); its exit code once it died."""
         return self._proc.poll() if self._proc is not None else None
 
+    async def exit_code_within(self, seconds: float) -> int | None:
+        """Like exit_code(), but waits up to `seconds` for an agent that is on its way out."""
+        proc = self._proc
+        if proc is None:
+            return None
+        try:
+            return await asyncio.to_thread(proc.wait, seconds)
+        except subprocess.TimeoutExpired:
+            return None
+
     async def start(self, local_port: int) -> str:
         """Start the agent and an endpoint to 127.0.0.1:`local_port`; return the public URL."""
         await self._ensure_installed()

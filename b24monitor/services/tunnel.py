@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 
 TICK = 1.0  # how often the agent's liveness, arrivals and a sleep/resume are checked, in seconds
 MAX_BACKOFF = 60.0
+# A failed probe waits this long for the agent's exit: a dying agent drops its relay first.
+EXIT_GRACE_S = 0.5
 
 
 class Tunnel:
@@ -182,6 +184,10 @@ class Tunnel:
             self._schedule.proved()
             self._backoff = 1.0
             self._publish("reachable", url)
+        elif (
+            self._agent is not None and await self._agent.exit_code_within(EXIT_GRACE_S) is not None
+        ):
+            pass  # a dying agent closes its relay first: its exit explains the failure (_watch)
         else:
             self._schedule.failed()
             self._publish("unreachable", url, result.reason)
