@@ -130,17 +130,23 @@ def attach_window(window: MainWindow, session: RemoteSession) -> None:
     desktop has a tray (it shows capture goes on and reopens the window); else it goes.
     """
     window.background = "tray" if CaptureTray.available() else "detach"
-    window.asks_on_close = session.windows_engine  # a listen in a terminal is not ours to stop
-    window.show_engine(session.engine)
+    if session.revive is not None:  # the window may start (or restart) an engine of its own
+        window.enable_restart(session.restart_engine)
+        window.enable_start(session.take_over)
+
+    def engine_attached() -> None:  # a listen in a terminal is not ours to stop or restart
+        window.engine_attached(session.engine, windows_engine=session.windows_engine)
+
+    engine_attached()
+    window.attached_again.connect(engine_attached)
     session.detached.connect(window.on_engine_detached)
+    session.reattached.connect(window.on_engine_reattached)
     # Windows announce themselves: a second start shows a background one, stop spares others.
     session.announce_window(False)
     window.background_changed.connect(session.announce_window)
     session.show_window.connect(lambda _pid: window.reopen())
     session.moved.connect(window.on_engine_moved)
     session.revived.connect(window.on_engine_revived)
-    if session.revive is not None:
-        window.enable_restart(session.restart_engine)
 
 
 async def _abandon(window: MainWindow, worker: StoreWorker) -> None:

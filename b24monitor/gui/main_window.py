@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from b24monitor.core.errors import B24MonitorError
 from b24monitor.core.filters import Filter
 from b24monitor.core.tasks import spawn
 from b24monitor.core.traffic_patterns import Alert
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
     """
 
     closed = Signal()
+    attached_again = Signal()  # to the data dir's next engine: engine_attached() follows
     background_changed = Signal(bool)  # kept capturing in the background (True) or back
 
     def __init__(self, session: SessionView, worker: StoreWorker, settings: QSettings) -> None:
@@ -125,6 +127,8 @@ class MainWindow(QMainWindow):
         self._engine_note = ""  # the receiver item names another process's engine
         self.restart_capture: Callable[[], Awaitable[None]] | None = None  # own engine only
         self._restarting = False
+        self._detached_because = ""  # the engine's bye reason, until the window attached again
+        self.start_capture: Callable[[], Awaitable[None]] | None = None  # take over capture
         self._moved = ""  # a restarted engine's sentence: it could not take its old port back
         self._in_background = False  # kept capturing in the background (hidden or minimised)
         self.background_changed.connect(self._note_background)
@@ -193,8 +197,14 @@ class MainWindow(QMainWindow):
         self.restart_action = self._action(self.tr("Restart capture"), "", "restartCapture")
         self.restart_action.setToolTip(self.tr("Stop the capture engine and start it again "
                                                "with the saved settings"))  # fmt: skip
-        self.restart_action.setVisible(False)  # only for the engine this window started
-        portal_menu.addActions([self.connect_action, self.settings_action, self.restart_action])
+        self.restart_action.setVisible(False)  # only for a window's engine (not a listen's)
+        self.start_action = self._action(self.tr("Start capturing"), "", "startCapture")
+        tip = self.tr("The capture engine stopped: start this window's own, which captures "
+                      "in the background")  # fmt: skip
+        self.start_action.setToolTip(tip)
+        self.start_action.setVisible(False)  # only while no engine runs for this window
+        portal_menu.addActions([self.connect_action, self.settings_action, self.restart_action,
+                                self.start_action])  # fmt: skip
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         self.check_setup_action = self._action(self.tr("Check setup"), "", "checkSetupAction")
         self.about_action = self._action(self.tr("About b24monitor"), "", "aboutAction")
@@ -266,6 +276,7 @@ class MainWindow(QMainWindow):
         self.about_action.triggered.connect(self._on_about_action_triggered)
         self.check_setup_action.triggered.connect(self._on_check_setup_action_triggered)
         self.restart_action.triggered.connect(self._on_restart_action_triggered)
+        self.start_action.triggered.connect(self._on_start_action_triggered)
         self.tray.open_requested.connect(self.reopen)
         self.tray.stop_requested.connect(self.quit_capture)
 
@@ -356,7 +367,9 @@ class MainWindow(QMainWindow):
     def show_engine(self, engine: dict[str, object]) -> None:
         """Name the process that captures when it is another one (a listen, another window)."""
         command, pid = engine.get("command"), engine.get("pid")
-        if command == "engine":  # started for this window: nothing to explain
+        if command == "engine":  # a window's engine: nothing to explain
+            self.setWindowTitle(self.tr("b24monitor"))
+            self._engine_note = ""
             return
         who = self.tr("b24monitor listen") if command == "listen" else self.tr("another window")
         text = self.tr("b24monitor — capture runs in %1 (pid %2)")
@@ -370,17 +383,31 @@ class MainWindow(QMainWindow):
 
     def on_engine_detached(self, reason: str) -> None:
         """The engine's channel closed: say that events no longer arrive here, and why."""
+        self._detached_because = reason
         if self._restarting:
             return  # Restart capture: the engine was asked to stop
         if reason == "lost" and self.asks_on_close:  # a window's engine: it is restarted
             text = self.tr("The capture engine stopped unexpectedly; starting it again…")
             self._tell_engine(self.tr("capture engine restarting…"), text)
             return
+        if reason == "restarting" and self.asks_on_close:  # this window follows
+            text = self.tr("Another window restarts the capture engine; this window attaches "
+                           "to the new one…")  # fmt: skip
+            self._tell_engine(self.tr("capture engine restarting…"), text)
+            return
         if reason == "too_slow":
             text = self.tr(
-                "This window fell behind the capture engine and was let go; reopen "
-                "b24monitor to see new events (none is lost: they are stored)"
+                "This window fell behind the capture engine and was let go; it attaches "
+                "again by itself (no event is lost: they are stored)"
             )
+        elif self.start_capture is not None:  # a listen stopped in its terminal: the user says
+            text = self.tr(
+                "The capture engine stopped: new events are not received. Portal → Start "
+                "capturing starts this window's own; a `b24monitor listen` started again is "
+                "attached to by itself"
+            )
+            self.restart_action.setVisible(False)
+            self.start_action.setVisible(True)
         else:
             text = self.tr(
                 "The capture engine stopped: new events are not received until "
@@ -394,14 +421,69 @@ class MainWindow(QMainWindow):
             text = self.tr("The capture engine could not be started again: %1").replace("%1", error)
             self._tell_engine(self.tr("not receiving: capture engine stopped"), text)
             return
-        text = self.tr(
-            "The capture engine stopped unexpectedly and was started again; no "
-            "acknowledged event is lost"
-        )
-        self._tell_engine(self.tr("capture engine restarted"), text)
+        if self._detached_because == "restarting":
+            text = self.tr("Another window restarted the capture engine; this window shows the "
+                           "new one's events")  # fmt: skip
+            self._tell_engine(self.tr("capture restarted"), text)
+        else:
+            text = self.tr(
+                "The capture engine stopped unexpectedly and was started again; no "
+                "acknowledged event is lost"
+            )
+            self._tell_engine(self.tr("capture engine restarted"), text)
         self._tell_moved()
+        self._on_attached_again()
+
+    def on_engine_reattached(self, command: str) -> None:
+        """Detached, the window found the data dir's next engine (a listen started again)."""
+        text = self.tr("The capture engine runs again and this window is attached to it: "
+                       "new events arrive here")  # fmt: skip
+        self._tell_engine(self.tr("receiving again"), text)
+        self._on_attached_again()
+
+    def _on_attached_again(self) -> None:
+        self._detached_because = ""
+        self.attached_again.emit()
         self.status.set_handler_url(self.session.handler_url, self.session.public_url is not None)
+        self._on_stats_updated()
         spawn(self.events.reapply(), name="reload-after-restart", on_error=self._on_task_failed)
+
+    def engine_attached(self, engine: dict[str, object], *, windows_engine: bool) -> None:
+        """Who captures now (at start, and after every re-attach): the title, the close
+        question (only a window's engine is ours to stop) and which Portal actions show."""
+        self.asks_on_close = windows_engine
+        self.show_engine(engine)
+        self.restart_action.setVisible(windows_engine and self.restart_capture is not None)
+        self.start_action.setVisible(False)
+
+    def enable_start(self, start: Callable[[], Awaitable[None]]) -> None:
+        """The window may start an engine of its own when the one it showed stopped."""
+        self.start_capture = start
+
+    def _on_start_action_triggered(self) -> None:
+        if self.start_capture is None or self._restarting:
+            return
+        self._restarting = True
+        self.start_action.setVisible(False)
+        self.status.showMessage(self.tr("Starting capture for this window…"))
+        spawn(self._start(self.start_capture), name="start-capture",
+              on_error=self._on_task_failed)  # fmt: skip
+
+    async def _start(self, start: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await start()
+        except (B24MonitorError, OSError) as exc:
+            self.start_action.setVisible(True)
+            text = self.tr("Capture could not be started: %1").replace("%1", str(exc))
+            self._tell_engine(self.tr("not receiving: capture engine stopped"), text)
+            return
+        finally:
+            self._restarting = False
+        text = self.tr("This window's own capture engine runs now (it keeps capturing in the "
+                       "background): new events arrive here")  # fmt: skip
+        self._tell_engine(self.tr("receiving again"), text)
+        self._tell_moved()
+        self._on_attached_again()
 
     def on_engine_moved(self, text: str) -> None:
         """The restarted engine listens on another port: told once the restart is told."""
@@ -568,16 +650,16 @@ class MainWindow(QMainWindow):
     def _on_settings_dialog_applied(self, changed: list[str]) -> None:
         self.detail.reveal_by_default = not self.gui_settings.mask_by_default
         if any(key not in (MASK_DEFAULT, NOTIFY, CLOSE_ASK) for key in changed):
-            if self.restart_capture is not None:  # the engine outlives the window
+            if self.restart_action.isVisible():  # a window's engine: it outlives the window
                 text = self.tr("Settings saved; Portal → Restart capture applies them")
             else:
                 text = self.tr("Settings saved; restart b24monitor to apply them")
             self.status.showMessage(text, 10_000)
 
     def enable_restart(self, restart: Callable[[], Awaitable[None]]) -> None:
-        """The engine is this window's own process: Portal → Restart capture applies settings."""
+        """The engine is a window's process: Portal → Restart capture applies settings (shown
+        by engine_attached() while such an engine is attached)."""
         self.restart_capture = restart
-        self.restart_action.setVisible(True)
 
     def _on_restart_action_triggered(self) -> None:
         if self.restart_capture is None or self._restarting:

@@ -17,14 +17,16 @@ window announces itself and whether "keep capturing" sent it to the background �
 `show_window` (a second start of b24monitor: the newest background window is sent
 `show_window` → {shown: true, pid}, or {shown: false, windows} when none waits), and `stop`
 with "unless_windows": true (→ {stopping: false, windows} while other windows are attached; a
-window never stops a terminal's `listen`: cannot_stop). Engine → client: `hello` (engine_state:
-the agreed fields plus "started", "subscriptions" and "windows" [{pid, background}];
-"receiver" carries "stray_hits"), or `refused` {message} and close; then one line per piece of
-news — `committed` {ids, lifecycle}, `tunnel` {…the `listen --json` tunnel line}, `notice`
-{"notice": the portal/guard notice dict, nested because it has its own "type"}, `attempt` {…the
-forward line's fields, started_at}, `alert` {…the alert line plus every Alert field}, `portal`
-{portal}, `show_window` (to one window) — and `reply` {id, ok, result | error {code, message}};
-`bye` {reason: stopping | replaced | too_slow} before the engine closes the channel.
+window never stops a terminal's `listen`: cannot_stop), or with "restart": true (a window
+restarts its engine: the bye says `restarting`, and the other windows wait for the new one).
+Engine → client: `hello` (engine_state: the agreed fields plus "started", "subscriptions" and
+"windows" [{pid, background}]; "receiver" carries "stray_hits"), or `refused` {message} and
+close; then one line per piece of news — `committed` {ids, lifecycle}, `tunnel` {…the `listen
+--json` tunnel line}, `notice` {"notice": the portal/guard notice dict, nested because it has
+its own "type"}, `attempt` {…the forward line's fields, started_at}, `alert` {…the alert line
+plus every Alert field}, `portal` {portal}, `show_window` (to one window) — and `reply` {id, ok,
+result | error {code, message}}; `bye` {reason: stopping | restarting | replaced | too_slow}
+before the engine closes the channel.
 
 Everything here runs on the session's loop and never waits for a client: news is encoded once
 and put on each client's bounded queue; a client whose queue is full is dropped (`too_slow`)
@@ -144,6 +146,7 @@ class ControlServer:
         self._disconnect: list[Callable[[], None]] = []
         self._own_uid = os.getuid() if hasattr(os, "getuid") else -1
         self.windows: Windows[_Client] = Windows()
+        self.bye_reason = "stopping"  # "restarting" once a window asked for a restart
 
     @property
     def clients(self) -> int:
@@ -196,8 +199,9 @@ class ControlServer:
             raise
         return sock
 
-    async def stop(self, reason: str = "stopping") -> None:
+    async def stop(self, reason: str | None = None) -> None:
         """Say bye to every client, close the socket and remove engine.sock/.address/.token."""
+        reason = reason or self.bye_reason
         for disconnect in self._disconnect:
             disconnect()
         self._disconnect = []
@@ -449,6 +453,8 @@ class ControlServer:
         others = self.windows.others(client)
         if request.get("unless_windows") is True and others:
             return {"stopping": False, "windows": others}
+        if request.get("restart") is True:
+            self.bye_reason = "restarting"
         self.session.stop_requested.emit("a control client asked")
         return {"stopping": True}
 

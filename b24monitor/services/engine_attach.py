@@ -5,7 +5,9 @@ One capture engine per data dir (issue 14). When another process already runs it
 channel (a RemoteSession) instead of being refused; otherwise the window runs the engine in
 its own process: as a separate `listen --engine` process that outlives the window, or as an
 in-process Session (which serves the control channel to later windows too).
-Two windows started at the same moment race for the engine lock: the loser attaches.
+Two windows started at the same moment race for the engine lock: the loser attaches. Every
+window of a window's engine can start it again (it died, or another window restarted it): the
+engine lock lets one new engine run, and every window attaches to that one.
 """
 
 from __future__ import annotations
@@ -20,8 +22,14 @@ from urllib.parse import urlsplit
 from b24monitor.core.errors import B24MonitorError
 from b24monitor.services import control_client
 from b24monitor.services.control_socket import served
-from b24monitor.services.engine_spawn import EngineStartFailed, spawn_engine, wait_attachable
-from b24monitor.services.remote_session import RemoteSession, connector
+from b24monitor.services.engine_spawn import (
+    EngineStartFailed,
+    running_engine,
+    spawn_engine,
+    wait_attachable,
+    wait_gone,
+)
+from b24monitor.services.remote_session import STOP_WAIT_S, RemoteSession, connector
 from b24monitor.services.session import Session, SessionConfig
 from b24monitor.services.session_view import SessionView
 
@@ -77,6 +85,8 @@ async def open_session(
     """
     remote = await attach(config, secrets)
     if remote is not None:
+        if own_engine:  # it may die, or another window restart it: this window carries on
+            remote.revive = reviver(remote, settings or (lambda: config))[0]
         return remote
     if own_engine:
         return await start_engine(config, secrets, settings or (lambda: config))
@@ -101,23 +111,42 @@ async def start_engine(
         EngineStartFailed: the engine ended or stayed silent; its own sentence says why.
     """
     remote = RemoteSession(config, secrets=secrets, connect=connector(config.data_dir))
+    revive, spawn = reviver(remote, settings)
+    await spawn(config)
+    remote.revive = revive
+    return remote
+
+
+Spawn = Callable[[SessionConfig], Awaitable[None]]
+
+
+def reviver(
+    remote: RemoteSession, settings: Callable[[], SessionConfig]
+) -> tuple[Callable[[], Awaitable[None]], Spawn]:
+    """How `remote` gets an engine again: attach to the one holding the data dir's lock, else
+    start one with the `settings()` current then (on its old port); and the bare start."""
 
     async def spawn(current: SessionConfig) -> None:
         pid = await asyncio.to_thread(spawn_engine, current)
         await wait_attachable(pid, remote.start, current.data_dir)
 
     async def revive() -> None:
+        data_dir = remote.config.data_dir
+        if remote.engine_pid is not None:  # a killed engine's channel closes before it has ended
+            await wait_gone(remote.engine_pid, STOP_WAIT_S)
+        holder = await asyncio.to_thread(running_engine, data_dir)
+        if holder is not None:  # another window (or a terminal) was quicker: attach to it
+            await wait_attachable(holder.pid, remote.start, data_dir)
+            return
         await spawn_on_the_same_port(remote, settings(), spawn)
 
-    await spawn(config)
-    remote.revive = revive
-    return remote
+    return revive, spawn
 
 
 async def spawn_on_the_same_port(
     remote: RemoteSession,
     config: SessionConfig,
-    spawn: Callable[[SessionConfig], Awaitable[None]],
+    spawn: Spawn,
 ) -> None:
     """Start the engine again where the last one listened when no port is fixed in Settings:
     the user's URL or tunnel points at that port. If it is taken, on any free port, and

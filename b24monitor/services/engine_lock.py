@@ -144,6 +144,17 @@ class EngineLock:
         os.write(self._fd, data)
 
 
+def read_owner(data_dir: Path) -> Owner | None:
+    """Who the data dir's lock file names, without touching the lock (taking it, even for a
+    moment, could make a starting engine lose it): None when empty or unreadable. A killed
+    engine's name stays there, so the caller checks that the process still runs."""
+    try:
+        raw = (data_dir / LOCK_NAME).read_bytes()
+        return Owner(**json.loads(raw))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
 def _read_owner(fd: int) -> Owner | None:
     """The owner written in the lock file, or None while it is being (re)written."""
     os.lseek(fd, 0, os.SEEK_SET)

@@ -22,6 +22,7 @@ from typing import TypeVar
 
 from b24monitor.core.budget import MB, MiB
 from b24monitor.core.errors import B24MonitorError
+from b24monitor.services.engine_lock import Owner, read_owner
 from b24monitor.services.session import SessionConfig
 
 LOG_NAME = "engine.log"
@@ -146,6 +147,13 @@ def alive(pid: int) -> bool:
     return True
 
 
+def running_engine(data_dir: Path) -> Owner | None:
+    """The live process holding the data dir's engine lock, if one does (a killed engine's
+    name is left in the lock file: it does not count)."""
+    owner = read_owner(data_dir)
+    return owner if owner is not None and alive(owner.pid) else None
+
+
 async def wait_gone(pid: int, within: float) -> bool:
     """Wait until process `pid` ended (its lock and store are free); False if still running."""
     for _ in range(max(1, int(within / 0.05))):
@@ -162,13 +170,21 @@ async def wait_attachable(
     *,
     within: float = START_TIMEOUT_S,
 ) -> T:
-    """Attach once the engine answers; its last log line if it ends first or stays silent."""
+    """Attach once the engine answers; its last log line if it ends first or stays silent.
+
+    Several windows may start an engine at once (one engine died under all of them): the data
+    dir's engine lock lets one run, the others end at once, and their windows wait here for
+    the one that holds the lock instead."""
     deadline = time.monotonic() + within
     while True:
         try:
             return await attach()
         except (OSError, B24MonitorError):
-            if not alive(pid):  # it may have lost the lock to another window's engine
+            if not alive(pid):
+                holder = await asyncio.to_thread(running_engine, data_dir)
+                if holder is not None and holder.pid != pid:
+                    pid = holder.pid  # it lost the lock to another window's engine: wait for that
+                    continue
                 try:
                     return await attach()
                 except (OSError, B24MonitorError):

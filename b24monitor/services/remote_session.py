@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -34,7 +35,8 @@ from b24monitor.core.tasks import spawn
 from b24monitor.core.traffic_patterns import Alert
 from b24monitor.services import control_client
 from b24monitor.services import remote_wire as wire
-from b24monitor.services.engine_spawn import wait_gone
+from b24monitor.services.control_socket import served
+from b24monitor.services.engine_spawn import running_engine, wait_gone
 from b24monitor.services.portal_link import Notice
 from b24monitor.services.profiles import ProfileStore
 from b24monitor.services.remote_portal import EngineRestError, RemotePortalLink
@@ -46,6 +48,10 @@ if TYPE_CHECKING:
 
 STOP_WAIT_S = 30.0  # an engine drains its last batches and closes the store before it exits
 STATUS_EVERY_S = 2.0  # the receiver's counters for the status bar: a cheap `status` request
+FOLLOW_EVERY_S = 1.0  # a detached window looks this often for an engine to attach to
+# Another window restarts the engine: how long the old one may take to let go of the lock and
+# the new one to take it, before this window starts one itself (the lock decides who runs).
+RESTART_GRACE_S = 20.0
 
 
 class EngineChannel(Protocol):
@@ -138,9 +144,14 @@ class RemoteSession:
         self.alerts: Signal[Alert] = Signal("alerts")
         self.portal_changed: Signal[str | None] = Signal("portal_changed")  # the engine switched
         self.detached: Signal[str] = Signal("detached")  # the channel closed: bye's reason
-        # A window's engine that died was started again (issue 14): "", or why it failed.
+        # A window's engine that died, or that another window restarted, is running again and
+        # this window attached to it (issue 14): "", or why it could not be started.
         self.revived: Signal[str] = Signal("revived")
-        self.revive: Callable[[], Awaitable[None]] | None = None  # set by engine_attach
+        # Start (or attach to) the data dir's engine as a window does; set by engine_attach.
+        self.revive: Callable[[], Awaitable[None]] | None = None
+        # Detached, the window attached by itself to the engine that came next (a `listen`
+        # started again in a terminal, a channel that dropped a slow window): its command.
+        self.reattached: Signal[str] = Signal("reattached")
         # b24monitor was started again while this window waited in the background: show it.
         self.show_window: Signal[int] = Signal("show_window")  # carries the engine's pid
         # A restarted engine could not take its old port back: the sentence (engine_attach).
@@ -151,6 +162,7 @@ class RemoteSession:
         self._channel: EngineChannel | None = None
         self._reader: asyncio.Task[None] | None = None
         self._poller: asyncio.Task[None] | None = None
+        self._follow: asyncio.Task[None] | None = None  # revive, or wait for the next engine
         self._profiles: ProfileStore | None = None
         self._http: httpx.AsyncClient | None = None
 
@@ -215,11 +227,11 @@ class RemoteSession:
     async def stop(self) -> None:
         """Detach: the engine keeps capturing (stop_engine() is the user's "stop capturing")."""
         self._stopping = True
-        for task in (self._poller, self._reader):
-            if task is not None:
+        for task in (self._follow, self._poller, self._reader):
+            if task is not None and task is not asyncio.current_task():
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
-        self._poller = self._reader = None
+        self._poller = self._reader = self._follow = None
         channel, self._channel = self._channel, None
         if channel is not None:
             await channel.close()
@@ -258,16 +270,32 @@ class RemoteSession:
             raise EngineGone("this engine was not started by this window: restart it where it runs")
         self._restarting = True
         try:
-            await self._stop_engine_process()
+            await self._stop_engine_process(restart=True)  # the other windows wait for the next
             await revive()
         finally:
             self._restarting = False
 
-    async def _stop_engine_process(self, *, unless_windows: bool = False) -> int:
+    async def take_over(self) -> None:
+        """The engine this window showed stopped (a `listen` stopped in its terminal): start
+        the window's own engine, or attach to one that started meanwhile.
+
+        Raises:
+            EngineStartFailed: the new engine ended or stayed silent (its sentence says why).
+        """
+        revive = self.revive
+        if revive is None:
+            raise EngineGone("this window cannot start a capture engine: open b24monitor again")
+        self._then(None)  # no waiting for the next engine while this one starts
+        await revive()
+
+    async def _stop_engine_process(
+        self, *, unless_windows: bool = False, restart: bool = False
+    ) -> int:
         pid, reader = self.engine_pid, self._reader
         answer: Any = None
+        ask = {"unless_windows": unless_windows} | ({"restart": True} if restart else {})
         with contextlib.suppress(EngineError, OSError):
-            answer = await self.request("stop", unless_windows=unless_windows)
+            answer = await self.request("stop", **ask)
         if isinstance(answer, dict) and answer.get("stopping") is False:
             return int(answer.get("windows") or 0)
         if reader is not None:  # the engine's bye closes the channel after its last news
@@ -366,22 +394,61 @@ class RemoteSession:
         if self._channel is channel:
             self._channel = None
             self.capture = None
+            if self._poller is not None:
+                self._poller.cancel()
             self.detached.emit(reason)
-            if self._restarting:
+            if self._restarting or self._stopping:
                 return  # restart_engine() starts the next engine itself
-            if reason == "lost" and self.windows_engine and self.revive and not self._stopping:
-                spawn(self._revive(self.revive), name="engine-revive")
+            ours = reason in ("lost", "restarting") and self.windows_engine
+            if ours and self.revive is not None:
+                self._then(self._revive(self.revive, reason))
+            else:  # a listen stopped in its terminal: the user decides (take_over), or starts it
+                self._then(self._await_engine())
 
-    async def _revive(self, revive: Callable[[], Awaitable[None]]) -> None:
-        """Start the engine again and re-attach; what arrived meanwhile is in the store."""
-        if self._poller is not None:
-            self._poller.cancel()
+    def _then(self, work: Coroutine[Any, Any, None] | None) -> None:
+        """What this detached window does next (one thing at a time): revive, or wait."""
+        if self._follow is not None:
+            self._follow.cancel()
+        self._follow = spawn(work, name="engine-follow") if work is not None else None
+
+    async def _revive(self, revive: Callable[[], Awaitable[None]], reason: str) -> None:
+        """Start the engine again (or attach to the one another window started) and re-attach;
+        what arrived meanwhile is in the store."""
         try:
+            if reason == "restarting":
+                await self._await_restart()
             await revive()
         except (B24MonitorError, OSError) as exc:
             self.revived.emit(str(exc) or type(exc).__name__)
+            self._follow = spawn(self._await_engine(), name="engine-follow")
             return
         self.revived.emit("")
+
+    async def _await_restart(self) -> None:
+        """Another window restarts the engine: wait for the old process to go and the new one
+        to take the lock; after RESTART_GRACE_S without one, revive() starts it here."""
+        if self.engine_pid is not None:
+            await wait_gone(self.engine_pid, STOP_WAIT_S)
+        deadline = time.monotonic() + RESTART_GRACE_S
+        data_dir = self.config.data_dir
+        while time.monotonic() < deadline:
+            if await asyncio.to_thread(running_engine, data_dir) is not None:
+                return
+            await asyncio.sleep(0.1)
+
+    async def _await_engine(self) -> None:
+        """Attach to the next engine of the data dir as soon as one answers."""
+        while True:
+            await asyncio.sleep(FOLLOW_EVERY_S)
+            if not await asyncio.to_thread(served, self.config.data_dir):
+                continue
+            try:
+                await self.start()
+            except (OSError, B24MonitorError):
+                continue  # a killed engine's socket, or one still starting
+            self._follow = None
+            self.reattached.emit(str(self.engine.get("command") or ""))
+            return
 
     def _on_message(self, message: dict[str, Any]) -> None:
         match message.get("type"):
