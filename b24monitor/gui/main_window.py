@@ -420,6 +420,8 @@ class MainWindow(QMainWindow):
         if error:
             text = self.tr("The capture engine could not be started again: %1").replace("%1", error)
             self._tell_engine(self.tr("not receiving: capture engine stopped"), text)
+            self.restart_action.setVisible(False)
+            self.start_action.setVisible(self.start_capture is not None)  # the user may retry
             return
         if self._detached_because == "restarting":
             text = self.tr("Another window restarted the capture engine; this window shows the "

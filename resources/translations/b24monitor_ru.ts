@@ -1090,6 +1090,14 @@
         <translation>Остановить движок приёма и запустить его снова с сохранёнными настройками</translation>
     </message>
     <message>
+        <source>Start capturing</source>
+        <translation>Начать приём</translation>
+    </message>
+    <message>
+        <source>The capture engine stopped: start this window&apos;s own, which captures in the background</source>
+        <translation>Движок приёма остановлен: запустить собственный движок этого окна, который принимает события в фоне</translation>
+    </message>
+    <message>
         <source>&amp;Help</source>
         <translation>&amp;Справка</translation>
     </message>
@@ -1108,6 +1116,14 @@
     <message>
         <source>Undo delete</source>
         <translation>Отменить удаление</translation>
+    </message>
+    <message numerus="yes">
+        <source>Capture goes on: %n other window(s) still use the capture engine; this window only detached</source>
+        <translation>
+            <numerusform>Приём продолжается: движок приёма использует ещё %n окно; это окно только отключилось</numerusform>
+            <numerusform>Приём продолжается: движок приёма используют ещё %n окна; это окно только отключилось</numerusform>
+            <numerusform>Приём продолжается: движок приёма используют ещё %n окон; это окно только отключилось</numerusform>
+        </translation>
     </message>
     <message>
         <source>b24monitor listen</source>
@@ -1134,8 +1150,16 @@
         <translation>движок приёма перезапускается…</translation>
     </message>
     <message>
-        <source>This window fell behind the capture engine and was let go; reopen b24monitor to see new events (none is lost: they are stored)</source>
-        <translation>Окно не успевало за движком приёма и было отключено; откройте b24monitor снова, чтобы видеть новые события (ни одно не потеряно: они сохранены)</translation>
+        <source>Another window restarts the capture engine; this window attaches to the new one…</source>
+        <translation>Другое окно перезапускает движок приёма; это окно подключится к новому…</translation>
+    </message>
+    <message>
+        <source>This window fell behind the capture engine and was let go; it attaches again by itself (no event is lost: they are stored)</source>
+        <translation>Окно не успевало за движком приёма и было отключено; оно подключится снова само (ни одно событие не потеряно: они сохранены)</translation>
+    </message>
+    <message>
+        <source>The capture engine stopped: new events are not received. Portal → Start capturing starts this window&apos;s own; a `b24monitor listen` started again is attached to by itself</source>
+        <translation>Движок приёма остановлен: новые события не принимаются. Портал → Начать приём запустит собственный движок этого окна; к снова запущенному `b24monitor listen` окно подключится само</translation>
     </message>
     <message>
         <source>The capture engine stopped: new events are not received until you open b24monitor again</source>
@@ -1150,12 +1174,44 @@
         <translation>Не удалось снова запустить движок приёма: %1</translation>
     </message>
     <message>
+        <source>Another window restarted the capture engine; this window shows the new one&apos;s events</source>
+        <translation>Другое окно перезапустило движок приёма; это окно показывает события нового</translation>
+    </message>
+    <message>
+        <source>capture restarted</source>
+        <translation>приём перезапущен</translation>
+    </message>
+    <message>
         <source>The capture engine stopped unexpectedly and was started again; no acknowledged event is lost</source>
         <translation>Движок приёма неожиданно остановился и был запущен снова; ни одно подтверждённое событие не потеряно</translation>
     </message>
     <message>
         <source>capture engine restarted</source>
         <translation>движок приёма перезапущен</translation>
+    </message>
+    <message>
+        <source>The capture engine runs again and this window is attached to it: new events arrive here</source>
+        <translation>Движок приёма снова работает, и это окно подключено к нему: новые события приходят сюда</translation>
+    </message>
+    <message>
+        <source>receiving again</source>
+        <translation>приём возобновлён</translation>
+    </message>
+    <message>
+        <source>Starting capture for this window…</source>
+        <translation>Запуск приёма для этого окна…</translation>
+    </message>
+    <message>
+        <source>Capture could not be started: %1</source>
+        <translation>Не удалось запустить приём: %1</translation>
+    </message>
+    <message>
+        <source>This window&apos;s own capture engine runs now (it keeps capturing in the background): new events arrive here</source>
+        <translation>Теперь работает собственный движок приёма этого окна (он продолжает приём в фоне): новые события приходят сюда</translation>
+    </message>
+    <message>
+        <source>receiver moved to another port</source>
+        <translation>приёмник переехал на другой порт</translation>
     </message>
     <message>
         <source>This event has no decoded payload to copy</source>
