@@ -370,3 +370,22 @@ async def test_a_window_never_stops_a_listen_started_in_a_terminal(
         assert m.proc.poll() is None and (await window.request("status"))["command"] == "listen"
     finally:
         await window.close()
+
+
+@pytest.mark.asyncio
+async def test_a_restart_asked_by_one_window_tells_the_others_to_wait_for_the_next_engine(
+    monitor: Any, tmp_path: Path
+) -> None:
+    m = monitor("--engine")
+    await asyncio.to_thread(m.next_json)
+    restarter, other = await connect(tmp_path / "data"), await connect(tmp_path / "data")
+    try:
+        await restarter.request("window", pid=111, background=False)
+        await other.request("window", pid=222, background=False)
+        assert await restarter.request("stop", restart=True) == {"stopping": True}
+        for client in (restarter, other):  # not "stopping": the other window follows
+            assert await news(client, "bye") == {"type": "bye", "reason": "restarting"}
+        assert await asyncio.to_thread(m.proc.wait, 30) == 0
+    finally:
+        for client in (restarter, other):
+            await client.close()
