@@ -96,11 +96,17 @@ def request(path: str, body: bytes, content_type: str = FORM, length: int | None
     ).encode() + body
 
 
-async def exchange(host: str, port: int, data: bytes, limit_s: float = 10.0) -> int:
-    """Send one request on a new connection; the status code, or 0 on no answer."""
+async def exchange(
+    host: str, port: int, data: bytes, limit_s: float = 10.0, connects: list[float] | None = None
+) -> int:
+    """Send one request on a new connection; the status code, or 0 on no answer. `connects`
+    gets how long the TCP connect took (a full accept queue drops SYNs: 1 s retries)."""
     writer = None
     try:
+        t0 = time.perf_counter()
         reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), limit_s)
+        if connects is not None:
+            connects.append(time.perf_counter() - t0)
         writer.write(data)
         line = await asyncio.wait_for(reader.readline(), limit_s)
         return int(line.split()[1]) if line.startswith(b"HTTP/") else 0
@@ -142,6 +148,7 @@ class Phase:
     sent: int = 0
     acked: list[str] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
+    connects: list[float] = field(default_factory=list)  # of the valid deliveries' latencies
     round_p99: list[float] = field(default_factory=list)
     seconds: float = 0.0
     cpu_s: float = 0.0  # the receiver's
@@ -179,7 +186,7 @@ async def phase(url: str, args: argparse.Namespace, *, target: Target, tag: str,
     async def valid(entity: str) -> None:
         t0 = time.perf_counter()
         body = delivery(data={"FIELDS": {"ID": entity}})
-        status = await exchange(host, port, request(path, body), limit_s=20)
+        status = await exchange(host, port, request(path, body), 20, into.connects)
         if status == 200:
             latencies.append(time.perf_counter() - t0)
             into.acked.append(entity)
@@ -325,6 +332,11 @@ def report(rows: list[tuple[str, Phase]], stored: set[str], args: argparse.Names
             f"{pct(ph.latencies, 99) / pct(quiet.latencies, 99):.2f}x "
             f"(p50: {pct(ph.latencies, 50) / pct(quiet.latencies, 50):.2f}x)"
         )
+    for tag, ph in rows:
+        slow = [c for c in ph.connects if c > 0.5]
+        print(f"{tag}: TCP connect of the valid deliveries p50 {pct(ph.connects, 50):.1f} ms, "
+              f"p99 {pct(ph.connects, 99):.1f} ms; {len(slow)} took over 0.5 s "
+              "(a SYN dropped at a full accept queue is retried after 1 s)")  # fmt: skip
     if attack:
         print(f"attacker's answers (all rounds): {attack['answered']} answered "
               f"({attack['2xx']} 2xx, {attack['4xx']} 4xx, {attack['5xx']} 5xx), "
