@@ -361,6 +361,9 @@ def main() -> None:
         decoy()
         return
 
+    if shutil.which("gcc") is None:  # checked before anything is started
+        sys.exit("bench/hostile.py builds its attacker with gcc, which is not installed; "
+                 "install it (Debian: apt-get install gcc) and run it again")  # fmt: skip
     work = Path(tempfile.mkdtemp(prefix="b24bench-hostile-"))
     data_dir = work / "data"
     proc, url = start_monitor(data_dir)
