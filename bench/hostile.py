@@ -379,16 +379,18 @@ def main() -> None:
     if args.no_control:
         del targets["control"]
     rows = [(tag, Phase()) for tag in targets]
-    for n in range(args.rounds):
-        for tag, ph in rows:
-            before = db_bytes(data_dir)
-            asyncio.run(phase(url, args, target=targets[tag], tag=f"{tag}{n}", into=ph,
-                              receiver_pid=proc.pid, attacker=attacker))  # fmt: skip
-            ph.growth += db_bytes(data_dir) - before
-    decoy_proc.kill()
-    decoy_proc.wait()
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=120)
+    try:
+        for n in range(args.rounds):
+            for tag, ph in rows:
+                before = db_bytes(data_dir)
+                asyncio.run(phase(url, args, target=targets[tag], tag=f"{tag}{n}", into=ph,
+                                  receiver_pid=proc.pid, attacker=attacker))  # fmt: skip
+                ph.growth += db_bytes(data_dir) - before
+    finally:  # a failed run leaves neither the decoy nor the receiver behind
+        decoy_proc.kill()
+        decoy_proc.wait()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=120)
     conn = sqlite3.connect(data_dir / "events.sqlite3")
     stored = {e for (e,) in conn.execute("SELECT entity_id FROM events")}
     conn.close()
