@@ -14,14 +14,18 @@ in the same run (--rounds of each, interleaved, so the machine's own noise falls
 
 The offered load is fixed: every request is started on its own schedule (an open loop), never
 "as fast as the attacker can", and the load actually achieved is printed next to the target.
-The attacker is a separate process at nice 10: on a real deployment it is somebody else's
-machine, so its own CPU must not come out of the receiver's share of these 2 cores. The valid
-client runs at normal priority and times each delivery from connect to the status line.
+The attacker is bench/hostile_attacker.c, compiled with gcc at the start into a temporary
+folder (one thread, epoll, the request bytes built once here), run at nice 10: on a real
+deployment it is somebody else's machine, so its own CPU must cost the receiver's share of these
+2 cores as little as possible (../shared/guide/testing.md: measure servers with a C load
+generator). The valid client runs at normal priority and times each delivery from connect to
+the status line.
 
-It prints, per phase over all rounds, the valid deliveries' ack rate, p50/p99 latency, loss
-(acknowledged but not stored), the receiver's CPU time and the database growth, and the
-control/quiet and attack/quiet p99 ratios. Loopback only, bounded in count and time. Figures,
-not pass/fail.
+It prints, per phase over all rounds, the valid deliveries' ack rate, p50/p99 latency (pooled,
+by round and the median of the rounds), loss (acknowledged but not stored), the CPU time of the
+receiver, the attacker and the control's decoy, and the database growth; then the control/quiet
+and attack/quiet p99 ratios (median of the rounds' ratios, and pooled). Loopback only, bounded
+in count and time. Figures, not pass/fail.
 
     python3 bench/hostile.py [--rate 20] [--seconds 8] [--rounds 3] [--idle 2000] [--no-control]
 """
@@ -92,11 +96,17 @@ def request(path: str, body: bytes, content_type: str = FORM, length: int | None
     ).encode() + body
 
 
-async def exchange(host: str, port: int, data: bytes, limit_s: float = 10.0) -> int:
-    """Send one request on a new connection; the status code, or 0 on no answer."""
+async def exchange(
+    host: str, port: int, data: bytes, limit_s: float = 10.0, connects: list[float] | None = None
+) -> int:
+    """Send one request on a new connection; the status code, or 0 on no answer. `connects`
+    gets how long the TCP connect took (a full accept queue drops SYNs: 1 s retries)."""
     writer = None
     try:
+        t0 = time.perf_counter()
         reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), limit_s)
+        if connects is not None:
+            connects.append(time.perf_counter() - t0)
         writer.write(data)
         line = await asyncio.wait_for(reader.readline(), limit_s)
         return int(line.split()[1]) if line.startswith(b"HTTP/") else 0
@@ -107,50 +117,28 @@ async def exchange(host: str, port: int, data: bytes, limit_s: float = 10.0) -> 
             writer.close()
 
 
-async def hangup(host: str, port: int, path: str) -> None:
-    try:
-        _, writer = await asyncio.open_connection(host, port)
-    except OSError:
-        return
-    writer.write(request(path, b"data%5BFIELDS%5D=" + b"1" * 1000, length=100_000))
-    await asyncio.sleep(0.01)
-    writer.transport.abort()
+def hostile_requests(path: str) -> list[bytes]:
+    """The bytes of each hostile kind, in KINDS order (the hang-up's is sent, then reset)."""
+    return [
+        request(path, b"data%5BFIELDS%5D=" + b"1" * 1000, length=100_000),  # 1 KB of 100 KB
+        b"\x16\x03\x01 GARBAGE \xff\xfe\r\n\r\n",
+        request(path, FORGED),
+        request(path, b'{"event": broken', "application/json"),
+        request(path, b"", length=50 * 1024 * 1024),  # refused before a byte of the body is read
+    ]
 
 
-async def hostile_one(kind: int, host: str, port: int, path: str) -> None:
-    if kind == 0:
-        await hangup(host, port, path)
-    elif kind == 1:
-        await exchange(host, port, b"\x16\x03\x01 GARBAGE \xff\xfe\r\n\r\n")
-    elif kind == 2:
-        await exchange(host, port, request(path, FORGED))
-    elif kind == 3:
-        await exchange(host, port, request(path, b'{"event": broken', "application/json"))
-    else:  # an oversize announcement: refused before a byte of the body is read
-        await exchange(host, port, request(path, b"", length=50 * 1024 * 1024))
-
-
-async def idle_flood(host: str, port: int, count: int, stop: asyncio.Event) -> int:
-    """Open `count` connections that never send a byte, then renew a twentieth of them every
-    0.2 s (all of them every 4 s), as clients whose connections were cut come back; returns
-    how many connections were opened."""
-    idle: list[asyncio.StreamWriter] = []
-    opened = 0
-    while not stop.is_set():
-        while len(idle) < count:
-            try:
-                _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 5)
-            except (OSError, TimeoutError):
-                break
-            idle.append(writer)
-            opened += 1
-        for writer in idle[: count // 20]:
-            writer.transport.abort()
-        idle = idle[count // 20 :]
-        await asyncio.sleep(IDLE_RENEW_EVERY_S)
-    for writer in idle:
-        writer.transport.abort()
-    return opened
+def build_attacker(work: Path, path: str) -> list[str]:
+    """Compile the C attacker and write its request files; the command line before its
+    HOST PORT RATE SECONDS IDLE arguments come the files (see bench/hostile_attacker.c)."""
+    exe = work / "hostile_attacker"
+    source = Path(__file__).with_name("hostile_attacker.c")
+    subprocess.run(["gcc", "-O2", "-o", str(exe), str(source)], check=True)
+    files = []
+    for n, data in enumerate(hostile_requests(path)):
+        (work / f"kind{n}").write_bytes(data)
+        files.append(str(work / f"kind{n}"))
+    return [str(exe), *files]
 
 
 @dataclass
@@ -160,24 +148,36 @@ class Phase:
     sent: int = 0
     acked: list[str] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
+    connects: list[float] = field(default_factory=list)  # of the valid deliveries' latencies
     round_p99: list[float] = field(default_factory=list)
     seconds: float = 0.0
-    cpu_s: float = 0.0
+    cpu_s: float = 0.0  # the receiver's
+    attacker_cpu_s: float = 0.0
+    decoy_cpu_s: float = 0.0
     growth: int = 0
     attack: Counter[str] = field(default_factory=Counter)
     refusals: Counter[int] = field(default_factory=Counter)  # status → count (0: no answer)
 
 
-async def phase(url: str, args: argparse.Namespace, *, target: str | None, tag: str,
-                into: Phase, receiver_pid: int) -> None:  # fmt: skip
-    """Valid deliveries to `url` for --seconds; meanwhile the attack on `target` (None: none)."""
+@dataclass(frozen=True)
+class Target:
+    """Where a phase's attack goes (None: a quiet phase) and whose CPU serves it besides."""
+
+    port: int | None = None
+    decoy_pid: int | None = None
+
+
+async def phase(url: str, args: argparse.Namespace, *, target: Target, tag: str, into: Phase,
+                receiver_pid: int, attacker: list[str]) -> None:  # fmt: skip
+    """Valid deliveries to `url` for --seconds; meanwhile the attack on `target`, if any."""
     parts = urlsplit(url)
     host, port, path = parts.hostname or "127.0.0.1", parts.port or 80, parts.path
-    attacker = None
-    if target:  # its own process: the valid client's loop must time the receiver, not itself
-        command = [sys.executable, __file__, "--attack", target, "--rate", str(args.rate),
-                   "--seconds", str(args.seconds), "--idle", str(args.idle)]  # fmt: skip
-        attacker = subprocess.Popen(  # noqa: ASYNC220 - started once, waited for in a thread
+    running = None
+    if target.port is not None:  # its own process: the valid client's loop times the receiver
+        exe, *files = attacker
+        command = [exe, host, str(target.port), str(args.rate * HOSTILE_PER_VALID),
+                   str(args.seconds + 1.0), str(args.idle), *files]  # fmt: skip
+        running = subprocess.Popen(  # noqa: ASYNC220 - started once, waited for in a thread
             command, stdout=subprocess.PIPE, preexec_fn=lambda: os.nice(ATTACKER_NICE)
         )
         await asyncio.sleep(1.0)  # the idle connections are in place before the valid stream
@@ -186,7 +186,7 @@ async def phase(url: str, args: argparse.Namespace, *, target: str | None, tag: 
     async def valid(entity: str) -> None:
         t0 = time.perf_counter()
         body = delivery(data={"FIELDS": {"ID": entity}})
-        status = await exchange(host, port, request(path, body), limit_s=20)
+        status = await exchange(host, port, request(path, body), 20, into.connects)
         if status == 200:
             latencies.append(time.perf_counter() - t0)
             into.acked.append(entity)
@@ -195,6 +195,7 @@ async def phase(url: str, args: argparse.Namespace, *, target: str | None, tag: 
 
     tasks: list[asyncio.Task[None]] = []
     cpu0 = cpu_seconds(receiver_pid)
+    decoy0 = cpu_seconds(target.decoy_pid) if target.decoy_pid else 0.0
     start = time.perf_counter()
     while time.perf_counter() - start < args.seconds:
         tasks.append(spawn(valid(f"{tag}-{into.sent}"), name="valid"))
@@ -203,35 +204,15 @@ async def phase(url: str, args: argparse.Namespace, *, target: str | None, tag: 
     await asyncio.gather(*tasks)
     into.seconds += time.perf_counter() - start
     into.cpu_s += cpu_seconds(receiver_pid) - cpu0
+    if target.decoy_pid:
+        into.decoy_cpu_s += cpu_seconds(target.decoy_pid) - decoy0
     into.latencies += latencies
     into.round_p99.append(pct(latencies, 99))
-    if attacker is not None:
-        out, _ = await asyncio.to_thread(attacker.communicate, None, 120)
-        into.attack.update(json.loads(out.decode().strip().splitlines()[-1]))
-
-
-async def attack(url: str, rate: float, seconds: float, idle: int) -> None:
-    """Nine hostile requests per valid one, plus the idle connections, for `seconds` + 1; prints
-    what was actually offered as one JSON line."""
-    parts = urlsplit(url)
-    host, port, path = parts.hostname or "127.0.0.1", parts.port or 80, parts.path
-    stop = asyncio.Event()
-    flood = spawn(idle_flood(host, port, idle, stop), name="idle") if idle else None
-    tasks: list[asyncio.Task[None]] = []
-    late: list[float] = []
-    start = time.perf_counter()
-    while (now := time.perf_counter()) - start < seconds + 1.0:
-        due = start + len(tasks) / (HOSTILE_PER_VALID * rate)
-        late.append(max(0.0, now - due))
-        tasks.append(spawn(hostile_one(len(tasks) % len(KINDS), host, port, path), name="hostile"))
-        await asyncio.sleep(max(0.0, start + len(tasks) / (HOSTILE_PER_VALID * rate) - now))
-    offered_s = time.perf_counter() - start
-    await asyncio.gather(*tasks)
-    stop.set()
-    opened = await flood if flood is not None else 0
-    report = {"hostile": len(tasks), "idle_opened": opened, "offered_s": offered_s,
-              "late_ms_max": max(late, default=0.0) * 1000}  # fmt: skip
-    print(json.dumps(report), flush=True)
+    if running is not None:
+        out, _ = await asyncio.to_thread(running.communicate, None, 120)
+        offered = json.loads(out.decode().strip().splitlines()[-1])
+        into.attacker_cpu_s += offered.pop("cpu_s")
+        into.attack.update(offered)
 
 
 def decoy() -> None:
@@ -262,10 +243,10 @@ def decoy() -> None:
     asyncio.run(serve())
 
 
-def start_decoy(path: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_decoy() -> tuple[subprocess.Popen[bytes], int]:
     proc = subprocess.Popen([sys.executable, __file__, "--decoy"], stdout=subprocess.PIPE)
     assert proc.stdout is not None
-    return proc, f"http://127.0.0.1:{int(proc.stdout.readline())}{path}"
+    return proc, int(proc.stdout.readline())
 
 
 def db_bytes(data_dir: Path) -> int:
@@ -300,12 +281,18 @@ def describe_load(args: argparse.Namespace) -> None:
         f"limit), {args.idle // 20} renewed every {IDLE_RENEW_EVERY_S:g} s "
         f"({args.idle // 20 / IDLE_RENEW_EVERY_S:g} connects/s)"
     )
-    print(f"  the attacker is its own process at nice {ATTACKER_NICE} (a remote machine's CPU is "
-          "not the receiver's)")  # fmt: skip
+    print(f"  the attacker is a C program (epoll, request bytes built once) at nice "
+          f"{ATTACKER_NICE}: a remote machine's CPU is not the receiver's")  # fmt: skip
     print(
         "  control: the same attack aimed at a bare aiohttp server next door (reads, answers "
         "403), valid deliveries to the receiver: what the attack costs through the machine alone"
     )
+
+
+def attacker_rate(ph: Phase) -> float:
+    """The attacker's CPU in ms per second of its own run (it starts 1 s before the valid
+    stream and waits for its last answers after it)."""
+    return ph.attacker_cpu_s / ph.attack["offered_s"] * 1000 if ph.attack else 0.0
 
 
 def report(rows: list[tuple[str, Phase]], stored: set[str], args: argparse.Namespace) -> None:
@@ -313,19 +300,24 @@ def report(rows: list[tuple[str, Phase]], stored: set[str], args: argparse.Names
     if attack:
         achieved = attack["hostile"] / attack["offered_s"]
         print(f"  achieved: {achieved:.1f} hostile/s, {attack['idle_opened']} idle connections "
-              f"opened, schedule lag at most {attack['late_ms_max'] / args.rounds:.0f} ms "
+              f"opened, schedule lag at most {attack['late_ms_max'] / args.rounds:.1f} ms "
               "(mean of the rounds' worst)")  # fmt: skip
     print(
-        f"{'phase':<8} {'valid sent':>10} {'acked':>7} {'ack rate':>9} {'p50 ms':>8} "
-        f"{'p99 ms':>8} {'p99 by round':>18} {'lost':>5} {'CPU ms/s':>9} {'DB growth':>12}"
+        f"{'phase':<8} {'sent':>5} {'acked':>6} {'ack rate':>8} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'p99 by round':>16} {'median':>7} {'lost':>5} {'receiver':>9} {'attacker':>9} "
+        f"{'decoy':>6} {'DB growth':>10}"
     )
+    print(f"{'':>69} {'CPU ms/s':>9} {'CPU ms/s':>9} {'CPU':>6}")
     for tag, ph in rows:
         lost = len([e for e in ph.acked if e not in stored])
         by_round = "/".join(f"{v:.0f}" for v in ph.round_p99)
+        decoy = f"{ph.decoy_cpu_s / ph.seconds * 1000:>6.0f}" if ph.decoy_cpu_s else f"{'-':>6}"
         print(
-            f"{tag:<8} {ph.sent:>10} {len(ph.acked):>7} {len(ph.acked) / ph.sent:>9.1%} "
-            f"{pct(ph.latencies, 50):>8.1f} {pct(ph.latencies, 99):>8.1f} {by_round:>18} "
-            f"{lost:>5} {ph.cpu_s / ph.seconds * 1000:>9.0f} {ph.growth / 1e6:>10.2f} MB"
+            f"{tag:<8} {ph.sent:>5} {len(ph.acked):>6} {len(ph.acked) / ph.sent:>8.1%} "
+            f"{pct(ph.latencies, 50):>7.1f} {pct(ph.latencies, 99):>7.1f} {by_round:>16} "
+            f"{statistics.median(ph.round_p99):>7.1f} {lost:>5} "
+            f"{ph.cpu_s / ph.seconds * 1000:>9.0f} {attacker_rate(ph):>9.0f} "
+            f"{decoy} {ph.growth / 1e6:>7.2f} MB"
         )
     for tag, ph in rows:
         if ph.refusals:
@@ -333,10 +325,25 @@ def report(rows: list[tuple[str, Phase]], stored: set[str], args: argparse.Names
             print(f"{tag}: valid deliveries not acknowledged: {seen}")
     quiet = rows[0][1]
     for tag, ph in rows[1:]:
+        ratios = [p / q for p, q in zip(ph.round_p99, quiet.round_p99, strict=True)]
         print(
-            f"p99 {tag} / quiet: {pct(ph.latencies, 99) / pct(quiet.latencies, 99):.2f}x "
+            f"p99 {tag} / quiet: {statistics.median(ratios):.2f}x median of the rounds' ratios "
+            f"({'/'.join(f'{r:.1f}' for r in ratios)}); pooled "
+            f"{pct(ph.latencies, 99) / pct(quiet.latencies, 99):.2f}x "
             f"(p50: {pct(ph.latencies, 50) / pct(quiet.latencies, 50):.2f}x)"
         )
+    for tag, ph in rows:
+        slow = [c for c in ph.connects if c > 0.5]
+        print(f"{tag}: TCP connect of the valid deliveries p50 {pct(ph.connects, 50):.1f} ms, "
+              f"p99 {pct(ph.connects, 99):.1f} ms; {len(slow)} took over 0.5 s "
+              "(a SYN dropped at a full accept queue is retried after 1 s)")  # fmt: skip
+    if attack:
+        print(f"attacker's answers (all rounds): {attack['answered']} answered "
+              f"({attack['2xx']} 2xx, {attack['4xx']} 4xx, {attack['5xx']} 5xx), "
+              f"{attack['no_answer']} without an answer in 10 s, "
+              f"{attack['connect_failed']} connects failed; its CPU in the kernel "
+              f"(loopback TCP, charged to the sender here) "
+              f"{attack['sys_s'] / attack['offered_s'] * 1000:.0f} ms/s")  # fmt: skip
 
 
 def main() -> None:
@@ -346,45 +353,49 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3, help="rounds of phases, in turns")
     ap.add_argument("--idle", type=int, default=2000, help="idle connections during the attack")
     ap.add_argument("--no-control", action="store_true", help="skip the control phase")
-    ap.add_argument("--attack", metavar="URL", help=argparse.SUPPRESS)  # the attacker process
     ap.add_argument("--decoy", action="store_true", help=argparse.SUPPRESS)  # control's target
     args = ap.parse_args()
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # our side of the idle connections
-    if args.attack:
-        asyncio.run(attack(args.attack, args.rate, args.seconds, args.idle))
-        return
     if args.decoy:
         decoy()
         return
 
-    data_dir = Path(tempfile.mkdtemp(prefix="b24bench-hostile-")) / "data"
+    if shutil.which("gcc") is None:  # checked before anything is started
+        sys.exit("bench/hostile.py builds its attacker with gcc, which is not installed; "
+                 "install it (Debian: apt-get install gcc) and run it again")  # fmt: skip
+    work = Path(tempfile.mkdtemp(prefix="b24bench-hostile-"))
+    data_dir = work / "data"
     proc, url = start_monitor(data_dir)
     install = delivery("ONAPPINSTALL", {"VERSION": "1"}, handler_id=None)
     parts = urlsplit(url)
     assert asyncio.run(exchange(parts.hostname or "", parts.port or 0,
                                 request(parts.path, install))) == 200  # fmt: skip
-    decoy_proc, decoy_url = start_decoy(parts.path)
+    attacker = build_attacker(work, parts.path)
+    decoy_proc, decoy_port = start_decoy()
     describe_load(args)
-    targets = {"quiet": None, "control": decoy_url, "attack": url}
+    targets = {"quiet": Target(), "control": Target(decoy_port, decoy_proc.pid),
+               "attack": Target(parts.port)}  # fmt: skip
     if args.no_control:
         del targets["control"]
     rows = [(tag, Phase()) for tag in targets]
-    for n in range(args.rounds):
-        for tag, ph in rows:
-            before = db_bytes(data_dir)
-            asyncio.run(phase(url, args, target=targets[tag], tag=f"{tag}{n}", into=ph,
-                              receiver_pid=proc.pid))  # fmt: skip
-            ph.growth += db_bytes(data_dir) - before
-    decoy_proc.kill()
-    decoy_proc.wait()
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=120)
+    try:
+        for n in range(args.rounds):
+            for tag, ph in rows:
+                before = db_bytes(data_dir)
+                asyncio.run(phase(url, args, target=targets[tag], tag=f"{tag}{n}", into=ph,
+                                  receiver_pid=proc.pid, attacker=attacker))  # fmt: skip
+                ph.growth += db_bytes(data_dir) - before
+    finally:  # a failed run leaves neither the decoy nor the receiver behind
+        decoy_proc.kill()
+        decoy_proc.wait()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=120)
     conn = sqlite3.connect(data_dir / "events.sqlite3")
     stored = {e for (e,) in conn.execute("SELECT entity_id FROM events")}
     conn.close()
     report(rows, stored, args)
-    shutil.rmtree(data_dir.parent, ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

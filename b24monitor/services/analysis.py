@@ -126,8 +126,11 @@ class TrafficAnalysis:
         if events is None:
             seen = [Seen(*row) for row in store.key_rows(ids)]
         else:
+            # Refused requests (forged ✖, malformed) say nothing of the portal's traffic: a
+            # flood of forged updates is no loop of the user's handler, nor a storm of theirs.
             seen = [Seen(e.id, e.received_at, e.event, e.entity_id, e.member_id,
-                         e.entity_type_id) for e in events if e.event is not None]  # fmt: skip
+                         e.entity_type_id) for e in events
+                    if e.event is not None and e.status == "ok"]  # fmt: skip
         flagged = []
         for ev in seen:
             self._loops.add(ev)

@@ -380,15 +380,16 @@ class EventStore:
         return array("q", sorted(found))
 
     def key_rows(self, ids: Sequence[int]) -> list[tuple[int, float, str, Any, Any, Any]]:
-        """(id, received_at, event, entity_id, member_id, entity_type_id) of events with a code,
-        in id order: what the traffic analysis needs, without decoding payloads."""
+        """(id, received_at, event, entity_id, member_id, entity_type_id) of accepted events
+        with a code, in id order: what the traffic analysis needs, without decoding payloads
+        (refused requests say nothing of the portal's traffic)."""
         rows: list[tuple[int, float, str, Any, Any, Any]] = []
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
             marks = ",".join("?" * len(chunk))
             rows += self._conn.execute(
                 "SELECT id, received_at, event, entity_id, member_id, entity_type_id FROM events "
-                f"WHERE id IN ({marks}) AND event IS NOT NULL ORDER BY id",
+                f"WHERE id IN ({marks}) AND event IS NOT NULL AND status = 'ok' ORDER BY id",
                 chunk,
             ).fetchall()
         return rows

@@ -68,6 +68,9 @@ MAX_UNINDEXED = 5000  # during a burst, full-text search lags by at most this ma
 # sustained load the news follows its commit by at most MAX_LAG_S.
 QUIET_S = 0.002
 MAX_LAG_S = 0.25
+# News made only of refused requests (✖, malformed, 413: an attack, most likely) does not go out
+# at each quiet moment: it waits for a valid delivery's news or MAX_LAG_S, so a flood costs the
+# front end (findings, analysis, printing) a few merged batches a second, not one per request.
 INDEX_CHUNK = 32  # rows indexed per step while idle, and at most ~256 KB of bodies (store.py)
 # What the hostile budget already holds (the partial index events_not_ok finds these rows).
 _HOSTILE_BYTES = (
@@ -139,9 +142,11 @@ class StoreWriter:
         findings: FindingsRecorder | None = None,
         limits: StoreLimits | None = None,
         quiet_s: float = QUIET_S,
+        max_lag_s: float = MAX_LAG_S,
     ) -> None:
         self._path = path
         self._quiet_s = quiet_s
+        self._max_lag_s = max_lag_s
         self._on_committed = on_committed
         self._prover = prover
         self._keep_install = keep_install
@@ -159,6 +164,7 @@ class StoreWriter:
         self._fresh: list[_Fresh] = []  # committed, findings not checked yet
         self._unannounced: list[Outcome] = []  # committed, on_committed not called yet
         self._oldest_unannounced = 0.0  # monotonic time of the first of those commits
+        self._valid_unannounced = False  # a delivery answered 200 is among them
         self._arrived = asyncio.Event()  # set by each submitted delivery
         # Loop time a delivery last arrived or acks last went out (their senders send again).
         self._last_activity = -float("inf")
@@ -281,10 +287,12 @@ class StoreWriter:
                 # after the acks, never before); a delivery that comes meanwhile goes first.
                 if not await self._quiet():
                     continue
-                if self._unannounced:
+                if self._unannounced and self._news_due(loop):
                     await self._announce(loop)
-                else:
+                elif self._unindexed:
                     await loop.run_in_executor(self._executor, self._index_sync, INDEX_CHUNK)
+                else:  # only refused requests' news is held: it waits for company
+                    await self._arrival(self._oldest_unannounced + self._max_lag_s - loop.time())
                 continue
             batch = [await self._queue.get()]
             while len(batch) < self._max_batch and not self._queue.empty():
@@ -308,7 +316,7 @@ class StoreWriter:
                 if self._unindexed >= MAX_UNINDEXED:  # a long burst: keep search within reach
                     await loop.run_in_executor(self._executor, self._index_sync)
                 self._hold([o for o in outcomes if o.claim is None])
-                if self._unannounced and loop.time() - self._oldest_unannounced >= MAX_LAG_S:
+                if self._unannounced and loop.time() - self._oldest_unannounced >= self._max_lag_s:
                     await self._announce(loop)  # sustained load: the news may lag, not stop
             finally:
                 for _ in batch:
@@ -319,6 +327,22 @@ class StoreWriter:
         if stored and not self._unannounced:
             self._oldest_unannounced = asyncio.get_running_loop().time()
         self._unannounced += stored
+        self._valid_unannounced = self._valid_unannounced or any(
+            o.http_status == 200 for o in stored
+        )
+
+    def _news_due(self, loop: asyncio.AbstractEventLoop) -> bool:
+        """At a quiet moment: the news held goes out if a valid delivery is in it, or if it
+        has waited MAX_LAG_S (refused requests only)."""
+        lag = loop.time() - self._oldest_unannounced
+        return self._valid_unannounced or lag >= self._max_lag_s
+
+    async def _arrival(self, within_s: float) -> None:
+        """Wait until a delivery arrives or `within_s` seconds pass."""
+        self._arrived.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(max(0.0, within_s)):
+                await self._arrived.wait()
 
     async def _quiet(self) -> bool:
         """True when no delivery arrived for QUIET_S since the last one or the last acks (the
@@ -343,6 +367,7 @@ class StoreWriter:
         if self._fresh or self._unannounced:  # behind a findings job still running, if any
             await loop.run_in_executor(self._executor, self._record_findings)
         outcomes, self._unannounced = self._unannounced, []
+        self._valid_unannounced = False
         if outcomes:
             self._on_committed(outcomes)
 

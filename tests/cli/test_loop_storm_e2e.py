@@ -43,6 +43,7 @@ async def start_listen(portal: SandboxPortal, data: Path, monitor: Any, *args: s
     assert added.returncode == 0, added.stderr  # fmt: skip
     m = monitor("--portal", "acme", "--bind", "ONCRMDEALUPDATE", *args)
     hello = await asyncio.to_thread(m.next_json)
+    m.handler_url = hello["handler_url"]
     await portal.install(hello["handler_url"])
     while (await asyncio.to_thread(m.next_of_type, "bound"))["event"] != "ONCRMDEALUPDATE":
         pass
@@ -133,3 +134,35 @@ async def test_a_storm_of_500_events_raises_exactly_one_storm_alert(
         while (line := m._lines.get(timeout=5)) is not None:
             rest.append(line)
         assert not any('"type": "alert"' in line for line in rest)  # exactly one
+
+
+@pytest.mark.asyncio
+async def test_forged_updates_are_no_storm_of_the_portals(
+    tmp_path: Path, monitor: Any, make_delivery: Any
+) -> None:
+    """500 forged updates (✖, a wrong token for the portal) are refused and listed, but they
+    are not the portal's traffic: the genuine storm that follows is one storm of 500, and no
+    alert comes before it."""
+    async with SandboxPortal(rate_limit=False, seed=13) as portal, httpx.AsyncClient() as http:
+        m = await start_listen(portal, tmp_path / "data", monitor)
+        forged = make_delivery(member_id=portal.member_id, token="f" * 32)
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        for _ in range(500):
+            answer = await http.post(m.handler_url, content=forged, headers=headers, timeout=60)
+            assert answer.status_code == 403
+        answer = await http.post(portal.base_url + "/sandbox/storm", timeout=120,
+                                 json={"event": "ONCRMDEALUPDATE", "count": 500})  # fmt: skip
+        assert answer.json()["delivered"] == 500
+        refused = genuine = 0
+        alert = None
+        while alert is None:
+            line = await asyncio.to_thread(m.next_json, 60.0)
+            if line["type"] == "event":
+                refused += line["status"] == "rejected"
+                genuine += line["status"] == "ok"
+            elif line["type"] == "alert":
+                alert = line
+        assert (refused, genuine) == (500, 500)  # the alert came after all of them
+        assert (alert["kind"], alert["event"], alert["count"]) == ("storm", "ONCRMDEALUPDATE", 500)
+        m.proc.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(m.proc.wait, 30) == 0

@@ -290,3 +290,30 @@ async def test_batch_news_keeps_coming_while_deliveries_never_pause(
     announced = [o.event_id for batch in batches for o in batch]
     assert sorted(announced) == list(range(1, sent + 1))  # every commit announced exactly once
     assert all(o.summary is not None and o.summary.id == o.event_id for b in batches for o in b)
+
+
+@pytest.mark.asyncio
+async def test_refused_requests_news_waits_for_a_valid_deliverys(
+    tmp_path: Path, make_delivery: Callable[..., bytes]
+) -> None:
+    """A flood of forged requests must not cost the front end one news each: their news waits
+    for a valid delivery's (or the lag bound, made longer than the test here) and goes with it,
+    in id order."""
+    batches: list[list[Outcome]] = []
+    async with writing(tmp_path / "e.sqlite3", batches, max_lag_s=3600) as writer:
+        install = delivery(make_delivery("ONAPPINSTALL", {"VERSION": "1"}))  # the token known
+        assert (await writer.submit(install)).http_status == 200
+        deadline = time.monotonic() + 60
+        while not batches:  # the first valid delivery's news comes on its own
+            assert time.monotonic() < deadline, "no news of a valid delivery"
+            await asyncio.sleep(0.01)
+        forged = [
+            await writer.submit(delivery(make_delivery(token="f" * 32))) for _ in range(10)
+        ]  # fmt: skip  (each one its own batch)
+        assert [o.http_status for o in forged] == [403] * 10
+        valid = await writer.submit(delivery(make_delivery()))
+        while len(batches) < 2:
+            assert time.monotonic() < deadline, "no news after the valid delivery"
+            await asyncio.sleep(0.01)
+        assert len(batches) == 2  # nothing of the forged ones went out on its own
+    assert [o.event_id for o in batches[1]] == [*(o.event_id for o in forged), valid.event_id]
