@@ -1,7 +1,8 @@
 """The embedded HTTP receiver: accepts Bitrix24 deliveries at the secret handler path.
 
-aiohttp.web embedded in an already running loop (AppRunner + TCPSite, never `run_app`), bound
-to 127.0.0.1 by default: only the tunnel reaches it from outside. The handler path carries an
+What each request means (routing and answers); the HTTP wire is services/http_protocol.py, a
+lean httptools server on the capture thread's loop, bound to 127.0.0.1 by default: only the
+tunnel reaches it from outside. The handler path carries an
 unguessable per-data-dir segment, so scanners that find the public URL are counted as stray hits
 instead of being recorded as events. A delivery is answered only after `store` has committed it;
 a commit that fails is answered 503, never 200. Connections are bounded by services/connguard.py,
@@ -15,10 +16,10 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-
-from aiohttp import web
+from typing import Any
+from urllib.parse import parse_qsl
 
 from b24monitor.core.errors import StoreError, StoreFull
 from b24monitor.core.model import Delivery
@@ -29,6 +30,7 @@ from b24monitor.services.connguard import (
     default_max_connections,
     raise_descriptor_limit,
 )
+from b24monitor.services.http_protocol import HttpServer, Reply, Request
 from b24monitor.services.tunnel_budget import PublicArrivals
 from b24monitor.services.writer import Outcome
 
@@ -73,7 +75,8 @@ class Receiver:
         self.handler_path = handler_path
         self._submit = submit
         self.on_oauth_code = on_oauth_code
-        self._runner: web.AppRunner | None = None
+        self._server: asyncio.Server | None = None
+        self._http: HttpServer | None = None
         self._probes: dict[str, float] = {}  # token → registered at (monotonic)
         self.stray_hits = 0
         self.port = 0
@@ -89,119 +92,19 @@ class Receiver:
         self._probes[token] = now
 
     async def start(self) -> None:
-        app = web.Application(client_max_size=self.settings.body_limit)
-        app.router.add_route("*", self.handler_path, self._on_handler)
-        app.router.add_get("/healthz", self._on_healthz)
-        app.router.add_get(PROBE_PREFIX + "{token}", self._on_probe)
-        app.router.add_route("*", "/{tail:.*}", self._on_stray)
-        self._runner = web.AppRunner(
-            app, access_log=None, handle_signals=False, keepalive_timeout=self.settings.keepalive_s
-        )
-        await self._runner.setup()
         limit = raise_descriptor_limit()
         cap = self.settings.max_connections or default_max_connections(limit)
         self.guard = ConnectionGuard(cap, self.settings.head_timeout_s, self.counters)
-        site = _GuardedSite(
-            self._runner, self.guard, self.settings.host, self.settings.port, accept_backlog(limit)
+        self._http = HttpServer(
+            self,
+            self.guard,
+            body_limit=self.settings.body_limit,
+            body_timeout_s=self.settings.body_timeout_s,
+            keepalive_s=self.settings.keepalive_s,
         )
-        await site.start()
-        self.port = site.port
-
-    async def stop(self) -> None:
-        """Stop accepting; requests already in flight finish (their commits are awaited)."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def _on_handler(self, request: web.Request) -> web.Response:
-        if request.method == "GET" and "code" in request.query and self.on_oauth_code:
-            return self._on_oauth_redirect(request)
-        if self.arrivals is not None:
-            self.arrivals.note(request.host, request.headers.get("X-Forwarded-Host"))
-        if request.method != "POST":
-            return web.Response(status=405, text="use POST\n", headers={"Allow": "POST"})
-        limit = self.settings.body_limit
-        if request.content_length is not None and request.content_length > limit:
-            return self._refuse_oversize(request, request.content_length)  # not a byte read
-        try:
-            body = await self._read_body(request)
-        except web.HTTPRequestEntityTooLarge:  # chunked, or more than its Content-Length said
-            return self._refuse_oversize(request, request.content_length or 0)
-        except TimeoutError:
-            self.counters.timeouts += 1
-            return web.Response(status=408, text="body not received in time\n")
-        except ConnectionResetError:  # the client hung up mid-body: nobody is left to answer
-            self.counters.aborted += 1
-            return web.Response(status=400, text="connection lost\n")
-        try:
-            outcome = await self._submit(_delivery(request, body))
-        except StoreFull:
-            return web.Response(status=503, text=DISK_FULL)
-        except (StoreError, OSError) as exc:
-            return web.Response(status=503, text=f"the delivery could not be stored ({exc})\n")
-        text = "ok\n" if outcome.http_status == 200 else f"{outcome.reason}\n"
-        return web.Response(status=outcome.http_status, text=text)
-
-    async def _read_body(self, request: web.Request) -> bytes:
-        """The body, cut off after body_timeout_s; a body that came whole with the head (the
-        usual delivery) is read without arming a timer, which cost the ack path a task."""
-        if request.content.is_eof():
-            return await request.read()
-        async with asyncio.timeout(self.settings.body_timeout_s):
-            return await request.read()
-
-    def _refuse_oversize(self, request: web.Request, announced: int) -> web.Response:
-        """413 at once; the request's metadata goes to the table like any rejected one's, in a
-        later batch (issue 15): the answer does not depend on the store."""
-        if self._note is not None:
-            self._note(_delivery(request, b"", announced))
-        return _too_large(self.settings.body_limit)
-
-    def _on_oauth_redirect(self, request: web.Request) -> web.Response:
-        """The portal's authorize page sent the browser back with `code` (spec §5.2)."""
-        assert self.on_oauth_code is not None
-        self.on_oauth_code(dict(request.query))
-        return web.Response(text="b24monitor received the authorization; you can close this tab.\n")
-
-    async def _on_healthz(self, request: web.Request) -> web.Response:
-        return web.Response(text="ok\n")
-
-    async def _on_probe(self, request: web.Request) -> web.Response:
-        token = request.match_info["token"]
-        if self._probes.pop(token, None) is not None:
-            return web.Response(text=f"b24monitor-probe {token}")
-        return await self._on_stray(request)
-
-    async def _on_stray(self, request: web.Request) -> web.Response:
-        self.stray_hits += 1
-        return web.Response(status=404, text="not found\n")
-
-
-DISK_FULL = "the monitor's disk is full, so this delivery was not stored; send it again later\n"
-
-
-class _GuardedSite(web.BaseSite):
-    """A TCP site whose connections go through the ConnectionGuard first."""
-
-    def __init__(
-        self, runner: web.AppRunner, guard: ConnectionGuard, host: str, port: int, backlog: int
-    ) -> None:
-        super().__init__(runner, backlog=backlog)
-        self._guard = guard
-        self._host = host
-        self.port = port
-
-    @property
-    def name(self) -> str:
-        return f"http://{self._host}:{self.port}"
-
-    async def start(self) -> None:
-        await super().start()
-        server = self._runner.server
-        assert server is not None
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
-            self._guard.wrap(server), self._host, self.port, backlog=self._backlog
+            self._http, self.settings.host, self.settings.port, backlog=accept_backlog(limit)
         )
         for bound in self._server.sockets:
             # asyncio accepts up to `backlog` sockets in one go (kept small, see accept_backlog);
@@ -211,19 +114,106 @@ class _GuardedSite(web.BaseSite):
                 same.listen(KERNEL_BACKLOG)
         self.port = self._server.sockets[0].getsockname()[1]
 
+    async def stop(self) -> None:
+        """Stop accepting; requests already in flight finish (their commits are awaited)."""
+        if self._server is None or self._http is None:
+            return
+        self._server.close()
+        await self._http.shutdown()
+        await self._server.wait_closed()
+        self._server = None
 
-def _delivery(request: web.Request, body: bytes, announced: int | None = None) -> Delivery:
+    # -- routing (services/http_protocol.py's Handler) ------------------------------------------
+
+    def on_head(self, request: Request) -> Reply | None:
+        """Before the body: a delivery whose Content-Length is over the limit is refused with
+        413 without reading a byte of it; a delivery's body is kept, any other is skipped."""
+        if request.path == self.handler_path and request.method == "POST":
+            length = request.content_length
+            if length is not None and length > self.settings.body_limit:
+                return self._refuse_oversize(request, length)
+            request.keep_body = True
+        return None
+
+    def on_request(self, request: Request) -> Reply | Coroutine[Any, Any, Reply]:
+        path = request.path
+        if path == self.handler_path:
+            return self._on_handler(request)
+        if path == "/healthz" and request.method in ("GET", "HEAD"):
+            return _OK
+        if path.startswith(PROBE_PREFIX) and request.method in ("GET", "HEAD"):
+            return self._on_probe(path[len(PROBE_PREFIX) :])
+        return self._on_stray()
+
+    def on_too_large(self, request: Request) -> Reply:
+        """A chunked body, or one longer than it said, grew past the limit."""
+        return self._refuse_oversize(request, request.content_length or 0)
+
+    def _on_handler(self, request: Request) -> Reply | Coroutine[Any, Any, Reply]:
+        if request.method == "GET" and self.on_oauth_code and request.query:
+            # The first value of each name, as aiohttp's request.query gave it.
+            query = dict(parse_qsl(request.query, keep_blank_values=True)[::-1])
+            if "code" in query:
+                return self._on_oauth_redirect(query)
+        if self.arrivals is not None:
+            self.arrivals.note(request.host, request.header("X-Forwarded-Host"))
+        if request.method != "POST":
+            return _NOT_POST
+        return self._store(request)
+
+    async def _store(self, request: Request) -> Reply:
+        """A 200 only once the delivery is committed (spec §1.1: no retries; §1.5: the sender
+        takes a 200 as delivered); a commit that fails is a 503."""
+        try:
+            outcome = await self._submit(_delivery(request, bytes(request.body)))
+        except StoreFull:
+            return _DISK_FULL
+        except (StoreError, OSError) as exc:
+            return Reply(503, f"the delivery could not be stored ({exc})\n")
+        if outcome.http_status == 200:
+            return _OK
+        return Reply(outcome.http_status, f"{outcome.reason}\n")
+
+    def _refuse_oversize(self, request: Request, announced: int) -> Reply:
+        """413 at once; the request's metadata goes to the table like any rejected one's, in a
+        later batch (issue 15): the answer does not depend on the store."""
+        if self._note is not None:
+            self._note(_delivery(request, b"", announced))
+        return Reply(413, f"body larger than the {self.settings.body_limit}-byte limit\n")
+
+    def _on_oauth_redirect(self, query: dict[str, str]) -> Reply:
+        """The portal's authorize page sent the browser back with `code` (spec §5.2)."""
+        assert self.on_oauth_code is not None
+        self.on_oauth_code(query)
+        return _AUTHORIZED
+
+    def _on_probe(self, token: str) -> Reply:
+        if token and "/" not in token and self._probes.pop(token, None) is not None:
+            return Reply(200, f"b24monitor-probe {token}")
+        return self._on_stray()
+
+    def _on_stray(self) -> Reply:
+        self.stray_hits += 1
+        return _NOT_FOUND
+
+
+_OK = Reply(200, "ok\n")
+_NOT_FOUND = Reply(404, "not found\n")
+_NOT_POST = Reply(405, "use POST\n", (("Allow", "POST"),))
+_AUTHORIZED = Reply(200, "b24monitor received the authorization; you can close this tab.\n")
+_DISK_FULL = Reply(
+    503, "the monitor's disk is full, so this delivery was not stored; send it again later\n"
+)
+
+
+def _delivery(request: Request, body: bytes, announced: int | None = None) -> Delivery:
     return Delivery(
         received_at=time.time(),
         method=request.method,
         path=request.path,
-        headers=tuple(request.headers.items()),
+        headers=tuple(request.headers),
         body=body,
-        content_type=request.headers.get("Content-Type", ""),
-        peer=request.remote,
+        content_type=request.header("Content-Type") or "",
+        peer=request.peer,
         announced=announced,
     )
-
-
-def _too_large(limit: int) -> web.Response:
-    return web.Response(status=413, text=f"body larger than the {limit}-byte limit\n")

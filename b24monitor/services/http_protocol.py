@@ -1,0 +1,403 @@
+"""The HTTP/1.1 wire of the receiver: requests parsed by httptools, answers written in order.
+
+A lean server on asyncio.Protocol instead of aiohttp.web: every Bitrix24 delivery is one small
+form POST (spec §1.2) answered by a short text (§1.5), and aiohttp's application, routing,
+request/response objects and stream readers cost the capture thread more than the delivery's
+own work (bench/receiver.py). This module knows HTTP only — framing, keep-alive, pipelining
+(answers go out in request order), HTTP/1.0, chunked bodies, Expect: 100-continue, the body
+limit and timeouts; what each request means is the `Handler`'s (services/receiver.py).
+Connections are admitted, bounded and evicted by services/connguard.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Coroutine
+from http import HTTPStatus
+from typing import Any, Protocol
+from urllib.parse import unquote
+
+import httptools
+
+from b24monitor.core.tasks import spawn
+from b24monitor.services.connguard import ConnectionCounters, ConnectionGuard
+
+KEEP_ALIVE_10 = b"Connection: keep-alive\r\n"  # an HTTP/1.0 client keeps the connection only so
+CLOSE = b"Connection: close\r\n"
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+class Reply:
+    """One answer, its status line and headers rendered once (most are module constants)."""
+
+    __slots__ = ("_body", "_head", "status")
+
+    def __init__(self, status: int, text: str, headers: tuple[tuple[str, str], ...] = ()) -> None:
+        self.status = status
+        self._body = text.encode()
+        extra = "".join(f"{k}: {v}\r\n" for k, v in headers)
+        self._head = (
+            f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            f"Content-Length: {len(self._body)}\r\n{extra}"
+        ).encode("latin-1")
+
+    def wire(self, connection: bytes, head_only: bool = False) -> bytes:
+        """The bytes to send; `connection` is b"", KEEP_ALIVE_10 or CLOSE."""
+        head = self._head + _date_line() + connection + b"\r\n"
+        return head if head_only else head + self._body
+
+
+_date = [0, b""]
+
+
+def _date_line() -> bytes:
+    """The Date header (RFC 9110 §6.6.1), rendered once a second."""
+    now = int(time.time())
+    if now != _date[0]:
+        stamp = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(now))
+        _date[:] = [now, f"Date: {stamp}\r\n".encode()]
+    return _date[1]  # type: ignore[return-value]
+
+
+class Request:
+    """One request as the handler sees it: header names keep their case, values are str."""
+
+    __slots__ = (
+        "body",
+        "content_length",
+        "headers",
+        "host",
+        "http10",
+        "keep_alive",
+        "keep_body",
+        "method",
+        "path",
+        "peer",
+        "query",
+    )  # fmt: skip
+
+    def __init__(
+        self, method: str, target: bytes, headers: list[tuple[str, str]], peer: str | None
+    ) -> None:
+        self.method = method
+        if target[:1] != b"/":  # absolute-form (RFC 9112 §3.2.2) or garbage: the parser's view
+            url = httptools.parse_url(target)
+            target = (url.path or b"/") + (b"?" + url.query if url.query else b"")
+        raw_path, _, raw_query = target.partition(b"?")
+        path = raw_path.decode("utf-8", "surrogateescape")
+        self.path = unquote(path) if "%" in path else path  # what aiohttp's request.path gave
+        self.query = raw_query.decode("utf-8", "surrogateescape")
+        self.headers = headers
+        self.peer = peer
+        self.keep_alive = True
+        self.http10 = False
+        self.content_length: int | None = None
+        self.host: str | None = None
+        self.body = bytearray()
+        self.keep_body = False  # set by the handler's on_head when it wants the body
+
+    def header(self, name: str) -> str | None:
+        """The first value of a header, by case-insensitive name."""
+        name = name.lower()
+        return next((v for k, v in self.headers if k.lower() == name), None)
+
+
+class Handler(Protocol):
+    def on_head(self, request: Request) -> Reply | None:
+        """At the end of the head: an answer that needs no body (the connection then closes,
+        its body unread), or None to receive the body (kept only if `request.keep_body`)."""
+
+    def on_request(self, request: Request) -> Reply | Coroutine[Any, Any, Reply]:
+        """The whole request has arrived: its answer, or an awaitable of it (a commit)."""
+
+    def on_too_large(self, request: Request) -> Reply:
+        """A kept body outgrew the limit while it streamed in (chunked, or no length)."""
+
+
+class HttpServer:
+    """Shared by the connections of one listening socket: settings, handler, in-flight work."""
+
+    def __init__(
+        self,
+        handler: Handler,
+        guard: ConnectionGuard,
+        *,
+        body_limit: int,
+        body_timeout_s: float,
+        keepalive_s: float,
+    ) -> None:
+        self.handler = handler
+        self.guard = guard
+        self.counters: ConnectionCounters = guard.counters
+        self.body_limit = body_limit
+        self.body_timeout_s = body_timeout_s
+        self.keepalive_s = keepalive_s
+        self.connections: set[HttpConnection] = set()
+        self.in_flight: set[asyncio.Future[Reply]] = set()
+
+    def __call__(self) -> HttpConnection:
+        return HttpConnection(self)
+
+    async def shutdown(self) -> None:
+        """Idle connections close now; requests in flight are answered (their commits awaited)
+        and their connections closed after."""
+        for conn in list(self.connections):
+            conn.shutdown()
+        while self.in_flight:
+            await asyncio.gather(*self.in_flight, return_exceptions=True)
+        for conn in list(self.connections):
+            conn.close()
+
+
+class HttpConnection(asyncio.Protocol):
+    """One client connection: parser callbacks build requests, a queue keeps answers in order."""
+
+    def __init__(self, server: HttpServer) -> None:
+        self._server = server
+        self._transport: asyncio.Transport | None = None
+        self._parser: httptools.HttpRequestParser | None = None
+        self._peer: str | None = None
+        self._url = b""
+        self._headers: list[tuple[str, str]] = []
+        self._request: Request | None = None  # the one whose body is being received
+        self._answers: deque[list[bytes | None]] = deque()  # slots in request order
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._body_timer: asyncio.TimerHandle | None = None
+        self._idle_timer: asyncio.TimerHandle | None = None
+        self._idle_since = 0.0
+        self._first_head_done = False
+        self._closed_by_us = False
+        self._closing = False  # an answer that closes the connection is queued: read no more
+        self._stopping = False  # the server stops: close once the answers are out
+        self._seen = 0
+
+    # -- asyncio.Protocol ---------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        if not self._server.guard.admit(self):
+            transport.write(self._server.guard.refusal)
+            transport.close()
+            return
+        self._server.connections.add(self)
+        loop = asyncio.get_running_loop()
+        self._head_timer = loop.call_later(self._server.guard.head_timeout_s, self._head_timeout)
+
+    def data_received(self, data: bytes) -> None:
+        if self._closing or self._transport is None or self._transport.is_closing():
+            return
+        if self._parser is None:
+            # Made at the first byte: a flood of silent connections costs a timer each.
+            self._parser = httptools.HttpRequestParser(self)
+            peer = self._transport.get_extra_info("peername")
+            self._peer = peer[0] if isinstance(peer, tuple) else None
+        if not self._first_head_done:
+            self._seen += len(data)
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserError:  # garbage, or an upgrade (websocket, h2c): no such
+            self._request = None  # thing here; answered, so not counted as a hang-up
+            self._answer_now(_BAD_REQUEST, close=True)
+            return
+        if self._request is not None and self._body_timer is None and not self._closing:
+            # A body that did not come whole with its head: it must finish in time. The usual
+            # delivery arrives in one segment and arms no timer.
+            loop = asyncio.get_running_loop()
+            self._body_timer = loop.call_later(self._server.body_timeout_s, self._body_timeout)
+
+    def eof_received(self) -> bool | None:
+        return None  # the transport closes; answers still owed go nowhere (as with aiohttp)
+
+    def pause_writing(self) -> None:
+        if self._transport is not None:
+            self._transport.pause_reading()  # a client that pipelines but never reads
+
+    def resume_writing(self) -> None:
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.resume_reading()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        for timer in (self._head_timer, self._body_timer, self._idle_timer):
+            if timer is not None:
+                timer.cancel()
+        counters = self._server.counters
+        if not self._closed_by_us:
+            if not self._first_head_done and self._seen:
+                counters.aborted += 1  # hung up halfway through the request head (or garbage)
+            elif self._request is not None:
+                counters.aborted += 1  # hung up mid-body: nobody is left to answer
+        self._request = None
+        self._server.guard.forget(self)
+        self._server.connections.discard(self)
+        self._transport = None
+
+    # -- httptools callbacks (RFC 9112 framing: Content-Length, chunked, keep-alive) ----------
+
+    def on_message_begin(self) -> None:
+        self._url = b""
+        self._headers = []
+
+    def on_url(self, url: bytes) -> None:
+        self._url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers.append(
+            (name.decode("utf-8", "surrogateescape"), value.decode("utf-8", "surrogateescape"))
+        )
+
+    def on_headers_complete(self) -> None:
+        parser = self._parser
+        if parser is None or self._closing:
+            return  # pipelined behind an answer that closes the connection
+        if not self._first_head_done:
+            self._first_head_done = True
+            self._server.guard.head_complete(self)
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+        request = Request(parser.get_method().decode("ascii"), self._url, self._headers,
+                          self._peer)  # fmt: skip
+        request.keep_alive = parser.should_keep_alive()
+        request.http10 = parser.get_http_version() == "1.0"
+        expect = False
+        for name, value in self._headers:
+            low = name.lower()
+            if low == "content-length":
+                request.content_length = int(value) if value.isdigit() else None
+            elif low == "host" and request.host is None:
+                request.host = value
+            elif low == "expect":
+                expect = value.lower() == "100-continue"
+        self._request = request
+        early = self._server.handler.on_head(request)
+        if early is not None:
+            self._request = None  # its body is never read
+            self._answer_now(early, close=True)
+            return
+        if expect and not self._answers and self._transport is not None:
+            self._transport.write(_CONTINUE)  # RFC 9110 §10.1.1: go on, send the body
+
+    def on_body(self, body: bytes) -> None:
+        request = self._request
+        if request is None or not request.keep_body or self._closing:
+            return  # a body nobody reads (a stray request's) is only parsed past
+        if len(request.body) + len(body) > self._server.body_limit:
+            self._request = None
+            self._answer_now(self._server.handler.on_too_large(request), close=True)
+            return
+        request.body += body
+
+    def on_message_complete(self) -> None:
+        request = self._request
+        if request is None or self._closing:
+            return
+        self._request = None
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+        answer = self._server.handler.on_request(request)
+        if isinstance(answer, Reply):
+            self._answer_now(answer, request=request)
+            return
+        slot: list[bytes | None] = [None]
+        self._answers.append(slot)
+        if not request.keep_alive:
+            self._closing = True
+        task = spawn(answer, name="http-answer")
+        self._server.in_flight.add(task)
+        task.add_done_callback(lambda t: self._answered(t, slot, request))
+
+    # -- answers ------------------------------------------------------------------------------
+
+    def _answered(
+        self, task: asyncio.Future[Reply], slot: list[bytes | None], request: Request
+    ) -> None:
+        self._server.in_flight.discard(task)
+        reply = _SERVER_ERROR if task.cancelled() or task.exception() else task.result()
+        slot[0] = reply.wire(self._connection_header(request))
+        self._flush()
+
+    def _answer_now(
+        self, reply: Reply, *, request: Request | None = None, close: bool = False
+    ) -> None:
+        """Queue an answer that is ready; `close` (or a request that does not keep the
+        connection) makes it the connection's last."""
+        close = close or request is None or not request.keep_alive
+        self._closing = self._closing or close
+        head_only = request is not None and request.method == "HEAD"
+        self._answers.append([reply.wire(self._connection_header(request, close), head_only)])
+        self._flush()
+
+    def _connection_header(self, request: Request | None, close: bool = False) -> bytes:
+        if close or request is None or not request.keep_alive or self._stopping:
+            return CLOSE
+        # HTTP/1.1 keeps connections by default; HTTP/1.0 (ab -k) needs it said (RFC 9112 §9.3).
+        return KEEP_ALIVE_10 if request.http10 else b""
+
+    def _flush(self) -> None:
+        transport = self._transport
+        answers = self._answers
+        while answers and answers[0][0] is not None:
+            data = answers.popleft()[0]
+            if transport is not None and data is not None and not transport.is_closing():
+                transport.write(data)
+        if answers:
+            return
+        if self._closing or self._stopping:
+            self.close()
+        elif transport is not None and self._request is None:
+            self._idle()
+
+    def _idle(self) -> None:
+        """Waiting for the next request: closed after keepalive_s (one timer per idle spell,
+        re-armed lazily rather than cancelled at every request)."""
+        loop = asyncio.get_running_loop()
+        self._idle_since = loop.time()
+        if self._idle_timer is None:
+            self._idle_timer = loop.call_later(self._server.keepalive_s, self._idle_check)
+
+    def _idle_check(self) -> None:
+        self._idle_timer = None
+        if self._transport is None:
+            return
+        busy = self._answers or self._request is not None
+        left = self._idle_since + self._server.keepalive_s - asyncio.get_running_loop().time()
+        if busy:
+            return  # the answer re-arms it
+        if left > 0:
+            self._idle_timer = asyncio.get_running_loop().call_later(left, self._idle_check)
+        else:
+            self.close()
+
+    def _head_timeout(self) -> None:
+        self._head_timer = None
+        self._server.counters.timeouts += 1
+        self.close()
+
+    def _body_timeout(self) -> None:
+        self._body_timer = None
+        if self._request is None:
+            return
+        self._request = None
+        self._server.counters.timeouts += 1
+        self._answer_now(_BODY_TIMEOUT, close=True)
+
+    def shutdown(self) -> None:
+        """The server stops: close now if nothing is owed, else after the owed answers."""
+        self._stopping = True
+        if not self._answers:
+            self.close()
+
+    def close(self) -> None:
+        self._closed_by_us = True
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.close()
+
+
+_BAD_REQUEST = Reply(400, "malformed HTTP request\n")
+_BODY_TIMEOUT = Reply(408, "body not received in time\n")
+_SERVER_ERROR = Reply(500, "internal error\n")
