@@ -12,6 +12,7 @@ Connections are admitted, bounded and evicted by services/connguard.py.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from collections.abc import Coroutine
@@ -21,8 +22,9 @@ from urllib.parse import unquote
 
 import httptools
 
-from b24monitor.core.tasks import spawn
 from b24monitor.services.connguard import ConnectionCounters, ConnectionGuard
+
+log = logging.getLogger(__name__)
 
 KEEP_ALIVE_10 = b"Connection: keep-alive\r\n"  # an HTTP/1.0 client keeps the connection only so
 CLOSE = b"Connection: close\r\n"
@@ -69,7 +71,6 @@ class Request:
         "body",
         "content_length",
         "headers",
-        "host",
         "http10",
         "keep_alive",
         "keep_body",
@@ -77,6 +78,7 @@ class Request:
         "path",
         "peer",
         "query",
+        "seen",
     )  # fmt: skip
 
     def __init__(
@@ -95,14 +97,13 @@ class Request:
         self.keep_alive = True
         self.http10 = False
         self.content_length: int | None = None
-        self.host: str | None = None
+        self.seen: dict[str, str] = {}  # first value of each header named in _SEEN
         self.body = bytearray()
         self.keep_body = False  # set by the handler's on_head when it wants the body
 
     def header(self, name: str) -> str | None:
-        """The first value of a header, by case-insensitive name."""
-        name = name.lower()
-        return next((v for k, v in self.headers if k.lower() == name), None)
+        """The first value of a header, by lower-case name (one of _SEEN, found in one pass)."""
+        return self.seen.get(name)
 
 
 class Handler(Protocol):
@@ -263,15 +264,15 @@ class HttpConnection(asyncio.Protocol):
                           self._peer)  # fmt: skip
         request.keep_alive = parser.should_keep_alive()
         request.http10 = parser.get_http_version() == "1.0"
-        expect = False
-        for name, value in self._headers:
+        seen = request.seen
+        for name, value in self._headers:  # one pass for every header the receiver reads
             low = name.lower()
-            if low == "content-length":
-                request.content_length = int(value) if value.isdigit() else None
-            elif low == "host" and request.host is None:
-                request.host = value
-            elif low == "expect":
-                expect = value.lower() == "100-continue"
+            if low in _SEEN and low not in seen:
+                seen[low] = value
+        if "content-length" in seen:
+            length = seen["content-length"]
+            request.content_length = int(length) if length.isdigit() else None
+        expect = seen.get("expect", "").lower() == "100-continue"
         self._request = request
         early = self._server.handler.on_head(request)
         if early is not None:
@@ -307,7 +308,9 @@ class HttpConnection(asyncio.Protocol):
         self._answers.append(slot)
         if not request.keep_alive:
             self._closing = True
-        task = spawn(answer, name="http-answer")
+        # Held in in_flight until answered, its failure logged there: what spawn() does,
+        # without a second done-callback per request.
+        task = asyncio.get_running_loop().create_task(answer)
         self._server.in_flight.add(task)
         task.add_done_callback(lambda t: self._answered(t, slot, request))
 
@@ -317,7 +320,13 @@ class HttpConnection(asyncio.Protocol):
         self, task: asyncio.Future[Reply], slot: list[bytes | None], request: Request
     ) -> None:
         self._server.in_flight.discard(task)
-        reply = _SERVER_ERROR if task.cancelled() or task.exception() else task.result()
+        if task.cancelled():
+            reply = _SERVER_ERROR
+        elif (exc := task.exception()) is not None:
+            log.error("answering %s %s failed: %s", request.method, request.path, exc, exc_info=exc)
+            reply = _SERVER_ERROR
+        else:
+            reply = task.result()
         slot[0] = reply.wire(self._connection_header(request))
         self._flush()
 
@@ -398,6 +407,8 @@ class HttpConnection(asyncio.Protocol):
             self._transport.close()
 
 
+# The headers the server and the receiver look at (lower case).
+_SEEN = frozenset(("content-length", "content-type", "expect", "host", "x-forwarded-host"))
 _BAD_REQUEST = Reply(400, "malformed HTTP request\n")
 _BODY_TIMEOUT = Reply(408, "body not received in time\n")
 _SERVER_ERROR = Reply(500, "internal error\n")

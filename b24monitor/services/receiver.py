@@ -156,7 +156,7 @@ class Receiver:
             if "code" in query:
                 return self._on_oauth_redirect(query)
         if self.arrivals is not None:
-            self.arrivals.note(request.host, request.header("X-Forwarded-Host"))
+            self.arrivals.note(request.header("host"), request.header("x-forwarded-host"))
         if request.method != "POST":
             return _NOT_POST
         return self._store(request)
@@ -213,7 +213,7 @@ def _delivery(request: Request, body: bytes, announced: int | None = None) -> De
         path=request.path,
         headers=tuple(request.headers),
         body=body,
-        content_type=request.header("Content-Type") or "",
+        content_type=request.header("content-type") or "",
         peer=request.peer,
         announced=announced,
     )

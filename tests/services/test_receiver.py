@@ -48,11 +48,15 @@ class Rig:
 
 
 @asynccontextmanager
-async def receiving(tmp_path: Path, *, body_timeout_s: float = 10.0) -> AsyncIterator[Rig]:
+async def receiving(
+    tmp_path: Path, *, body_timeout_s: float = 10.0, keepalive_s: float = 10.0
+) -> AsyncIterator[Rig]:
     db_path = tmp_path / "events.sqlite3"
     writer = StoreWriter(db_path, on_committed=lambda outcomes: None)
     await writer.open()
-    settings = ReceiverSettings(body_limit=LIMIT, body_timeout_s=body_timeout_s)
+    settings = ReceiverSettings(
+        body_limit=LIMIT, body_timeout_s=body_timeout_s, keepalive_s=keepalive_s
+    )
     codes: list[dict[str, str]] = []
     receiver = Receiver(settings, new_handler_path(), writer.submit, codes.append, note=writer.note)
     await receiver.start()
