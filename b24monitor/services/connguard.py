@@ -13,6 +13,7 @@ closes idle connections between requests.
 
 from __future__ import annotations
 
+import asyncio
 import resource
 from dataclasses import dataclass
 from typing import Protocol
@@ -78,7 +79,8 @@ class ConnectionGuard:
         self.head_timeout_s = head_timeout_s
         self.counters = counters
         self._live: set[Guarded] = set()
-        self._headless: dict[Guarded, None] = {}  # insertion order = oldest first
+        self._headless: dict[Guarded, float] = {}  # → admitted at (loop time); oldest first
+        self._sweep: asyncio.TimerHandle | None = None
 
     @property
     def live(self) -> int:
@@ -95,8 +97,35 @@ class ConnectionGuard:
             oldest.close()
             self.forget(oldest)  # its slot is free now, whenever the loop reports it lost
         self._live.add(conn)
-        self._headless[conn] = None
+        self._headless[conn] = asyncio.get_running_loop().time()
+        if self._sweep is None:
+            self._arm()
         return True
+
+    def _arm(self) -> None:
+        """One timer for all head-less connections, due at the oldest one's deadline: a
+        connection costs no timer of its own (a burst of new connections, a silent flood)."""
+        if self._headless:
+            due = next(iter(self._headless.values())) + self.head_timeout_s
+            self._sweep = asyncio.get_running_loop().call_at(due, self._close_overdue)
+
+    def _close_overdue(self) -> None:
+        self._sweep = None
+        now = asyncio.get_running_loop().time()
+        while self._headless:
+            conn, admitted = next(iter(self._headless.items()))
+            if admitted + self.head_timeout_s > now:
+                break
+            self.counters.timeouts += 1  # no complete request head in time
+            self.forget(conn)
+            conn.close()
+        self._arm()
+
+    def close(self) -> None:
+        """The server stops: no more sweeps."""
+        if self._sweep is not None:
+            self._sweep.cancel()
+            self._sweep = None
 
     def head_complete(self, conn: Guarded) -> None:
         """Its first request head arrived: it serves a request and is never evicted."""

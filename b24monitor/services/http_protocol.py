@@ -165,7 +165,6 @@ class HttpConnection(asyncio.Protocol):
         self._headers: list[tuple[str, str]] = []
         self._request: Request | None = None  # the one whose body is being received
         self._answers: deque[list[bytes | None]] = deque()  # slots in request order
-        self._head_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
         self._idle_timer: asyncio.TimerHandle | None = None
         self._idle_since = 0.0
@@ -184,9 +183,7 @@ class HttpConnection(asyncio.Protocol):
             transport.write(self._server.guard.refusal)
             transport.close()
             return
-        self._server.connections.add(self)
-        loop = asyncio.get_running_loop()
-        self._head_timer = loop.call_later(self._server.guard.head_timeout_s, self._head_timeout)
+        self._server.connections.add(self)  # the guard closes it if no head comes in time
 
     def data_received(self, data: bytes) -> None:
         if self._closing or self._transport is None or self._transport.is_closing():
@@ -222,7 +219,7 @@ class HttpConnection(asyncio.Protocol):
             self._transport.resume_reading()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        for timer in (self._head_timer, self._body_timer, self._idle_timer):
+        for timer in (self._body_timer, self._idle_timer):
             if timer is not None:
                 timer.cancel()
         counters = self._server.counters
@@ -257,9 +254,6 @@ class HttpConnection(asyncio.Protocol):
         if not self._first_head_done:
             self._first_head_done = True
             self._server.guard.head_complete(self)
-            if self._head_timer is not None:
-                self._head_timer.cancel()
-                self._head_timer = None
         request = Request(parser.get_method().decode("ascii"), self._url, self._headers,
                           self._peer)  # fmt: skip
         request.keep_alive = parser.should_keep_alive()
@@ -381,11 +375,6 @@ class HttpConnection(asyncio.Protocol):
             self._idle_timer = asyncio.get_running_loop().call_later(left, self._idle_check)
         else:
             self.close()
-
-    def _head_timeout(self) -> None:
-        self._head_timer = None
-        self._server.counters.timeouts += 1
-        self.close()
 
     def _body_timeout(self) -> None:
         self._body_timer = None

@@ -119,6 +119,8 @@ class Receiver:
         if self._server is None or self._http is None:
             return
         self._server.close()
+        if self.guard is not None:
+            self.guard.close()
         await self._http.shutdown()
         await self._server.wait_closed()
         self._server = None
