@@ -1,9 +1,10 @@
 """The capture path's own thread and plain asyncio loop: receiver + decoding + store writer.
 
-It runs apart from the front end's loop in the GUI and headless alike: inside a qasync loop
-aiohttp serves several times fewer requests, and a GUI stall would delay every acknowledgement
-(../shared/guide/architecture.md, "The path of one delivery"). Committed ids are handed to the
-front end once per batch through `on_batch(outcomes)`, which is called on the capture thread.
+It runs apart from the front end's loop in the GUI and headless alike: inside a qasync loop an
+HTTP server answers several times fewer requests, and a GUI stall would delay every
+acknowledgement (../shared/guide/architecture.md, "The path of one delivery"). Committed ids
+are handed to the front end once per batch through `on_batch(outcomes)`, which is called on
+the capture thread.
 """
 
 from __future__ import annotations
