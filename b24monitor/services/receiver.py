@@ -30,7 +30,8 @@ from b24monitor.services.connguard import (
     default_max_connections,
     raise_descriptor_limit,
 )
-from b24monitor.services.http_protocol import HttpServer, Reply, Request
+from b24monitor.services.http_messages import Reply, Request
+from b24monitor.services.http_protocol import HttpServer
 from b24monitor.services.tunnel_budget import PublicArrivals
 from b24monitor.services.writer import Outcome
 
