@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 KEEP_ALIVE_10 = b"Connection: keep-alive\r\n"  # an HTTP/1.0 client keeps the connection only so
 CLOSE = b"Connection: close\r\n"
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+# llhttp buffers a head of any size; a delivery's is under 1 KB (aiohttp refused lines over 8 KB).
+MAX_HEAD = 32 * 1024
+LINGER_S = 2.0  # after refusing a request, how long its remaining bytes are read and dropped
 
 
 class Handler(Protocol):
@@ -96,6 +99,9 @@ class HttpConnection(asyncio.Protocol):
         self._closing = False  # an answer that closes the connection is queued: read no more
         self._stopping = False  # the server stops: close once the answers are out
         self._seen = 0
+        self._head_bytes = 0  # received since the current request's head began (at most)
+        self._linger = False  # the last answer refused a request whose rest may still come
+        self._linger_timer: asyncio.TimerHandle | None = None
 
     # -- asyncio.Protocol ---------------------------------------------------------------------
 
@@ -118,11 +124,16 @@ class HttpConnection(asyncio.Protocol):
             self._peer = peer[0] if isinstance(peer, tuple) else None
         if not self._first_head_done:
             self._seen += len(data)
+        if self._request is None:
+            self._head_bytes += len(data)  # reset when the head is complete
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError:  # garbage, or an upgrade (websocket, h2c): no such
             self._request = None  # thing here; answered, so not counted as a hang-up
             self._answer_now(_BAD_REQUEST, close=True)
+            return
+        if self._request is None and self._head_bytes > MAX_HEAD and not self._closing:
+            self._answer_now(_HEAD_TOO_LARGE, close=True)
             return
         if self._request is not None and self._body_timer is None and not self._closing:
             # A body that did not come whole with its head: it must finish in time. The usual
@@ -142,7 +153,7 @@ class HttpConnection(asyncio.Protocol):
             self._transport.resume_reading()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        for timer in (self._body_timer, self._idle_timer):
+        for timer in (self._body_timer, self._idle_timer, self._linger_timer):
             if timer is not None:
                 timer.cancel()
         counters = self._server.counters
@@ -174,6 +185,7 @@ class HttpConnection(asyncio.Protocol):
         parser = self._parser
         if parser is None or self._closing:
             return  # pipelined behind an answer that closes the connection
+        self._head_bytes = 0
         if not self._first_head_done:
             self._first_head_done = True
             self._server.guard.head_complete(self)
@@ -252,6 +264,7 @@ class HttpConnection(asyncio.Protocol):
     ) -> None:
         """Queue an answer that is ready; `close` (or a request that does not keep the
         connection) makes it the connection's last."""
+        self._linger = self._linger or close
         close = close or request is None or not request.keep_alive
         self._closing = self._closing or close
         head_only = request is not None and request.method == "HEAD"
@@ -273,10 +286,24 @@ class HttpConnection(asyncio.Protocol):
                 transport.write(data)
         if answers:
             return
-        if self._closing or self._stopping:
+        if self._linger:
+            self._linger_close()
+        elif self._closing or self._stopping:
             self.close()
         elif transport is not None and self._request is None:
             self._idle()
+
+    def _linger_close(self) -> None:
+        """Close after a refusal without losing it: a socket closed with unread bytes sends a
+        reset, which may destroy the answer before the client reads it (RFC 9112 §9.6). So
+        stop writing, drop what still comes, and close at the client's EOF or after LINGER_S."""
+        self._closed_by_us = True
+        transport = self._transport
+        if transport is None or transport.is_closing() or self._linger_timer is not None:
+            return
+        if transport.can_write_eof():
+            transport.write_eof()
+        self._linger_timer = asyncio.get_running_loop().call_later(LINGER_S, self.close)
 
     def _idle(self) -> None:
         """Waiting for the next request: closed after keepalive_s (one timer per idle spell,
@@ -320,5 +347,6 @@ class HttpConnection(asyncio.Protocol):
 
 
 _BAD_REQUEST = Reply(400, "malformed HTTP request\n")
+_HEAD_TOO_LARGE = Reply(431, "request head too large\n")  # RFC 6585 §5
 _BODY_TIMEOUT = Reply(408, "body not received in time\n")
 _SERVER_ERROR = Reply(500, "internal error\n")

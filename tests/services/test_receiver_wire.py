@@ -128,3 +128,17 @@ async def test_an_idle_kept_alive_connection_is_closed_after_the_keepalive_timeo
         assert status == 200 and "connection" not in headers  # kept for the next request
         assert await closed(reader)  # nothing followed: the server let it go
         writer.close()
+
+
+@pytest.mark.asyncio
+async def test_an_endless_request_head_is_refused_431(tmp_path: Path) -> None:
+    async with receiving(tmp_path) as rig:
+        reader, writer = await asyncio.open_connection("127.0.0.1", rig.receiver.port)
+        writer.write(f"POST {rig.receiver.handler_path} HTTP/1.1\r\nHost: x\r\n".encode())
+        for i in range(100):  # 100 KB of headers and no end in sight
+            writer.write(f"X-Pad-{i}: {'a' * 1000}\r\n".encode())
+        status, headers, _ = await answer(reader)
+        assert (status, headers["connection"]) == (431, "close")
+        assert await closed(reader)
+        writer.close()
+        assert rig.stored() == []
