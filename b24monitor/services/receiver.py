@@ -2,9 +2,9 @@
 
 What each request means (routing and answers); the HTTP wire is services/http_protocol.py, a
 lean httptools server on the capture thread's loop, bound to 127.0.0.1 by default: only the
-tunnel reaches it from outside. The handler path carries an
-unguessable per-data-dir segment, so scanners that find the public URL are counted as stray hits
-instead of being recorded as events. A delivery is answered only after `store` has committed it;
+tunnel reaches it from outside. The handler path carries an unguessable per-data-dir segment,
+so scanners that find the public URL are counted as stray hits instead of being recorded as
+events. A delivery is answered only after `store` has committed it;
 a commit that fails is answered 503, never 200. Connections are bounded by services/connguard.py,
 and a client that hangs up is counted, never logged as a traceback (issue 15).
 """
@@ -149,7 +149,7 @@ class Receiver:
         return self._on_stray()
 
     def on_too_large(self, request: Request) -> Reply:
-        """A chunked body, or one longer than it said, grew past the limit."""
+        """A body sent without a length (chunked) grew past the limit."""
         return self._refuse_oversize(request, request.content_length or 0)
 
     def _on_handler(self, request: Request) -> Reply | Coroutine[Any, Any, Reply]:
