@@ -34,6 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 # The same PHP-shaped bodies the tests use.
 from conftest import delivery
 
+ROOT = Path(__file__).resolve().parents[1]
+
 BARE_SERVER = """
 import sys
 from aiohttp import web
@@ -65,11 +67,14 @@ def start_bare() -> tuple[subprocess.Popen[bytes], str]:
 def start_monitor(
     data_dir: Path, checkout: str | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """`listen --json` of this checkout, or of another one (--compare-with) for a second row."""
+    """`listen --json` of this checkout, or of another one (--compare-with) for a second row.
+
+    It runs in the checkout measured: `python -m` puts the working directory ahead of
+    PYTHONPATH, so run from this checkout every row would measure this checkout's code."""
     env = dict(os.environ, PYTHONPATH=checkout) if checkout else None
     proc = subprocess.Popen(
         [sys.executable, "-m", "b24monitor", "--data-dir", str(data_dir), "listen", "--json"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=checkout or ROOT,
     )  # fmt: skip
     assert proc.stdout is not None
     hello = json.loads(proc.stdout.readline())
