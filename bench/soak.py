@@ -1,20 +1,25 @@
 """Soak benchmark: 200 deliveries/s for 10 minutes through one engine; memory, stalls, bytes.
 
-The engine is either the window (`b24monitor` offscreen, which today holds the capture thread
-in its own process: the figures are those of a window attached to its engine) or `b24monitor
-listen --json` alone, printing every event. Each in its own process; the load generator is a
-third (aiohttp, a new connection per delivery as Bitrix24's queue server sends, realistic bodies
-of bench/gui.py with a fresh `ts`). Every interval (a minute) it prints the engine's RSS, the ack
-latency the sender saw (p50/p99/max), in the window the longest gap of a 10 ms GUI timer (a
-stall), and the store's bytes per event. Then RSS growth after the first interval (target
-< 10 %) and the trend of the stalls (least-squares slope per interval). Figures, not pass/fail.
+--engine window (the default) is the default configuration of the desktop app: the window
+(`b24monitor` offscreen, its own process) starts the data dir's capture engine as it does for a
+user (`b24monitor listen --engine`, detached) and stays attached to it. --engine in-process is
+the window capturing in its own process (before issue 14); --engine listen is `b24monitor
+listen --json` alone, printing every event. The load generator is another process (aiohttp, a
+new connection per delivery as Bitrix24's queue server sends, realistic bodies of bench/gui.py
+with a fresh `ts`). Every interval (a minute) it prints the RSS of the window and of the engine
+separately, the ack latency the sender saw (p50/p99/max), in the window the longest gap of a
+10 ms timer on its GUI thread (a stall), and the store's bytes per event. Then each process's
+RSS growth after the first interval (target < 10 %) and the trend of the stalls (least-squares
+slope per interval). Figures, not pass/fail.
 
-    python3 bench/soak.py [--engine window|listen] [--minutes 10] [--rate 200] [--interval 60]
+    python3 bench/soak.py [--engine window|in-process|listen] [--minutes 10] [--rate 200]
+                          [--interval 60]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
@@ -94,9 +99,10 @@ def load(url: str, rate: float, seconds: float, interval: float) -> None:
 # -- the window as the engine (its own process) --------------------------------------------------
 
 
-def window(data_dir: Path, seconds: float, interval: float) -> None:
-    """The app offscreen on `data_dir`: prints its handler URL, then per interval the gaps of a
-    10 ms timer on the GUI thread; quits on its own after `seconds`."""
+def window(data_dir: Path, seconds: float, interval: float, own_engine: bool) -> None:
+    """The app offscreen on `data_dir`: prints its handler URL and engine pid, then per interval
+    the gaps of a 10 ms timer on the GUI thread; quits on its own after `seconds` (stopping the
+    engine it started, as the user's "Stop capturing")."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import asyncio
 
@@ -110,12 +116,14 @@ def window(data_dir: Path, seconds: float, interval: float) -> None:
     app.setQuitOnLastWindowClosed(False)
 
     async def main() -> None:
-        async with running_app(data_dir) as win:
+        async with running_app(data_dir, own_engine=own_engine) as win:
             ticks: list[float] = []
             timer = QTimer()
             timer.setInterval(10)
             timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-            print(json.dumps({"handler_url": win.session.handler_url}), flush=True)
+            engine = getattr(win.session, "engine_pid", None)  # None: capture in-process
+            hello = {"handler_url": win.session.handler_url, "engine_pid": engine}
+            print(json.dumps(hello), flush=True)
             timer.start()
             started = time.perf_counter()
             number = 0
@@ -137,18 +145,31 @@ def window(data_dir: Path, seconds: float, interval: float) -> None:
 # -- orchestration -------------------------------------------------------------------------------
 
 
-def start_engine(args: argparse.Namespace, data_dir: Path) -> tuple[subprocess.Popen[str], str]:
+class Processes:
+    """The processes under test: the window's (if any) and the engine's, by pid."""
+
+    def __init__(self, proc: subprocess.Popen[str], url: str, window: int | None,
+                 engine: int) -> None:  # fmt: skip
+        self.proc, self.url, self.window, self.engine = proc, url, window, engine
+
+
+def start(args: argparse.Namespace, data_dir: Path) -> Processes:
+    """The window (which starts or holds its engine) or `listen --json`; once it answers."""
     seconds = args.minutes * 60
-    if args.engine == "window":
+    if args.engine in ("window", "in-process"):
+        where = "own" if args.engine == "window" else "in-process"
         command = [sys.executable, __file__, "--window", str(data_dir), str(seconds + 5),
-                   str(args.interval)]  # fmt: skip
+                   str(args.interval), where]  # fmt: skip
     else:
         command = [sys.executable, "-m", "b24monitor", "--data-dir", str(data_dir), "listen",
                    "--json"]  # fmt: skip
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert proc.stdout is not None
     hello = json.loads(proc.stdout.readline())
-    return proc, str(hello["handler_url"])
+    if args.engine == "listen":
+        return Processes(proc, str(hello["handler_url"]), None, proc.pid)
+    engine = hello.get("engine_pid") or proc.pid  # in-process: the window is the engine
+    return Processes(proc, str(hello["handler_url"]), proc.pid, int(engine))
 
 
 def drain(proc: subprocess.Popen[str], engine: str, out: queue.Queue[dict[str, object]]) -> None:
@@ -156,7 +177,7 @@ def drain(proc: subprocess.Popen[str], engine: str, out: queue.Queue[dict[str, o
     assert proc.stdout is not None
     printed = 0
     for line in proc.stdout:
-        if engine == "window":
+        if engine != "listen":
             out.put(json.loads(line))
         else:
             printed += 1
@@ -164,8 +185,13 @@ def drain(proc: subprocess.Popen[str], engine: str, out: queue.Queue[dict[str, o
                 out.put({"printed": printed})
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+def rss_mb(pid: int | None) -> float:
+    """Resident memory of process `pid`; NaN without one (or once it ended)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text() if pid is not None else ""
+    except OSError:
+        return float("nan")
+    for line in status.splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
@@ -195,44 +221,72 @@ def slope(values: list[float]) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--engine", choices=("window", "listen"), default="window")
+    ap.add_argument("--engine", choices=("window", "in-process", "listen"), default="window")
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--rate", type=float, default=200.0, help="deliveries per second")
     ap.add_argument("--interval", type=float, default=60.0, help="seconds per printed row")
-    ap.add_argument("--window", nargs=3, help=argparse.SUPPRESS)
+    ap.add_argument("--window", nargs=4, help=argparse.SUPPRESS)
     ap.add_argument("--load", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.load:
         load(args.load[0], *(float(a) for a in args.load[1:]))
         return
     if args.window:
-        window(Path(args.window[0]), float(args.window[1]), float(args.window[2]))
+        window(
+            Path(args.window[0]),
+            float(args.window[1]),
+            float(args.window[2]),
+            own_engine=args.window[3] == "own",
+        )
         return
     with tempfile.TemporaryDirectory(prefix="b24bench-soak-") as tmp:
         soak(args, Path(tmp))
 
 
+WHAT = {
+    "window": "the window attached to the engine it started (listen --engine), each its own "
+    "process",
+    "in-process": "the window capturing in its own process",
+    "listen": "listen --json alone, printing every event",
+}
+
+
 def soak(args: argparse.Namespace, data_dir: Path) -> None:
-    engine, url = start_engine(args, data_dir)
+    under = start(args, data_dir)
+    try:
+        run(args, data_dir, under)
+    finally:
+        end_left(under)
+
+
+def end_left(under: Processes) -> None:
+    """What outlived the run (a window that failed leaves its engine behind): ended."""
+    for pid in (under.window, under.engine):
+        if pid is not None and rss_mb(pid) == rss_mb(pid):  # not NaN: still running
+            os.kill(pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        under.proc.wait(timeout=60)
+    for _ in range(600):
+        if rss_mb(under.engine) != rss_mb(under.engine):
+            return
+        time.sleep(0.05)
+
+
+def run(args: argparse.Namespace, data_dir: Path, under: Processes) -> None:
     lines: queue.Queue[dict[str, object]] = queue.Queue()
-    threading.Thread(target=drain, args=(engine, args.engine, lines), daemon=True).start()
+    threading.Thread(target=drain, args=(under.proc, args.engine, lines), daemon=True).start()
     seconds = args.minutes * 60
     generator = subprocess.Popen(
-        [sys.executable, __file__, "--load", url, str(args.rate), str(seconds),
+        [sys.executable, __file__, "--load", under.url, str(args.rate), str(seconds),
          str(args.interval)], stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert generator.stdout is not None
-    what = (
-        "the window (offscreen, capture in its process)"
-        if args.engine == "window"
-        else ("listen --json alone, printing every event")
-    )
-    print(f"engine: {what}, pid {engine.pid}; {args.rate:.0f} deliveries/s for {args.minutes:g} "
-          f"min, a new connection each; cores: {os.cpu_count()}, load average "
-          f"{os.getloadavg()[0]:.1f}")  # fmt: skip
-    print(f"{'t (s)':>6} {'acked Σ':>8} {'failed':>6} {'RSS MB':>7} {'ack p50':>8} {'p99':>7} "
-          f"{'max ms':>7} {'GUI gap max':>11} {'p99 ms':>7} {'stored':>8} "
-          f"{'B/event':>8}")  # fmt: skip
+    print(f"{WHAT[args.engine]}: window pid {under.window}, engine pid {under.engine}; "
+          f"{args.rate:.0f} deliveries/s for {args.minutes:g} min, a new connection each; "
+          f"cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}")  # fmt: skip
+    print(f"{'t (s)':>6} {'acked Σ':>8} {'failed':>6} {'win MB':>7} {'eng MB':>7} {'ack p50':>8} "
+          f"{'p99':>7} {'max ms':>7} {'GUI gap max':>11} {'p99 ms':>7} {'stored':>8} "
+          f"{'B/event':>8} {'load':>5}")  # fmt: skip
     rows: list[dict[str, float]] = []
     for number, line in enumerate(generator.stdout, start=1):
         sent = json.loads(line)
@@ -240,24 +294,26 @@ def soak(args: argparse.Namespace, data_dir: Path) -> None:
         while not lines.empty():
             gui |= lines.get_nowait()
         count, size = store_figures(data_dir)
-        row = {"t": number * args.interval, "rss": rss_mb(engine.pid), **sent, "count": count,
-               "bytes": size / count if count else 0.0,
+        row = {"t": number * args.interval, "rss": rss_mb(under.window),
+               "engine_rss": rss_mb(under.engine), **sent, "count": count,
+               "bytes": size / count if count else 0.0, "load": os.getloadavg()[0],
                "gap": gui.get("longest_gap_ms"), "gap99": gui.get("p99_gap_ms")}  # fmt: skip
         rows.append(row)  # type: ignore[arg-type]
         gap = f"{row['gap']:11.1f} {row['gap99']:7.1f}" if row["gap"] is not None else " " * 19
         print(f"{row['t']:6.0f} {row['ok']:8.0f} {row['failed']:6.0f} {row['rss']:7.1f} "
-              f"{row['p50_ms']:8.1f} {row['p99_ms']:7.1f} {row['max_ms']:7.1f} {gap} "
-              f"{count:8d} {row['bytes']:8.0f}", flush=True)  # fmt: skip
+              f"{row['engine_rss']:7.1f} {row['p50_ms']:8.1f} {row['p99_ms']:7.1f} "
+              f"{row['max_ms']:7.1f} {gap} {count:8d} {row['bytes']:8.0f} "
+              f"{row['load']:5.2f}", flush=True)  # fmt: skip
     generator.wait()
-    rss_last = rss_mb(engine.pid)
+    last = {"rss": rss_mb(under.window), "engine_rss": rss_mb(under.engine)}
     if args.engine == "listen":
-        engine.send_signal(signal.SIGINT)
-    engine.wait(timeout=120)
-    summary(args, rows, rss_last, data_dir)
+        under.proc.send_signal(signal.SIGINT)
+    under.proc.wait(timeout=120)  # the window stops the engine it started before it exits
+    summary(args, rows, last, data_dir)
 
 
 def summary(
-    args: argparse.Namespace, rows: list[dict[str, float]], rss_last: float, data_dir: Path
+    args: argparse.Namespace, rows: list[dict[str, float]], last: dict[str, float], data_dir: Path
 ) -> None:
     count, size = store_figures(data_dir)
     body = (
@@ -271,10 +327,13 @@ def summary(
     )
     if len(rows) < 2:
         return
-    first = rows[0]["rss"]
-    print(f"RSS after the first interval {first:.1f} MB, at the end {rss_last:.1f} MB: growth "
-          f"over the last {len(rows) - 1} intervals {100 * (rss_last - first) / first:+.1f} % "
-          f"(target < 10 %)")  # fmt: skip
+    for key, who in (("rss", "window"), ("engine_rss", "engine")):
+        first = rows[0][key]
+        if first != first:  # NaN: no such process (listen alone has no window)
+            continue
+        print(f"{who} RSS after the first interval {first:.1f} MB, at the end {last[key]:.1f} "
+              f"MB: growth over the last {len(rows) - 1} intervals "
+              f"{100 * (last[key] - first) / first:+.1f} % (target < 10 %)")  # fmt: skip
     later = rows[1:]  # the first interval includes start-up
     for key, label in (("p99_ms", "ack p99"), ("max_ms", "ack max"), ("gap", "GUI gap max"),
                        ("gap99", "GUI gap p99")):  # fmt: skip
