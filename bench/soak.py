@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import itertools
 import json
 import os
 import queue
@@ -112,15 +111,18 @@ def window(data_dir: Path, seconds: float, interval: float, own_engine: bool) ->
 
     from b24monitor.gui.app import running_app
 
+    sys.path.insert(0, str(HERE))
+    from gui import gap_figures  # the same stall figures as the window benchmark
+
     app = QApplication([sys.argv[0]])
     app.setQuitOnLastWindowClosed(False)
 
     async def main() -> None:
         async with running_app(data_dir, own_engine=own_engine) as win:
-            ticks: list[float] = []
+            ticks: list[tuple[float, float]] = []  # (wall clock, the GUI thread's CPU time)
             timer = QTimer()
             timer.setInterval(10)
-            timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+            timer.timeout.connect(lambda: ticks.append((time.perf_counter(), time.thread_time())))
             engine = getattr(win.session, "engine_pid", None)  # None: capture in-process
             hello = {"handler_url": win.session.handler_url, "engine_pid": engine}
             print(json.dumps(hello), flush=True)
@@ -131,11 +133,8 @@ def window(data_dir: Path, seconds: float, interval: float, own_engine: bool) ->
                 number += 1
                 await asyncio.sleep(max(0.0, started + number * interval - time.perf_counter()))
                 seen, ticks[:] = list(ticks), ticks[-1:]
-                gaps = sorted(b - a for a, b in itertools.pairwise(seen))
-                print(json.dumps({"rows": win.model.rowCount(),
-                                  "longest_gap_ms": gaps[-1] * 1e3 if gaps else None,
-                                  "p99_gap_ms": gaps[int(len(gaps) * 0.99)] * 1e3 if gaps
-                                  else None}), flush=True)  # fmt: skip
+                figures = {"rows": win.model.rowCount(), **gap_figures(seen)}
+                print(json.dumps(figures), flush=True)
             timer.stop()
 
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
@@ -285,8 +284,8 @@ def run(args: argparse.Namespace, data_dir: Path, under: Processes) -> None:
           f"{args.rate:.0f} deliveries/s for {args.minutes:g} min, a new connection each; "
           f"cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}")  # fmt: skip
     print(f"{'t (s)':>6} {'acked Σ':>8} {'failed':>6} {'win MB':>7} {'eng MB':>7} {'ack p50':>8} "
-          f"{'p99':>7} {'max ms':>7} {'GUI gap max':>11} {'p99 ms':>7} {'stored':>8} "
-          f"{'B/event':>8} {'load':>5}")  # fmt: skip
+          f"{'p99':>7} {'max ms':>7} {'GUI gap max':>11} {'its CPU':>7} {'p99 ms':>7} "
+          f"{'stored':>8} {'B/event':>8} {'load':>5}")  # fmt: skip
     rows: list[dict[str, float]] = []
     for number, line in enumerate(generator.stdout, start=1):
         sent = json.loads(line)
@@ -297,9 +296,11 @@ def run(args: argparse.Namespace, data_dir: Path, under: Processes) -> None:
         row = {"t": number * args.interval, "rss": rss_mb(under.window),
                "engine_rss": rss_mb(under.engine), **sent, "count": count,
                "bytes": size / count if count else 0.0, "load": os.getloadavg()[0],
-               "gap": gui.get("longest_gap_ms"), "gap99": gui.get("p99_gap_ms")}  # fmt: skip
+               "gap": gui.get("longest_gap_ms"), "gap_cpu": gui.get("longest_gap_cpu_ms"),
+               "gap99": gui.get("p99_gap_ms")}  # fmt: skip
         rows.append(row)  # type: ignore[arg-type]
-        gap = f"{row['gap']:11.1f} {row['gap99']:7.1f}" if row["gap"] is not None else " " * 19
+        gap = (f"{row['gap']:11.1f} {row['gap_cpu']:7.1f} {row['gap99']:7.1f}"
+               if row["gap"] is not None else " " * 27)  # fmt: skip
         print(f"{row['t']:6.0f} {row['ok']:8.0f} {row['failed']:6.0f} {row['rss']:7.1f} "
               f"{row['engine_rss']:7.1f} {row['p50_ms']:8.1f} {row['p99_ms']:7.1f} "
               f"{row['max_ms']:7.1f} {gap} {count:8d} {row['bytes']:8.0f} "
@@ -336,7 +337,7 @@ def summary(
               f"{100 * (last[key] - first) / first:+.1f} % (target < 10 %)")  # fmt: skip
     later = rows[1:]  # the first interval includes start-up
     for key, label in (("p99_ms", "ack p99"), ("max_ms", "ack max"), ("gap", "GUI gap max"),
-                       ("gap99", "GUI gap p99")):  # fmt: skip
+                       ("gap_cpu", "its GUI CPU"), ("gap99", "GUI gap p99")):  # fmt: skip
         values = [float(r[key]) for r in later if r.get(key) is not None]
         if values:
             half = len(values) // 2
