@@ -88,10 +88,12 @@ class StoreWorker:
 
     # -- rows ------------------------------------------------------------------------------------
 
-    async def rows(self, ids: Sequence[int]) -> list[CapturedEvent]:
-        """Events without their raw request (what list rows show), in the order given."""
+    async def rows(self, ids: Sequence[int], shape: Callable[[CapturedEvent], T]) -> dict[int, T]:
+        """`shape(event)` by id for those of `ids` still stored, read without their raw request
+        (what list rows show). The shaping (cell texts) runs on this thread too: the GUI thread
+        gets rows ready to paint, however many a live update brings."""
         wanted = list(ids)
-        return await self._call(lambda s: s.fetch(wanted, raw=False))
+        return await self._call(lambda s: {ev.id: shape(ev) for ev in s.fetch(wanted, raw=False)})
 
     async def matching_events(self, flt: Filter, ids: Sequence[int]) -> list[CapturedEvent]:
         """Those of `ids` that match `flt`, without their raw request, in the order given."""

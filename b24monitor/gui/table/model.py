@@ -7,7 +7,7 @@ place; `data()` and the row painter both show what it says.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -145,13 +145,16 @@ class EventTableModel(QAbstractTableModel):
     def __init__(
         self,
         events: EventList,
-        load: Callable[[Sequence[int]], Awaitable[list[CapturedEvent]]],
+        load: Callable[
+            [Sequence[int], Callable[[CapturedEvent], Row]], Awaitable[Mapping[int, Row]]
+        ],
         parent: QObject | None = None,
         *,
         on_error: Callable[[str, BaseException], None] | None = None,
     ) -> None:
-        """`load(ids)` reads rows off the GUI thread (the store worker's `rows`): a page when
-        the view reaches uncached rows, and the rows of new events before they are shown."""
+        """`load(ids, Row.of)` reads and shapes rows off the GUI thread (the store worker's
+        `rows`): a page when the view reaches uncached rows, and the rows of new events before
+        they are shown."""
         super().__init__(parent)
         self.events = events
         self.cache = RowCache()
@@ -261,7 +264,7 @@ class EventTableModel(QAbstractTableModel):
     async def _prepare(self, ids: Sequence[int]) -> None:
         missing = self.cache.missing(ids)
         if missing:
-            self.cache.put(missing, await self._load(missing))
+            self.cache.put(missing, await self._load(missing, Row.of))
 
     def row(self, row_number: int) -> Row:
         """The row's contents; LOADING (blank) while its page is being read."""
@@ -289,14 +292,14 @@ class EventTableModel(QAbstractTableModel):
 
     async def _read_page(self, ids: list[int]) -> None:
         try:
-            events = await self._load(ids)
+            rows = await self._load(ids, Row.of)
         finally:
             self._loading.discard(ids[0])
-        self.cache.put(ids, events)
-        rows = [r for r in map(self.events.row_of, ids) if r is not None]
-        if rows:
+        self.cache.put(ids, rows)
+        numbers = [r for r in map(self.events.row_of, ids) if r is not None]
+        if numbers:
             last = len(COLUMNS) - 1
-            self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), last))
+            self.dataChanged.emit(self.index(min(numbers), 0), self.index(max(numbers), last))
 
     def event_id(self, row_number: int) -> int:
         return self.events.id_at(row_number)

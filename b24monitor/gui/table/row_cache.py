@@ -1,9 +1,9 @@
-"""A small LRU cache of table rows, filled (off the GUI thread) a page at a time."""
+"""A small LRU cache of table rows, made (off the GUI thread) a page at a time."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from b24monitor.core.model import CapturedEvent, Status, Verified
@@ -54,9 +54,8 @@ class RowCache:
     def missing(self, ids: Iterable[int]) -> list[int]:
         return [i for i in ids if i not in self._rows]
 
-    def put(self, ids: Iterable[int], events: Iterable[CapturedEvent]) -> None:
-        """The rows of `ids`, read off the GUI thread; an id with no event was removed."""
-        found = {ev.id: Row.of(ev) for ev in events}
+    def put(self, ids: Iterable[int], found: Mapping[int, Row]) -> None:
+        """The rows of `ids`, made off the GUI thread; an id not found was removed."""
         for event_id in ids:
             self._rows[event_id] = found.get(event_id, GONE)
         while len(self._rows) > self.capacity:
