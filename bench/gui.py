@@ -315,6 +315,9 @@ async def live_load(window, rate: float, seconds: float, results: dict[str, obje
     # Started before the timer: forking this process blocks its GUI thread for ~0.1 s, a cost
     # of the benchmark, not of the app.
     generator = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # noqa: ASYNC220
+    floor = subprocess.Popen(  # noqa: ASYNC220
+        [sys.executable, __file__, "--bare-timer", str(seconds)], stdout=subprocess.PIPE, text=True
+    )
     timer.start()
     started, cpu = time.perf_counter(), time.process_time()
     while generator.poll() is None:  # noqa: ASYNC110
@@ -325,6 +328,8 @@ async def live_load(window, rate: float, seconds: float, results: dict[str, obje
     results["cpu_s"] = time.process_time() - cpu
     out = generator.stdout.read() if generator.stdout else ""
     results["load"] = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
+    out = floor.communicate()[0]
+    results["floor"] = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
     results["timer_ticks"] = len(ticks)
     results |= gap_figures(ticks)
     per_second: dict[int, int] = {}
@@ -334,6 +339,25 @@ async def live_load(window, rate: float, seconds: float, results: dict[str, obje
     results["table_updates_per_s_avg"] = len(updates) / elapsed
     results["table_updates_per_s_max"] = max(per_second.values(), default=0)
     results["rows_added_live"] = window.model.rowCount() - rows_before
+
+
+def bare_timer(seconds: float) -> None:
+    """The machine's floor: the same 10 ms timer in a bare Qt process that does nothing else,
+    during the same load; prints its gap figures. A stall longer than the window's own work
+    (its GUI thread's CPU in the gap) that this process sees too is the machine's, not the app's.
+    """
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QCoreApplication, QTimer
+
+    app = QCoreApplication([sys.argv[0]])
+    ticks: list[tuple[float, float]] = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append((time.perf_counter(), time.thread_time())))
+    timer.start()
+    QTimer.singleShot(int(seconds * 1000), app.quit)
+    app.exec()
+    print(json.dumps(gap_figures(ticks)), flush=True)
 
 
 def gap_figures(ticks: list[tuple[float, float]]) -> dict[str, float | None]:
@@ -420,9 +444,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--load", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--generate", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--bare-timer", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.load:
         load(args.load[0], float(args.load[1]), float(args.load[2]))
+        return 0
+    if args.bare_timer:
+        bare_timer(args.bare_timer)
         return 0
     if args.measure:
         results = measure(args.measure, args.rate, args.seconds, args.in_process)
@@ -549,6 +577,8 @@ FIGURES = (
     ("longest_gap_cpu_ms", "  GUI thread CPU in it (ms)"),
     ("busiest_gap_cpu_ms", "live: most GUI thread CPU in a gap (ms)"),
     ("p99_gap_ms", "live: p99 timer gap (ms)"),
+    ("floor_longest_gap_ms", "live: a bare Qt timer's longest gap (ms)"),
+    ("floor_p99_gap_ms", "live: a bare Qt timer's p99 gap (ms)"),
     ("table_updates_per_s_avg", "live: table updates per second"),
     ("cpu_ms_per_row", "live: app CPU per row added (ms)"),
     ("engine_cpu_ms_per_row", "live: engine CPU per row added (ms)"),
@@ -569,6 +599,11 @@ def flat(r: dict[str, object]) -> dict[str, float]:
             figures["engine_cpu_ms_per_row"] = (
                 figures["engine_cpu_s"] * 1000 / figures["rows_added_live"]
             )
+    floor = r.get("floor") if isinstance(r.get("floor"), dict) else {}
+    assert isinstance(floor, dict)
+    for key in ("longest_gap_ms", "p99_gap_ms"):
+        if isinstance(floor.get(key), int | float):
+            figures["floor_" + key] = float(floor[key])
     paused = r.get("paused") if isinstance(r.get("paused"), dict) else {}
     assert isinstance(paused, dict)
     for key in ("longest_gap_ms", "p99_gap_ms"):
@@ -653,6 +688,11 @@ def report(r: dict[str, object]) -> None:
     line("  GUI thread's own CPU in it (ms)", r.get("longest_gap_cpu_ms"))
     line("most GUI thread CPU in one gap (ms)", r.get("busiest_gap_cpu_ms"))
     line("p99 timer gap (ms)", r["p99_gap_ms"])
+    floor = r.get("floor") if isinstance(r.get("floor"), dict) else {}
+    assert isinstance(floor, dict)
+    line("bare Qt timer: longest gap (ms)", floor.get("longest_gap_ms"),
+         "the machine's floor: a process doing nothing else")  # fmt: skip
+    line("bare Qt timer: p99 gap (ms)", floor.get("p99_gap_ms"))
     line("table updates per second (avg)", r["table_updates_per_s_avg"], "target <= 10")
     line("table updates in the busiest second", r["table_updates_per_s_max"])
     line("window CPU during the load (s)", r["cpu_s"])
@@ -666,6 +706,8 @@ def report(r: dict[str, object]) -> None:
         line("  GUI thread's own CPU in it (ms)", paused.get("longest_gap_cpu_ms"))
         line("most GUI thread CPU in one gap (ms)", paused.get("busiest_gap_cpu_ms"))
         line("p99 timer gap (ms)", paused["p99_gap_ms"])
+        floor = paused.get("floor") or {}
+        line("bare Qt timer: longest gap (ms)", floor.get("longest_gap_ms"))
 
 
 if __name__ == "__main__":
