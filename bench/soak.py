@@ -141,6 +141,34 @@ def window(data_dir: Path, seconds: float, interval: float, own_engine: bool) ->
         runner.run(main())
 
 
+def floor(seconds: float, interval: float) -> None:
+    """The machine's floor: the same 10 ms timer in a bare Qt process that does nothing else;
+    per interval its gap figures (a stall the window shares with it is the machine's)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QCoreApplication, QTimer
+
+    sys.path.insert(0, str(HERE))
+    from gui import gap_figures
+
+    app = QCoreApplication(sys.argv[:1])
+    ticks: list[tuple[float, float]] = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append((time.perf_counter(), time.thread_time())))
+
+    def report() -> None:
+        seen, ticks[:] = list(ticks), ticks[-1:]
+        print(json.dumps(gap_figures(seen)), flush=True)
+
+    reporter = QTimer()
+    reporter.setInterval(int(interval * 1000))
+    reporter.timeout.connect(report)
+    timer.start()
+    reporter.start()
+    QTimer.singleShot(int(seconds * 1000), app.quit)
+    app.exec()
+
+
 # -- orchestration -------------------------------------------------------------------------------
 
 
@@ -226,7 +254,11 @@ def main() -> None:
     ap.add_argument("--interval", type=float, default=60.0, help="seconds per printed row")
     ap.add_argument("--window", nargs=4, help=argparse.SUPPRESS)
     ap.add_argument("--load", nargs=4, help=argparse.SUPPRESS)
+    ap.add_argument("--floor", nargs=2, type=float, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.floor:
+        floor(*args.floor)
+        return
     if args.load:
         load(args.load[0], *(float(a) for a in args.load[1:]))
         return
@@ -280,36 +312,47 @@ def run(args: argparse.Namespace, data_dir: Path, under: Processes) -> None:
          str(args.interval)], stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert generator.stdout is not None
+    bare = subprocess.Popen([sys.executable, __file__, "--floor", str(seconds + 30),
+                             str(args.interval)], stdout=subprocess.PIPE, text=True)  # fmt: skip
+    floors: queue.Queue[dict[str, object]] = queue.Queue()
+    threading.Thread(target=drain, args=(bare, "floor", floors), daemon=True).start()
     print(f"{WHAT[args.engine]}: window pid {under.window}, engine pid {under.engine}; "
           f"{args.rate:.0f} deliveries/s for {args.minutes:g} min, a new connection each; "
           f"cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}")  # fmt: skip
     print(f"{'t (s)':>6} {'acked Σ':>8} {'failed':>6} {'win MB':>7} {'eng MB':>7} {'ack p50':>8} "
           f"{'p99':>7} {'max ms':>7} {'GUI gap max':>11} {'its CPU':>7} {'p99 ms':>7} "
-          f"{'stored':>8} {'B/event':>8} {'load':>5}")  # fmt: skip
+          f"{'floor':>6} {'stored':>8} {'B/event':>8} {'load':>5}")  # fmt: skip
     rows: list[dict[str, float]] = []
     for number, line in enumerate(generator.stdout, start=1):
         sent = json.loads(line)
         gui: dict[str, object] = {}
         while not lines.empty():
             gui |= lines.get_nowait()
+        bare_gaps: dict[str, object] = {}
+        while not floors.empty():
+            bare_gaps |= floors.get_nowait()
         count, size = store_figures(data_dir)
         row = {"t": number * args.interval, "rss": rss_mb(under.window),
-               "engine_rss": rss_mb(under.engine), **sent, "count": count,
+               "floor": bare_gaps.get("longest_gap_ms"), "engine_rss": rss_mb(under.engine),
+               **sent, "count": count,
                "bytes": size / count if count else 0.0, "load": os.getloadavg()[0],
                "gap": gui.get("longest_gap_ms"), "gap_cpu": gui.get("longest_gap_cpu_ms"),
                "gap99": gui.get("p99_gap_ms")}  # fmt: skip
         rows.append(row)  # type: ignore[arg-type]
         gap = (f"{row['gap']:11.1f} {row['gap_cpu']:7.1f} {row['gap99']:7.1f}"
                if row["gap"] is not None else " " * 27)  # fmt: skip
+        bare = f"{row['floor']:6.1f}" if row["floor"] is not None else " " * 6
         print(f"{row['t']:6.0f} {row['ok']:8.0f} {row['failed']:6.0f} {row['rss']:7.1f} "
               f"{row['engine_rss']:7.1f} {row['p50_ms']:8.1f} {row['p99_ms']:7.1f} "
-              f"{row['max_ms']:7.1f} {gap} {count:8d} {row['bytes']:8.0f} "
+              f"{row['max_ms']:7.1f} {gap} {bare} {count:8d} {row['bytes']:8.0f} "
               f"{row['load']:5.2f}", flush=True)  # fmt: skip
     generator.wait()
     last = {"rss": rss_mb(under.window), "engine_rss": rss_mb(under.engine)}
     if args.engine == "listen":
         under.proc.send_signal(signal.SIGINT)
     under.proc.wait(timeout=120)  # the window stops the engine it started before it exits
+    bare.kill()
+    bare.wait()
     summary(args, rows, last, data_dir)
 
 
@@ -337,7 +380,8 @@ def summary(
               f"{100 * (last[key] - first) / first:+.1f} % (target < 10 %)")  # fmt: skip
     later = rows[1:]  # the first interval includes start-up
     for key, label in (("p99_ms", "ack p99"), ("max_ms", "ack max"), ("gap", "GUI gap max"),
-                       ("gap_cpu", "its GUI CPU"), ("gap99", "GUI gap p99")):  # fmt: skip
+                       ("gap_cpu", "its GUI CPU"), ("gap99", "GUI gap p99"),
+                       ("floor", "bare Qt gap")):  # fmt: skip
         values = [float(r[key]) for r in later if r.get(key) is not None]
         if values:
             half = len(values) // 2
