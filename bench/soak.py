@@ -312,10 +312,10 @@ def run(args: argparse.Namespace, data_dir: Path, under: Processes) -> None:
          str(args.interval)], stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert generator.stdout is not None
-    bare = subprocess.Popen([sys.executable, __file__, "--floor", str(seconds + 30),
+    floor_proc = subprocess.Popen([sys.executable, __file__, "--floor", str(seconds + 30),
                              str(args.interval)], stdout=subprocess.PIPE, text=True)  # fmt: skip
     floors: queue.Queue[dict[str, object]] = queue.Queue()
-    threading.Thread(target=drain, args=(bare, "floor", floors), daemon=True).start()
+    threading.Thread(target=drain, args=(floor_proc, "floor", floors), daemon=True).start()
     print(f"{WHAT[args.engine]}: window pid {under.window}, engine pid {under.engine}; "
           f"{args.rate:.0f} deliveries/s for {args.minutes:g} min, a new connection each; "
           f"cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}")  # fmt: skip
@@ -351,8 +351,8 @@ def run(args: argparse.Namespace, data_dir: Path, under: Processes) -> None:
     if args.engine == "listen":
         under.proc.send_signal(signal.SIGINT)
     under.proc.wait(timeout=120)  # the window stops the engine it started before it exits
-    bare.kill()
-    bare.wait()
+    floor_proc.kill()
+    floor_proc.wait()
     summary(args, rows, last, data_dir)
 
 
