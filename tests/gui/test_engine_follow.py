@@ -28,6 +28,7 @@ from b24monitor.gui.main_window import MainWindow
 from b24monitor.gui.settings_store import PORT
 from b24monitor.services.engine_spawn import alive
 from b24monitor.services.remote_session import RemoteSession
+from tests.gui.kill_under_load import kill_after_acks
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -157,28 +158,7 @@ async def test_a_killed_engine_under_two_windows_comes_back_once_for_all(
             starting.close_question.keep.click()
             await its_own.aclose()
             assert not remote(starting).attached and alive(first)
-        acknowledged: list[str] = []
-        killed = asyncio.Event()
-
-        async def sender(worker: int) -> None:
-            async with httpx.AsyncClient(timeout=5) as client:
-                for i in range(10_000):
-                    if killed.is_set():
-                        return
-                    entity = f"{worker}-{i}"
-                    body = make_delivery(data={"FIELDS": {"ID": entity}})
-                    try:
-                        answer = await client.post(url, content=body, headers=FORM)
-                    except httpx.HTTPError:
-                        return
-                    if answer.status_code == 200:
-                        acknowledged.append(entity)
-                        if len(acknowledged) >= 100 and not killed.is_set():
-                            os.kill(first, signal.SIGKILL)  # right after a 200
-                            killed.set()
-
-        await asyncio.gather(*(sender(w) for w in range(4)))
-        assert killed.is_set()
+        acknowledged = await kill_after_acks(url, first, make_delivery, acks=100, senders=4)
         sessions = [remote(w) for w in attached]
         await wait_until(
             lambda: all(s.attached and s.engine_pid not in (None, first) for s in sessions), 90

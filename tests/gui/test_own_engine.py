@@ -6,7 +6,6 @@ with SIGKILL and check what a user would: deliveries acknowledged, stored and sh
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
@@ -25,6 +24,7 @@ from b24monitor.gui.main_window import MainWindow
 from b24monitor.gui.settings_store import PORT
 from b24monitor.services.engine_spawn import alive
 from b24monitor.services.remote_session import RemoteSession
+from tests.gui.kill_under_load import kill_after_acks
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -163,28 +163,7 @@ async def test_a_killed_engine_is_restarted_and_no_acknowledged_event_is_lost(
         first_pid = session.engine_pid
         assert first_pid is not None
         url = session.handler_url
-        acknowledged: list[str] = []
-        killed = asyncio.Event()
-
-        async def sender(worker: int) -> None:
-            async with httpx.AsyncClient(timeout=5) as client:
-                for i in range(10_000):
-                    if killed.is_set():
-                        return
-                    entity = f"{worker}-{i}"
-                    body = make_delivery(data={"FIELDS": {"ID": entity}})
-                    try:
-                        answer = await client.post(url, content=body, headers=FORM)
-                    except httpx.HTTPError:
-                        return
-                    if answer.status_code == 200:
-                        acknowledged.append(entity)
-                        if len(acknowledged) >= 200 and not killed.is_set():
-                            os.kill(first_pid, signal.SIGKILL)  # right after a 200
-                            killed.set()
-
-        await asyncio.gather(*(sender(w) for w in range(6)))
-        assert killed.is_set() and len(acknowledged) >= 200
+        acknowledged = await kill_after_acks(url, first_pid, make_delivery, acks=200, senders=6)
         await wait_until(lambda: session.attached and session.engine_pid != first_pid, 60)
         assert "started again" in window.status.currentMessage()
         assert window.status.alert.text() == "⚠ capture engine restarted"
