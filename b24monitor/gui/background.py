@@ -104,7 +104,7 @@ class CaptureTray(QObject):
     def tooltip(self) -> str:
         if not self.background:
             return self.tr("b24monitor")
-        return self.tr("b24monitor is capturing in the background: %1 new events").replace(
+        return self.tr("b24monitor is capturing in the background; new events: %1").replace(
             "%1", f"{self.arrived:,}"
         )
 

@@ -143,7 +143,7 @@
         <translation>b24monitor</translation>
     </message>
     <message>
-        <source>b24monitor is capturing in the background: %1 new events</source>
+        <source>b24monitor is capturing in the background; new events: %1</source>
         <translation>b24monitor принимает события в фоне: новых — %1</translation>
     </message>
 </context>

@@ -175,14 +175,14 @@ def test_keep_capturing_hides_the_window_behind_a_tray_icon_that_counts_and_reop
         shown = state()
         assert not shown["visible"] and shown["tray_visible"]
         counting = "the tooltip says capture goes on, counting from 0"
-        until(lambda: "capturing in the background: 0 new" in tooltip(env, item), counting)
+        until(lambda: "capturing in the background; new events: 0" in tooltip(env, item), counting)
 
         with httpx.Client() as client:  # Bitrix24 keeps sending; the engine keeps answering
             for number in range(3):
                 body = make_delivery("ONCRMDEALADD", {"FIELDS": {"ID": str(number)}})
                 assert client.post(url, content=body, headers=FORM).status_code == 200
         counted = "the tooltip counts the 3 deliveries"
-        until(lambda: "capturing in the background: 3 new" in tooltip(env, item), counted)
+        until(lambda: "capturing in the background; new events: 3" in tooltip(env, item), counted)
 
         click(env, item)  # the window comes back with what arrived meanwhile; the icon goes
 
