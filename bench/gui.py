@@ -5,13 +5,19 @@ Prints figures, not pass/fail. Targets (issue 14): usable <= 1.5 s, longest GUI 
 issue "Desktop app": event/entity filter < 300 ms, full text < 1 s, <= 10 table updates/s.
 
     python bench/gui.py [--events 1000000] [--rate 1000] [--seconds 10] [--data-dir DIR]
+                        [--sender c|python] [--connection new|keep-alive]
                         [--in-process] [--compare-with CHECKOUT] [--rounds N]
 
 What is measured is the default configuration: the window (offscreen, its own process) starts
 the data dir's capture engine as it does for a user (`b24monitor listen --engine`, detached) and
 attaches to it; the deliveries go to the engine's receiver, the window hears the committed ids
-over the control channel and reads its rows from SQLite. The load generator is a third process
-(a steady aiohttp sender). Stalls are the gaps of a 10 ms timer on the window's GUI thread.
+over the control channel and reads its rows from SQLite. The load generator is a third process:
+bench/sender.c, compiled with gcc at the start (one thread, epoll; deliveries spread evenly, each
+answer checked for 200), or with --sender python the aiohttp sender, which on these 2 cores takes
+CPU the window and its engine then lack. By default each delivery opens a new connection, as
+Bitrix24's queue server sends; --connection keep-alive reuses a pool. The sender's own CPU is
+printed beside the window's and the engine's. Stalls are the gaps of a 10 ms timer on the
+window's GUI thread.
 --in-process measures the old configuration instead: capture inside the window's process.
 
 The database is generated once per schema version (executemany straight through sqlite3 on the
@@ -41,6 +47,7 @@ import sqlite3  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
+import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -175,25 +182,78 @@ def store_token(conn: sqlite3.Connection) -> None:
 
 # -- load generator (its own process) ------------------------------------------------------------
 
+SENDERS = ("c", "python")
+CONNECTIONS = ("new", "keep-alive")
 
-def load(url: str, rate: float, seconds: float) -> None:
-    """POST deliveries at `rate` per second for `seconds`; print how many got a 200.
 
-    aiohttp's client (as bench/receiver.py): httpx costs several times more CPU a request, and
-    on two cores the generator would then measure itself.
+def delivery_bodies(count: int = 200) -> list[bytes]:
+    """The live load's form bodies: PHP-shaped as Bitrix24 sends them, new entities, ts now."""
+    from b24monitor.core.phpform import build_form
+
+    return [
+        build_form(payload(KINDS[i % len(KINDS)], str(500_000 + i), 0, str(i % 50 + 1),
+                           int(time.time()))).encode()
+        for i in range(count)
+    ]  # fmt: skip
+
+
+def build_sender(work: Path) -> Path | None:
+    """Compile bench/sender.c into `work`; None (and one sentence why) without gcc."""
+    if shutil.which("gcc") is None:
+        print("gcc is not installed, so the load generator is the Python sender, which takes "
+              "CPU the app lacks on a small machine (Debian: apt-get install gcc).",
+              file=sys.stderr)  # fmt: skip
+        return None
+    exe = work / "sender"
+    subprocess.run(["gcc", "-O2", "-o", str(exe), str(HERE / "sender.c")], check=True)
+    return exe
+
+
+def write_requests(path: Path, url: str, bodies: list[bytes], connection: str) -> None:
+    """The whole HTTP requests for bench/sender.c: records "<length>\n<bytes>"."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    header = "close" if connection == "new" else "keep-alive"
+    with path.open("wb") as out:
+        for body in bodies:
+            request = (
+                f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+                f"User-Agent: Bitrix24 Webhook Engine\r\n"
+                f"Content-Type: application/x-www-form-urlencoded\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: {header}\r\n\r\n"
+            ).encode() + body
+            out.write(b"%d\n" % len(request) + request)
+
+
+def sender_command(exe: Path | None, url: str, rate: float, seconds: float, connection: str,
+                   interval: float = 0) -> list[str]:  # fmt: skip
+    """The load generator's command line: the C sender if built, else this file's Python one."""
+    if exe is None:
+        return [sys.executable, __file__, "--load", url, str(rate), str(seconds), connection]
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    requests = exe.with_name("requests")
+    write_requests(requests, url, delivery_bodies(), connection)
+    return [str(exe), parts.hostname or "127.0.0.1", str(parts.port or 80), str(rate),
+            str(seconds), connection, str(interval), str(requests)]  # fmt: skip
+
+
+def load(url: str, rate: float, seconds: float, connection: str) -> None:
+    """The Python sender (aiohttp): POST deliveries at `rate` per second for `seconds`; print
+    how many got a 200, the latencies and its own CPU. Kept to compare with bench/sender.c.
+
+    aiohttp's client (as bench/receiver.py): httpx costs several times more CPU a request.
     """
     import asyncio
+    import resource
 
     import aiohttp
 
-    from b24monitor.core.phpform import build_form
-
-    bodies = [
-        build_form(payload(KINDS[i % len(KINDS)], str(500_000 + i), 0, str(i % 50 + 1),
-                           int(time.time()))).encode()
-        for i in range(200)
-    ]  # fmt: skip
+    bodies = delivery_bodies()
     counts = {"sent": 0, "ok": 0, "failed": 0}
+    latencies: list[float] = []
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
 
     async def worker(client: aiohttp.ClientSession, started: float) -> None:
@@ -203,20 +263,27 @@ def load(url: str, rate: float, seconds: float) -> None:
                 continue
             number = counts["sent"]
             counts["sent"] += 1
+            t0 = time.perf_counter()
             try:
                 async with client.post(url, data=bodies[number % 200], headers=headers) as r:
                     await r.read()
                     counts["ok" if r.status == 200 else "failed"] += 1
+                latencies.append(time.perf_counter() - t0)
             except aiohttp.ClientError:
                 counts["failed"] += 1
 
     async def run() -> None:
-        connector = aiohttp.TCPConnector(limit=32)
+        connector = aiohttp.TCPConnector(limit=32, force_close=connection == "new")
         async with aiohttp.ClientSession(connector=connector) as client:
             started = time.perf_counter()
             await asyncio.gather(*(worker(client, started) for _ in range(32)))
             took = time.perf_counter() - started
-        print(json.dumps({**counts, "seconds": took}), flush=True)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        lat = sorted(latencies) or [0.0]
+        print(json.dumps({**counts, "seconds": took, "p50_ms": lat[len(lat) // 2] * 1e3,
+                          "p99_ms": lat[int(len(lat) * 0.99)] * 1e3, "max_ms": lat[-1] * 1e3,
+                          "cpu_s": usage.ru_utime + usage.ru_stime, "sender": "python",
+                          "connection": connection}), flush=True)  # fmt: skip
 
     asyncio.run(run())
 
@@ -224,7 +291,7 @@ def load(url: str, rate: float, seconds: float) -> None:
 # -- the window (its own process) ----------------------------------------------------------------
 
 
-def measure(data_dir: Path, rate: float, seconds: float, in_process: bool) -> dict[str, object]:
+def measure(data_dir: Path, args: argparse.Namespace) -> dict[str, object]:
     """Open the app on `data_dir`, time start-up and filters, then put it under live load."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import asyncio
@@ -239,7 +306,7 @@ def measure(data_dir: Path, rate: float, seconds: float, in_process: bool) -> di
     results: dict[str, object] = {}
 
     async def main() -> None:
-        async with running_app(data_dir, own_engine=not in_process) as window:
+        async with running_app(data_dir, own_engine=not args.in_process) as window:
             while window.model.rowCount() == 0:  # noqa: ASYNC110
                 await asyncio.sleep(0.002)
             window.grab()  # the first screen of rows is painted (pages read, cells formatted)
@@ -261,7 +328,7 @@ def measure(data_dir: Path, rate: float, seconds: float, in_process: bool) -> di
             await time_filters(window, results)
             results["rss_after_filters_mb"] = rss_mb()
             engine_cpu = cpu_s(engine)
-            await live_load(window, rate, seconds, results)
+            await live_load(window, args, results)
             results["rss_peak_mb"] = peak_rss_mb()
             results["engine_cpu_s"] = cpu_s(engine) - engine_cpu
             results["engine_rss_after_load_mb"] = rss_mb(engine)
@@ -269,7 +336,7 @@ def measure(data_dir: Path, rate: float, seconds: float, in_process: bool) -> di
             # status bar) and, in-process, the capture thread cost the GUI thread.
             window.events.set_paused(True)
             baseline: dict[str, object] = {}
-            await live_load(window, rate, seconds, baseline)
+            await live_load(window, args, baseline)
             results["paused"] = baseline
             results["engine_rss_peak_mb"] = rss_mb(engine, "VmHWM:")
 
@@ -298,7 +365,7 @@ async def time_filters(window, results: dict[str, object]) -> None:  # type: ign
         results[name + "_rows"] = window.model.rowCount()
 
 
-async def live_load(window, rate: float, seconds: float, results: dict[str, object]) -> None:  # type: ignore[no-untyped-def]
+async def live_load(window, args: argparse.Namespace, results: dict[str, object]) -> None:  # type: ignore[no-untyped-def]
     import asyncio
 
     from PySide6.QtCore import QTimer
@@ -310,8 +377,9 @@ async def live_load(window, rate: float, seconds: float, results: dict[str, obje
     timer.timeout.connect(lambda: ticks.append((time.perf_counter(), time.thread_time())))
     window.model.rowsInserted.connect(lambda *_: updates.append(time.perf_counter()))
     rows_before = window.model.rowCount()
-    command = [sys.executable, __file__, "--load", window.session.handler_url, str(rate),
-               str(seconds)]  # fmt: skip
+    seconds = args.seconds
+    exe = None if args.sender_exe in (None, "python") else Path(args.sender_exe)
+    command = sender_command(exe, window.session.handler_url, args.rate, seconds, args.connection)
     # Started before the timer: forking this process blocks its GUI thread for ~0.1 s, a cost
     # of the benchmark, not of the app.
     generator = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # noqa: ASYNC220
@@ -442,18 +510,33 @@ def main(argv: list[str]) -> int:
         help="runs per build (default 1, or 5 with --compare-with)",
     )
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--load", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--sender",
+        choices=SENDERS,
+        default="c",
+        help="the load generator: bench/sender.c compiled with gcc (default), or the Python "
+        "(aiohttp) sender, which takes a good part of a core at 1,000/s",
+    )
+    parser.add_argument(
+        "--connection",
+        choices=CONNECTIONS,
+        default="new",
+        help="a new connection per delivery (default: as Bitrix24's queue server sends, so the "
+        "engine's accept cost is in the figures) or keep-alive connections",
+    )
+    parser.add_argument("--sender-exe", help=argparse.SUPPRESS)
+    parser.add_argument("--load", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--generate", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--bare-timer", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.load:
-        load(args.load[0], float(args.load[1]), float(args.load[2]))
+        load(args.load[0], float(args.load[1]), float(args.load[2]), args.load[3])
         return 0
     if args.bare_timer:
         bare_timer(args.bare_timer)
         return 0
     if args.measure:
-        results = measure(args.measure, args.rate, args.seconds, args.in_process)
+        results = measure(args.measure, args)
         print(json.dumps(results), flush=True)
         return 0
     if args.generate:
@@ -466,6 +549,17 @@ def main(argv: list[str]) -> int:
     rounds = args.rounds or (5 if args.compare_with else 1)
     data_dir = args.data_dir or Path(f"/tmp/b24monitor-bench-{args.events}")
     pristine = {label: prepare(root, data_dir, args.events) for label, root in builds}
+    work = Path(tempfile.mkdtemp(prefix="b24monitor-bench-sender-"))
+    try:
+        exe = build_sender(work) if args.sender == "c" else None
+        args.sender_exe = str(exe) if exe else "python"
+        return run_builds(builds, pristine, data_dir, rounds, args)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run_builds(builds: list[tuple[str, Path]], pristine: dict[str, Path], data_dir: Path,
+               rounds: int, args: argparse.Namespace) -> int:  # fmt: skip
     runs: dict[str, list[dict[str, object]]] = {label: [] for label, _ in builds}
     for number in range(rounds):
         # before, current, current, before, …: a drift of the machine's load hits both alike
@@ -519,7 +613,8 @@ def measure_in_process(root: Path, pristine: Path, run_dir: Path, args: argparse
     try:
         run = subprocess.run(
             [sys.executable, __file__, "--measure", str(run_dir), "--rate", str(args.rate),
-             "--seconds", str(args.seconds), *(["--in-process"] if args.in_process else [])],
+             "--seconds", str(args.seconds), "--connection", args.connection,
+             "--sender-exe", args.sender_exe, *(["--in-process"] if args.in_process else [])],
             capture_output=True, text=True, check=False, timeout=900, env=build_env(root),
         )  # fmt: skip
     finally:
@@ -580,6 +675,11 @@ FIGURES = (
     ("floor_longest_gap_ms", "live: a bare Qt timer's longest gap (ms)"),
     ("floor_p99_gap_ms", "live: a bare Qt timer's p99 gap (ms)"),
     ("table_updates_per_s_avg", "live: table updates per second"),
+    ("cpu_s", "live: window CPU (s)"),
+    ("engine_cpu_s", "live: engine CPU (s)"),
+    ("sender_cpu_s", "live: sender CPU (s)"),
+    ("sender_p50_ms", "live: ack latency p50 (ms)"),
+    ("sender_p99_ms", "live: ack latency p99 (ms)"),
     ("cpu_ms_per_row", "live: app CPU per row added (ms)"),
     ("engine_cpu_ms_per_row", "live: engine CPU per row added (ms)"),
     ("paused_longest_gap_ms", "paused: longest timer gap (ms)"),
@@ -593,6 +693,9 @@ def flat(r: dict[str, object]) -> dict[str, float]:
     load_figures = r.get("load") if isinstance(r.get("load"), dict) else {}
     assert isinstance(load_figures, dict)
     figures["ok_per_s"] = load_figures.get("ok", 0) / (load_figures.get("seconds") or 1)
+    for key in ("cpu_s", "p50_ms", "p99_ms"):
+        if isinstance(load_figures.get(key), int | float):
+            figures["sender_" + key] = float(load_figures[key])
     if figures.get("rows_added_live") and "cpu_s" in figures:
         figures["cpu_ms_per_row"] = figures["cpu_s"] * 1000 / figures["rows_added_live"]
         if figures.get("engine_pid"):
@@ -616,6 +719,9 @@ def brief(r: dict[str, object]) -> str:
     f = flat(r)
     return (f"usable {f['usable_s']:.2f} s  full text {f['filter_full_text_s']:.3f} s  "
             f"event {f['filter_event_s']:.3f} s  longest gap {f.get('longest_gap_ms', 0):.0f} ms  "
+            f"(GUI CPU {f.get('longest_gap_cpu_ms', 0):.1f}, p99 {f.get('p99_gap_ms', 0):.0f}, "
+            f"floor {f.get('floor_longest_gap_ms', 0):.0f})  CPU window {f.get('cpu_s', 0):.2f} "
+            f"engine {f.get('engine_cpu_s', 0):.2f} sender {f.get('sender_cpu_s', 0):.2f} s  "
             f"window RSS peak {f['rss_peak_mb']:.0f} MB  "
             f"engine {f.get('engine_rss_peak_mb', 0):.0f} MB")  # fmt: skip
 
@@ -682,7 +788,11 @@ def report(r: dict[str, object]) -> None:
     load_figures = r["load"] if isinstance(r["load"], dict) else {}
     sent, ok = load_figures.get("sent", 0), load_figures.get("ok", 0)
     took = load_figures.get("seconds", 0) or 1
-    print(f"live load: {sent:,} POSTs, {ok:,} answered 200, {ok / took:,.0f}/s achieved")
+    print(f"live load ({load_figures.get('sender', '?')} sender, "
+          f"{load_figures.get('connection', '?')} connection each): {sent:,} POSTs, "
+          f"{ok:,} answered 200, {load_figures.get('failed', 0):,} failed, {ok / took:,.0f}/s "
+          f"achieved; ack latency p50 {load_figures.get('p50_ms', 0):.1f} ms, p99 "
+          f"{load_figures.get('p99_ms', 0):.1f} ms")  # fmt: skip
     line("rows added to the view", r["rows_added_live"])
     line("longest 10 ms timer gap (ms)", r["longest_gap_ms"], "target: stall <= 16 ms")
     line("  GUI thread's own CPU in it (ms)", r.get("longest_gap_cpu_ms"))
@@ -698,6 +808,8 @@ def report(r: dict[str, object]) -> None:
     line("window CPU during the load (s)", r["cpu_s"])
     if r.get("engine_pid"):
         line("engine CPU during the load (s)", r["engine_cpu_s"])
+    line("sender CPU during the load (s)", load_figures.get("cpu_s"),
+         "the load generator's own: the app's share of the cores lacks it")  # fmt: skip
     paused = r.get("paused")
     if isinstance(paused, dict):
         load_paused = paused.get("load") or {}
