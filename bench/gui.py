@@ -186,13 +186,15 @@ SENDERS = ("c", "python")
 CONNECTIONS = ("new", "keep-alive")
 
 
-def delivery_bodies(count: int = 200) -> list[bytes]:
-    """The live load's form bodies: PHP-shaped as Bitrix24 sends them, new entities, ts now."""
+def delivery_bodies(count: int = 200, ts: int | None = None) -> list[bytes]:
+    """The live load's form bodies: PHP-shaped as Bitrix24 sends them, new entities, `ts` now
+    (bench/sender.c sets a `ts` of SENTINEL_TS to the second each request starts)."""
     from b24monitor.core.phpform import build_form
 
+    ts = int(time.time()) if ts is None else ts
     return [
         build_form(payload(KINDS[i % len(KINDS)], str(500_000 + i), 0, str(i % 50 + 1),
-                           int(time.time()))).encode()
+                           ts)).encode()
         for i in range(count)
     ]  # fmt: skip
 
@@ -227,7 +229,7 @@ def write_requests(path: Path, url: str, bodies: list[bytes], connection: str) -
 
 
 def sender_command(exe: Path | None, url: str, rate: float, seconds: float, connection: str,
-                   interval: float = 0) -> list[str]:  # fmt: skip
+                   interval: float = 0, count: int = 200) -> list[str]:  # fmt: skip
     """The load generator's command line: the C sender if built, else this file's Python one."""
     if exe is None:
         return [sys.executable, __file__, "--load", url, str(rate), str(seconds), connection]
@@ -235,7 +237,7 @@ def sender_command(exe: Path | None, url: str, rate: float, seconds: float, conn
 
     parts = urlsplit(url)
     requests = exe.with_name("requests")
-    write_requests(requests, url, delivery_bodies(), connection)
+    write_requests(requests, url, delivery_bodies(count, SENTINEL_TS), connection)
     return [str(exe), parts.hostname or "127.0.0.1", str(parts.port or 80), str(rate),
             str(seconds), connection, str(interval), str(requests)]  # fmt: skip
 

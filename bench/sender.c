@@ -19,7 +19,9 @@ the bench in Python (the same PHP-shaped form bodies) and read from a file.
   At the end one JSON line: counts, latency p50/p99/max, how late the schedule ran, connections
   opened, and the sender's own CPU (user + system).
 
-FILE holds records "<length>\n<bytes>", one per request. */
+FILE holds records "<length>\n<bytes>", one per request. A body's "ts=1111111111" (Bitrix24's
+`ts`, the second the event happened) is set to the current second as the request starts, so a
+long soak does not send ever older events. */
 
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -53,6 +55,9 @@ typedef struct {
 
 static char *reqs[MAX_REQUESTS];
 static size_t req_len[MAX_REQUESTS];
+static long ts_at[MAX_REQUESTS]; /* offset of the ts digits, -1: none */
+#define TS_SENTINEL "ts=1111111111"
+
 static int nreqs;
 static Conn conns[MAX_CONNS];
 static int idle[MAX_CONNS], nidle, nopen, in_flight, keep_alive, epfd;
@@ -75,6 +80,8 @@ static void load_file(const char *path) {
     while (nreqs < MAX_REQUESTS && fscanf(f, "%zu", &n) == 1 && fgetc(f) == '\n') {
         reqs[nreqs] = malloc(n);
         if (fread(reqs[nreqs], 1, n, f) != n) { fprintf(stderr, "%s: short record\n", path); exit(2); }
+        char *ts = memmem(reqs[nreqs], n, TS_SENTINEL, strlen(TS_SENTINEL));
+        ts_at[nreqs] = ts ? ts - reqs[nreqs] + 3 : -1;
         req_len[nreqs++] = n;
     }
     fclose(f);
@@ -198,6 +205,11 @@ static int start(long number, double due) {
     double t = now();
     if (t - due > late_max) late_max = t - due;
     c->req = (int)(number % nreqs);
+    if (ts_at[c->req] >= 0) { /* same width: the Content-Length holds */
+        char digits[16];
+        snprintf(digits, sizeof digits, "%010ld", (long)time(NULL));
+        memcpy(reqs[c->req] + ts_at[c->req], digits, 10);
+    }
     c->sent = 0;
     c->got = 0;
     c->started = t;
@@ -258,7 +270,9 @@ int main(int argc, char **argv) {
             reported++;
             next_report += interval;
         }
-        if (number >= total && (in_flight == 0 || t > t0 + seconds + DRAIN_S)) break;
+        int reports_due = interval > 0 && reported < (long)(seconds / interval + 0.5);
+        if (number >= total && ((in_flight == 0 && !reports_due) || t > t0 + seconds + DRAIN_S))
+            break;
         double wait = number < total ? t0 + number / rate - t : 0.05;
         if (interval > 0 && next_report - t < wait) wait = next_report - t;
         int timeout = wait <= 0 ? 0 : (int)(wait * 1000) + (wait * 1000 > (int)(wait * 1000));

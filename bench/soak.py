@@ -4,16 +4,19 @@
 (`b24monitor` offscreen, its own process) starts the data dir's capture engine as it does for a
 user (`b24monitor listen --engine`, detached) and stays attached to it. --engine in-process is
 the window capturing in its own process (before issue 14); --engine listen is `b24monitor
-listen --json` alone, printing every event. The load generator is another process (aiohttp, a
-new connection per delivery as Bitrix24's queue server sends, realistic bodies of bench/gui.py
-with a fresh `ts`). Every interval (a minute) it prints the RSS of the window and of the engine
+listen --json` alone, printing every event. The load generator is another process: bench/sender.c
+(compiled with gcc at the start, as bench/gui.py does; deliveries spread evenly, a new connection
+each as Bitrix24's queue server sends, 2,000 realistic bodies of bench/gui.py, `ts` set as each
+is sent), or with --sender python the aiohttp sender, which takes CPU the engine then lacks.
+At the end the CPU of the window, the engine and the sender during the load.
+Every interval (a minute) it prints the RSS of the window and of the engine
 separately, the ack latency the sender saw (p50/p99/max), in the window the longest gap of a
 10 ms timer on its GUI thread (a stall), and the store's bytes per event. Then each process's
 RSS growth after the first interval (target < 10 %) and the trend of the stalls (least-squares
 slope per interval). Figures, not pass/fail.
 
     python3 bench/soak.py [--engine window|in-process|listen] [--minutes 10] [--rate 200]
-                          [--interval 60]
+                          [--interval 60] [--sender c|python]
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ HERE = Path(__file__).resolve().parent
 def load(url: str, rate: float, seconds: float, interval: float) -> None:
     """POST at `rate`/s for `seconds`; one JSON line per interval: counts and ack latencies."""
     import asyncio
+    import resource
 
     import aiohttp
 
@@ -91,6 +95,10 @@ def load(url: str, rate: float, seconds: float, interval: float) -> None:
         async with aiohttp.ClientSession(connector=connector) as client:
             started = time.perf_counter()
             await asyncio.gather(report(started), *(worker(client, started) for _ in range(16)))
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        totals = {k: state[k] for k in ("sent", "ok", "failed")}
+        print(json.dumps({**totals, "cpu_s": usage.ru_utime + usage.ru_stime,
+                          "sender": "python"}), flush=True)  # fmt: skip
 
     asyncio.run(run())
 
@@ -252,6 +260,13 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--rate", type=float, default=200.0, help="deliveries per second")
     ap.add_argument("--interval", type=float, default=60.0, help="seconds per printed row")
+    ap.add_argument(
+        "--sender",
+        choices=("c", "python"),
+        default="c",
+        help="the load generator: bench/sender.c compiled with gcc (default), or the Python "
+        "(aiohttp) sender, whose CPU the engine and the window then lack",
+    )
     ap.add_argument("--window", nargs=4, help=argparse.SUPPRESS)
     ap.add_argument("--load", nargs=4, help=argparse.SUPPRESS)
     ap.add_argument("--floor", nargs=2, type=float, help=argparse.SUPPRESS)
@@ -304,13 +319,20 @@ def end_left(under: Processes) -> None:
 
 
 def run(args: argparse.Namespace, data_dir: Path, under: Processes) -> None:
+    sys.path.insert(0, str(HERE))
+    from gui import build_sender, cpu_s, sender_command
+
     lines: queue.Queue[dict[str, object]] = queue.Queue()
     threading.Thread(target=drain, args=(under.proc, args.engine, lines), daemon=True).start()
     seconds = args.minutes * 60
-    generator = subprocess.Popen(
-        [sys.executable, __file__, "--load", under.url, str(args.rate), str(seconds),
-         str(args.interval)], stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    exe = build_sender(data_dir) if args.sender == "c" else None
+    if exe is None:
+        command = [sys.executable, __file__, "--load", under.url, str(args.rate), str(seconds),
+                   str(args.interval)]  # fmt: skip
+    else:  # 2,000 different bodies: a soak's entities repeat less
+        command = sender_command(exe, under.url, args.rate, seconds, "new", args.interval, 2000)
+    cpu = {"window": cpu_s(under.window), "engine": cpu_s(under.engine)}
+    generator = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert generator.stdout is not None
     floor_proc = subprocess.Popen([sys.executable, __file__, "--floor", str(seconds + 30),
                              str(args.interval)], stdout=subprocess.PIPE, text=True)  # fmt: skip
@@ -323,8 +345,12 @@ def run(args: argparse.Namespace, data_dir: Path, under: Processes) -> None:
           f"{'p99':>7} {'max ms':>7} {'GUI gap max':>11} {'its CPU':>7} {'p99 ms':>7} "
           f"{'floor':>6} {'stored':>8} {'B/event':>8} {'load':>5}")  # fmt: skip
     rows: list[dict[str, float]] = []
+    final: dict[str, Any] = {}
     for number, line in enumerate(generator.stdout, start=1):
         sent = json.loads(line)
+        if "cpu_s" in sent:  # the sender's last line: its totals
+            final = sent
+            break
         gui: dict[str, object] = {}
         while not lines.empty():
             gui |= lines.get_nowait()
@@ -348,6 +374,11 @@ def run(args: argparse.Namespace, data_dir: Path, under: Processes) -> None:
               f"{row['load']:5.2f}", flush=True)  # fmt: skip
     generator.wait()
     last = {"rss": rss_mb(under.window), "engine_rss": rss_mb(under.engine)}
+    print(f"CPU during the load (s): window {cpu_s(under.window) - cpu['window']:.1f}, engine "
+          f"{cpu_s(under.engine) - cpu['engine']:.1f}, sender {final.get('cpu_s', 0):.1f} "
+          f"({final.get('sender', '?')}); sender totals: {final.get('sent', 0)} sent, "
+          f"{final.get('ok', 0)} acked, {final.get('failed', 0)} failed, ack latency p50 "
+          f"{final.get('p50_ms', 0):.1f} ms, p99 {final.get('p99_ms', 0):.1f} ms")  # fmt: skip
     if args.engine == "listen":
         under.proc.send_signal(signal.SIGINT)
     under.proc.wait(timeout=120)  # the window stops the engine it started before it exits
