@@ -794,7 +794,8 @@ def report(r: dict[str, object]) -> None:
           f"{load_figures.get('connection', '?')} connection each): {sent:,} POSTs, "
           f"{ok:,} answered 200, {load_figures.get('failed', 0):,} failed, {ok / took:,.0f}/s "
           f"achieved; ack latency p50 {load_figures.get('p50_ms', 0):.1f} ms, p99 "
-          f"{load_figures.get('p99_ms', 0):.1f} ms")  # fmt: skip
+          f"{load_figures.get('p99_ms', 0):.1f} ms, max {load_figures.get('max_ms', 0):.1f} ms; "
+          f"schedule late by up to {load_figures.get('late_max_ms', 0):.1f} ms")  # fmt: skip
     line("rows added to the view", r["rows_added_live"])
     line("longest 10 ms timer gap (ms)", r["longest_gap_ms"], "target: stall <= 16 ms")
     line("  GUI thread's own CPU in it (ms)", r.get("longest_gap_cpu_ms"))
