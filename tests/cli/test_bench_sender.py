@@ -18,7 +18,7 @@ import pytest
 from tests.cli.conftest import Monitor
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-import gui  # noqa: E402  (bench/gui.py: the sender's build and its request file)
+import gui  # (bench/gui.py: the sender's build and its request file)
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="bench/sender.c needs gcc")
 
