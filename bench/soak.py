@@ -377,8 +377,9 @@ def run(args: argparse.Namespace, data_dir: Path, under: Processes) -> None:
     print(f"CPU during the load (s): window {cpu_s(under.window) - cpu['window']:.1f}, engine "
           f"{cpu_s(under.engine) - cpu['engine']:.1f}, sender {final.get('cpu_s', 0):.1f} "
           f"({final.get('sender', '?')}); sender totals: {final.get('sent', 0)} sent, "
-          f"{final.get('ok', 0)} acked, {final.get('failed', 0)} failed, ack latency p50 "
-          f"{final.get('p50_ms', 0):.1f} ms, p99 {final.get('p99_ms', 0):.1f} ms")  # fmt: skip
+          f"{final.get('ok', 0)} acked, {final.get('failed', 0)} failed"
+          + (f", ack latency p50 {final['p50_ms']:.1f} ms, p99 {final['p99_ms']:.1f} ms"
+             if "p50_ms" in final else ""))  # fmt: skip
     if args.engine == "listen":
         under.proc.send_signal(signal.SIGINT)
     under.proc.wait(timeout=120)  # the window stops the engine it started before it exits
