@@ -7,7 +7,6 @@ received and printed, in both connection modes, with the event's `ts` of the sec
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -19,8 +18,6 @@ from tests.cli.conftest import Monitor
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import gui  # (bench/gui.py: the sender's build and its request file)
-
-pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="bench/sender.c needs gcc")
 
 
 @pytest.mark.parametrize("connection", ["new", "keep-alive"])
