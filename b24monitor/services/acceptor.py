@@ -105,7 +105,8 @@ class Acceptor:
             if not guard.admit(bare):  # every slot serves a request
                 _refuse(sock, guard.refusal)
                 continue
-            self._look(bare)  # a client usually sends at once: no reader to add and remove
+            self._bare.add(bare)
+            self._loop.add_reader(sock.fileno(), self._first_byte, bare)
 
     def _pause(self) -> None:
         for sock in self.sockets:
@@ -119,20 +120,15 @@ class Acceptor:
             self.start()
 
     def _first_byte(self, bare: Bare) -> None:
-        """Readable: its first bytes, or its end."""
+        """Readable: its first bytes, or its end. An end (or a reset) before any byte closes it
+        quietly, as the connection protocol would: nothing was asked, nothing is counted."""
         self._loop.remove_reader(bare.sock.fileno())
         self._bare.discard(bare)
-        self._look(bare)
-
-    def _look(self, bare: Bare) -> None:
-        """Nothing yet: wait for it as a bare socket. An end (or a reset) before any byte closes
-        it quietly, as the connection protocol would: nothing was asked, nothing is counted.
-        Bytes: its transport and protocol are made."""
         try:
             peek = bare.sock.recv(PEEK_BYTES, socket.MSG_PEEK)
         except (BlockingIOError, InterruptedError):
-            self._bare.add(bare)
             self._loop.add_reader(bare.sock.fileno(), self._first_byte, bare)
+            self._bare.add(bare)
             return
         except OSError:
             peek = b""
