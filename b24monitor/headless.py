@@ -24,6 +24,7 @@ from b24monitor.core.receiver_stats import ReceiverWatch, watch_text
 from b24monitor.core.replay import Attempt, attempt_record, format_attempt_line
 from b24monitor.core.tasks import spawn
 from b24monitor.core.traffic_patterns import Alert
+from b24monitor.core.whole_write import write_whole
 from b24monitor.services.batch import Batch
 from b24monitor.services.engine_state import tunnel_record
 from b24monitor.services.portal_link import Notice
@@ -36,7 +37,7 @@ _to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 class LinePrinter:
-    """Writes each line at once (flushed): scripts and tests read the stream live."""
+    """Writes each line at once (flushed) and whole: scripts and tests read the stream live."""
 
     def __init__(self, out: TextIO, *, as_json: bool) -> None:
         self._out = out
@@ -52,8 +53,8 @@ class LinePrinter:
 
     def _write(self, lines: list[str]) -> None:
         try:
-            self._out.write("".join(line + "\n" for line in lines))
-            self._out.flush()  # once per batch: a burst is not a syscall per event
+            # Once per batch (a burst is not a syscall per event), and whole (core/whole_write).
+            write_whole(self._out, "".join(line + "\n" for line in lines))
         except BrokenPipeError:
             # The reader went away (`| head`): stop the way Ctrl+C does, storing what arrived.
             self.closed = True
