@@ -133,7 +133,8 @@ class HttpConnection(asyncio.Protocol):
             self._parser.feed_data(data)
         except httptools.HttpParserError:  # garbage, or an upgrade (websocket, h2c): no such
             self._request = None  # thing here; answered, so not counted as a hang-up
-            self._answer_now(_BAD_REQUEST, close=True)
+            if not self._closing:  # else its last answer is out already: nothing to add
+                self._answer_now(_BAD_REQUEST, close=True)
             return
         if self._request is None and self._head_bytes > MAX_HEAD and not self._closing:
             self._answer_now(_HEAD_TOO_LARGE, close=True)
@@ -305,7 +306,11 @@ class HttpConnection(asyncio.Protocol):
         if transport is None or transport.is_closing() or self._linger_timer is not None:
             return
         if transport.can_write_eof():
-            transport.write_eof()
+            try:
+                transport.write_eof()
+            except OSError:  # the client is gone already (it closed before this answer)
+                transport.close()
+                return
         self._linger_timer = asyncio.get_running_loop().call_later(LINGER_S, self.close)
 
     def _idle(self) -> None:

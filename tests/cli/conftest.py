@@ -26,6 +26,7 @@ class Monitor:
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True, **popen,
         )  # fmt: skip
         self._lines: queue.Queue[str | None] = queue.Queue()
+        self._stderr = ""
         self._pump_thread = threading.Thread(target=self._pump, daemon=True)
         self._pump_thread.start()
 
@@ -47,10 +48,15 @@ class Monitor:
     def next_json(self, timeout: float = 15.0) -> dict[str, Any]:
         line = self._lines.get(timeout=timeout)
         if line is None:
-            stderr = self.proc.stderr.read() if self.proc.stderr else ""
-            raise AssertionError(f"monitor exited ({self.proc.wait()}): {stderr}")
+            raise AssertionError(f"monitor exited ({self.proc.wait()}): {self.stderr()}")
         parsed: dict[str, Any] = json.loads(line)
         return parsed
+
+    def stderr(self) -> str:
+        """All the monitor wrote to stderr (read to its end: call once it exited)."""
+        if self.proc.stderr is not None and not self.proc.stderr.closed:
+            self._stderr += self.proc.stderr.read()
+        return self._stderr
 
     def next_of_type(self, kind: str, timeout: float = 15.0) -> dict[str, Any]:
         while True:
