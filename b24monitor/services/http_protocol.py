@@ -6,8 +6,7 @@ request/response objects and stream readers cost the capture thread more than th
 own work (bench/receiver.py). This module knows HTTP only — framing, keep-alive, pipelining
 (answers go out in request order), HTTP/1.0, chunked bodies, Expect: 100-continue, the body
 limit and timeouts; what each request means is the `Handler`'s (services/receiver.py).
-Connections are accepted by services/acceptor.py (a bare socket until its first byte) and
-admitted, bounded and evicted by services/connguard.py.
+Connections are admitted, bounded and evicted by services/connguard.py.
 """
 
 from __future__ import annotations
@@ -16,15 +15,12 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import httptools
 
 from b24monitor.services.connguard import ConnectionCounters, ConnectionGuard
 from b24monitor.services.http_messages import SEEN, Reply, Request
-
-if TYPE_CHECKING:
-    from b24monitor.services.acceptor import Bare
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +65,9 @@ class HttpServer:
         self.connections: set[HttpConnection] = set()
         self.in_flight: set[asyncio.Future[Reply]] = set()
 
+    def __call__(self) -> HttpConnection:
+        return HttpConnection(self)
+
     async def shutdown(self) -> None:
         """Idle connections close now; requests in flight are answered (their commits awaited)
         and their connections closed after."""
@@ -83,9 +82,8 @@ class HttpServer:
 class HttpConnection(asyncio.Protocol):
     """One client connection: parser callbacks build requests, a queue keeps answers in order."""
 
-    def __init__(self, server: HttpServer, bare: Bare) -> None:
+    def __init__(self, server: HttpServer) -> None:
         self._server = server
-        self._bare = bare  # what the guard admitted (services/acceptor.py) and tracks
         self._transport: asyncio.Transport | None = None
         self._parser: httptools.HttpRequestParser | None = None
         self._peer: str | None = None
@@ -110,12 +108,11 @@ class HttpConnection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
-        if self._bare.closed:  # evicted or timed out while its transport was being made
-            self._closed_by_us = True
+        if not self._server.guard.admit(self):
+            transport.write(self._server.guard.refusal)
             transport.close()
             return
-        self._bare.conn = self  # the guard closes it if no head comes in time
-        self._server.connections.add(self)
+        self._server.connections.add(self)  # the guard closes it if no head comes in time
 
     def data_received(self, data: bytes) -> None:
         if self._closing or self._transport is None or self._transport.is_closing():
@@ -167,7 +164,7 @@ class HttpConnection(asyncio.Protocol):
             elif self._request is not None:
                 counters.aborted += 1  # hung up mid-body: nobody is left to answer
         self._request = None
-        self._server.guard.forget(self._bare)
+        self._server.guard.forget(self)
         self._server.connections.discard(self)
         self._transport = None
 
@@ -192,7 +189,7 @@ class HttpConnection(asyncio.Protocol):
         self._head_bytes = 0
         if not self._first_head_done:
             self._first_head_done = True
-            self._server.guard.head_complete(self._bare)
+            self._server.guard.head_complete(self)
         request = Request(parser.get_method().decode("ascii"), self._url, self._headers,
                           self._peer)  # fmt: skip
         request.keep_alive = parser.should_keep_alive()

@@ -11,7 +11,10 @@ and a client that hangs up is counted, never logged as a traceback (issue 15).
 
 from __future__ import annotations
 
+import asyncio
+import os
 import secrets
+import socket
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -20,7 +23,6 @@ from urllib.parse import parse_qsl
 
 from b24monitor.core.errors import StoreError, StoreFull
 from b24monitor.core.model import Delivery
-from b24monitor.services.acceptor import Acceptor, listening_sockets
 from b24monitor.services.connguard import (
     ConnectionCounters,
     ConnectionGuard,
@@ -37,6 +39,7 @@ HANDLER_PATH_PREFIX = "/b24/"
 HANDLER_PATH_SUFFIX = "/events"
 PROBE_PREFIX = "/probe/"
 PROBE_TTL_S = 300.0
+KERNEL_BACKLOG = 4096  # capped by net.core.somaxconn
 
 
 def new_handler_path() -> str:
@@ -73,7 +76,7 @@ class Receiver:
         self.handler_path = handler_path
         self._submit = submit
         self.on_oauth_code = on_oauth_code
-        self._acceptor: Acceptor | None = None
+        self._server: asyncio.Server | None = None
         self._http: HttpServer | None = None
         self._probes: dict[str, float] = {}  # token → registered at (monotonic)
         self.stray_hits = 0
@@ -100,20 +103,28 @@ class Receiver:
             body_timeout_s=self.settings.body_timeout_s,
             keepalive_s=self.settings.keepalive_s,
         )
-        sockets = listening_sockets(self.settings.host, self.settings.port)
-        self._acceptor = Acceptor(sockets, self._http, burst=accept_backlog(limit))
-        self._acceptor.start()
-        self.port = sockets[0].getsockname()[1]
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            self._http, self.settings.host, self.settings.port, backlog=accept_backlog(limit)
+        )
+        for bound in self._server.sockets:
+            # asyncio accepts up to `backlog` sockets in one go (kept small, see accept_backlog);
+            # the kernel's queue may be long, so a connection burst waits instead of dropping
+            # SYNs, which a client would only retry a second later.
+            with socket.socket(fileno=os.dup(bound.fileno())) as same:
+                same.listen(KERNEL_BACKLOG)
+        self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
         """Stop accepting; requests already in flight finish (their commits are awaited)."""
-        if self._acceptor is None or self._http is None:
+        if self._server is None or self._http is None:
             return
-        await self._acceptor.close()
+        self._server.close()
         if self.guard is not None:
             self.guard.close()
         await self._http.shutdown()
-        self._acceptor = None
+        await self._server.wait_closed()
+        self._server = None
 
     # -- routing (services/http_protocol.py's Handler) ------------------------------------------
 
