@@ -47,6 +47,7 @@ from b24monitor.services.profiles import ProfileStore
 from b24monitor.services.receiver import ReceiverSettings, new_handler_path
 from b24monitor.services.senders import profile_known_notice, profile_senders
 from b24monitor.services.store import EventStore
+from b24monitor.services.store_flush import flush_database
 from b24monitor.services.tunnel import Tunnel, TunnelSettings, TunnelState
 from b24monitor.services.tunnel_budget import PublicArrivals
 from b24monitor.services.writer import Outcome, Retention
@@ -200,6 +201,8 @@ class Session:
             self.engine_lock = await asyncio.to_thread(
                 EngineLock.acquire, self.config.data_dir, self.config.engine
             )
+            # Before the store opens (the lock holder alone, no SQLite descriptor of ours yet).
+            await asyncio.to_thread(flush_database, self.db_path)
         try:
             await self._start_engine()
         except BaseException:
