@@ -14,13 +14,11 @@ import json
 import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from b24monitor.gui.app import open_settings, running_app
@@ -28,9 +26,7 @@ from b24monitor.gui.main_window import MainWindow
 from b24monitor.gui.settings_store import PORT
 from b24monitor.services.engine_spawn import alive
 from b24monitor.services.remote_session import RemoteSession
-from tests.gui.kill_under_load import kill_after_acks
-
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+from tests.gui.engine_traffic import kill_after_acks, post, stored
 
 
 @pytest.fixture(autouse=True)
@@ -75,19 +71,6 @@ def data(tmp_path: Path) -> Iterator[Path]:
     yield folder
     for pid in engines(folder):
         os.kill(pid, signal.SIGKILL)
-
-
-def stored(data: Path) -> set[str]:
-    conn = sqlite3.connect(data / "events.sqlite3")
-    try:
-        return {row[0] for row in conn.execute("SELECT entity_id FROM events")}
-    finally:
-        conn.close()
-
-
-async def post(url: str, body: bytes) -> int:
-    async with httpx.AsyncClient() as client:
-        return (await client.post(url, content=body, headers=FORM)).status_code
 
 
 def remote(window: MainWindow) -> RemoteSession:

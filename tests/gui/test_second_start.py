@@ -18,7 +18,6 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from b24monitor.core.errors import EngineNotRunning
@@ -27,9 +26,9 @@ from b24monitor.gui.main_window import MainWindow
 from b24monitor.services.control_client import connect
 from b24monitor.services.engine_spawn import alive
 from b24monitor.services.remote_session import RemoteSession
+from tests.gui.engine_traffic import post
 
 OFFSCREEN = pytest.mark.qt_log_ignore("does not support (raise|propagateSizeHints)")
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 ENV = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
 
 
@@ -72,11 +71,6 @@ async def windows(data: Path) -> list[dict[str, Any]]:
         return listed
     finally:
         await client.close()
-
-
-async def post(url: str, body: bytes) -> int:
-    async with httpx.AsyncClient() as client:
-        return (await client.post(url, content=body, headers=FORM)).status_code
 
 
 def keep_in_background(window: MainWindow) -> None:

@@ -1,7 +1,6 @@
-"""Senders that SIGKILL the engine right after it acknowledged a number of deliveries.
-
-The durability tests of a window's engine (test_own_engine, test_engine_follow) need the same
-traffic: several senders posting distinct deals, and the kill landing between two 200s.
+"""Traffic for the tests of a window's engine (test_own_engine, test_engine_follow,
+test_second_start): one delivery posted, the stored entities read back, and senders that SIGKILL
+the engine right after it acknowledged a number of deliveries.
 """
 
 from __future__ import annotations
@@ -9,11 +8,28 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def stored(data: Path) -> set[str]:
+    """The entity ids of every event in the data dir's store."""
+    conn = sqlite3.connect(data / "events.sqlite3")
+    try:
+        return {row[0] for row in conn.execute("SELECT entity_id FROM events")}
+    finally:
+        conn.close()
+
+
+async def post(url: str, body: bytes) -> int:
+    """POST one form-encoded delivery; its status code."""
+    async with httpx.AsyncClient() as client:
+        return (await client.post(url, content=body, headers=FORM)).status_code
 
 
 async def kill_after_acks(
