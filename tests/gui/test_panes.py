@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtGui import QColor, QPalette
+
 from b24monitor.core.decoding import decode_body
 from b24monitor.core.model import CapturedEvent
 from b24monitor.gui.detail.pane import DetailPane
-from b24monitor.gui.status.rate_chart import LEGEND_WIDTH, RateChart
+from b24monitor.gui.status.rate_chart import LEGEND_WIDTH, SERIES_COLORS, RateChart
 from b24monitor.gui.status.rate_history import OTHER, RateHistory
 
 FORM = "application/x-www-form-urlencoded"
@@ -88,9 +90,24 @@ def test_rate_history_stacks_top_codes_and_the_chart_reports_hover_counts(qtbot)
     qtbot.addWidget(chart)
     chart.resize(LEGEND_WIDTH + 608, 96)  # the plot is 600 px wide: 2 seconds a column
     chart.refresh(now)
-    chart.grab()  # paints without warnings
+    image = chart.grab().toImage()  # paints without warnings
+    base = chart.palette().color(QPalette.ColorRole.Base)
+    assert image.pixelColor(100, 40) == base  # ten minutes ago nothing came: an empty plot
+    bottom = int(chart._plot_rect().bottom()) - 2
+    assert image.pixelColor(4 + 596, bottom) == QColor(SERIES_COLORS[0])  # A, 3 s ago
     found = chart.counts_at(4 + 596.5)
     assert found is not None and found[1] == {"A": 5, "B": 2, "other": 1}
+
+
+def test_rate_history_forgets_codes_that_left_the_ten_minutes() -> None:
+    history = RateHistory(seconds=600, top=2)
+    now = 1_000_000.0
+    history.add(now - 650, "OLD")
+    history.add(now - 10, "NEW")
+    assert history.snapshot(now - 100).codes == ("OLD", "NEW")
+    assert history.snapshot(now).codes == ("NEW",)  # OLD fell out of the window
+    history.add(now + 1, "NEW")
+    assert sum(map(sum, history.snapshot(now + 2).counts)) == 2
 
 
 def test_checks_tab_lists_findings_with_their_sentence_and_counts_them(

@@ -28,9 +28,14 @@ class RateHistory:
         self.seconds = seconds
         self.top = top
         self._bins: dict[int, Counter[str]] = {}
+        # The sum of the bins, kept as they come and go: a snapshot once a second must not
+        # re-add ten minutes of bins (a stall that grew with the session, issue 14's soak).
+        self._overall: Counter[str] = Counter()
 
     def add(self, received_at: float, event: str | None) -> None:
-        self._bins.setdefault(math.floor(received_at), Counter())[event or OTHER] += 1
+        code = event or OTHER
+        self._bins.setdefault(math.floor(received_at), Counter())[code] += 1
+        self._overall[code] += 1
 
     def per_second(self, now: float, window: int = 5) -> float:
         """Average rate over the last `window` complete seconds."""
@@ -43,21 +48,20 @@ class RateHistory:
         end = math.floor(now)
         start = end - self.seconds + 1
         for second in [s for s in self._bins if s < start]:
-            del self._bins[second]
-        overall: Counter[str] = Counter()
-        for counter in self._bins.values():
-            overall.update(counter)
-        codes = [code for code, _ in overall.most_common() if code != OTHER][: self.top]
-        rest = overall.keys() - set(codes)
+            self._overall.subtract(self._bins.pop(second))
+        self._overall += Counter()  # drops the codes whose count fell to zero
+        codes = [code for code, _ in self._overall.most_common() if code != OTHER][: self.top]
+        rest = self._overall.keys() - set(codes)
         series = (*codes, OTHER) if rest else tuple(codes)
+        empty = (0,) * len(series)
         counts = []
         for second in range(start, end + 1):
-            if second not in self._bins:
-                counts.append((0,) * len(series))
+            counter = self._bins.get(second)
+            if counter is None:
+                counts.append(empty)
                 continue
-            counter = self._bins[second]
-            row = [counter.get(code, 0) for code in codes]
+            row = [counter[code] for code in codes]
             if rest:
-                row.append(sum(counter.values()) - sum(row))
+                row.append(counter.total() - sum(row))
             counts.append(tuple(row))
         return RateSnapshot(start, series, tuple(counts))
