@@ -20,6 +20,7 @@ from b24monitor.core.budget import StoreLimits
 from b24monitor.core.findings import DEFAULT_DELAY_THRESHOLD_S
 from b24monitor.core.receiver_stats import ReceiverStats
 from b24monitor.core.verification import Sender
+from b24monitor.services.capture_loop import capture_loop_factory
 from b24monitor.services.findings import FindingsRecorder
 from b24monitor.services.install_gate import KeepInstall, Prover
 from b24monitor.services.receiver import Receiver, ReceiverSettings
@@ -119,7 +120,7 @@ class CaptureThread:
 
     def _main(self, started: Future[None]) -> None:
         # The Runner cancels and awaits what is left (connections still lingering) on close.
-        with asyncio.Runner() as runner:
+        with asyncio.Runner(loop_factory=capture_loop_factory()) as runner:
             self._loop = runner.get_loop()
             runner.run(self._serve(started))
 

@@ -15,7 +15,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Coroutine
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import httptools
 
@@ -106,7 +106,8 @@ class HttpConnection(asyncio.Protocol):
     # -- asyncio.Protocol ---------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        # A stream transport, asyncio's or uvloop's (which does not subclass asyncio.Transport).
+        transport = cast(asyncio.Transport, transport)
         self._transport = transport
         if not self._server.guard.admit(self):
             transport.write(self._server.guard.refusal)

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from b24monitor.services.capture_loop import ENV as LOOP_ENV
 from tests.cli.conftest import Monitor
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -72,9 +73,16 @@ def stored_entities(db: Path) -> dict[str, int]:
         conn.close()
 
 
+# The capture thread runs on uvloop where it exists and on asyncio's loop elsewhere (Windows):
+# the two hostile cases that stopped every ack hold on both (services/capture_loop.py).
+BOTH_LOOPS = pytest.mark.parametrize("capture_loop", ["uvloop", "asyncio"])
+
+
+@BOTH_LOOPS
 def test_mid_body_hangups_with_unread_stderr_do_not_stop_acks(
-    monitor: Any, make_delivery: Make, tmp_path: Path
+    monitor: Any, make_delivery: Make, tmp_path: Path, monkeypatch: Any, capture_loop: str
 ) -> None:
+    monkeypatch.setenv(LOOP_ENV, capture_loop)
     m = monitor()
     url = m.next_json()["handler_url"]
     parts = urlsplit(url)
@@ -198,12 +206,19 @@ def post_within(url: str, body: bytes, budget_s: float) -> int:
     return int(answer.split()[1]) if answer.startswith(b"HTTP/") else 0
 
 
+@BOTH_LOOPS
 def test_idle_connections_beyond_the_descriptor_limit_leave_room_for_deliveries(
-    monitor: Any, make_delivery: Make, many_descriptors: None, tmp_path: Path
+    monitor: Any,
+    make_delivery: Make,
+    many_descriptors: None,
+    tmp_path: Path,
+    monkeypatch: Any,
+    capture_loop: str,
 ) -> None:
     """The issue's bound: with 2,000 idle connections held against a monitor whose descriptor
     limit is 1,024 (soft and hard, so it cannot raise it), each valid delivery is acknowledged
     within 1 s — every one of several, each timed on its own."""
+    monkeypatch.setenv(LOOP_ENV, capture_loop)
     m = monitor(preexec_fn=_limit_descriptors)
     url = m.next_json()["handler_url"]
     parts = urlsplit(url)
