@@ -113,6 +113,7 @@ class Receiver:
             # SYNs, which a client would only retry a second later.
             with socket.socket(fileno=os.dup(bound.fileno())) as same:
                 same.listen(KERNEL_BACKLOG)
+                _defer_accept(same, self.settings.head_timeout_s)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
@@ -220,3 +221,15 @@ def _delivery(request: Request, body: bytes, announced: int | None = None) -> De
         peer=request.peer,
         announced=announced,
     )
+
+
+def _defer_accept(listening: socket.socket, seconds: float) -> None:
+    """Linux: a connection reaches the receiver only once its first bytes have come (or after
+    `seconds`), as nginx's `listen … deferred` does. Bitrix24 sends its request as soon as it
+    connects (spec §1.2); a connection that sends nothing costs the kernel a half-open entry,
+    not an accept, a descriptor and an eviction on the capture thread (issue 15: the idle
+    flood of bench/hostile.py was most of the receiver's work under attack). One that is
+    still silent after `seconds` is accepted and meets the connection guard's head deadline."""
+    option = getattr(socket, "TCP_DEFER_ACCEPT", None)
+    if option is not None:
+        listening.setsockopt(socket.IPPROTO_TCP, option, max(1, round(seconds)))

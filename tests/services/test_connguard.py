@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -68,16 +69,57 @@ async def test_connections_without_a_complete_head_are_closed(session: Session) 
     assert counters(session)[2] == 2
 
 
+async def stalled(s: Session) -> Conn:
+    """A connection that sent one byte of a request line and nothing more (slowloris)."""
+    conn = await connect(s)
+    conn[1].write(b"P")
+    await conn[1].drain()
+    return conn
+
+
 @pytest.mark.asyncio
 async def test_at_the_cap_idle_connections_make_room_for_a_delivery(
     session: Session, make_delivery: Callable[..., bytes]
 ) -> None:
-    idle = [await connect(session) for _ in range(4)]  # every slot, none sends a byte
+    idle = [await stalled(session) for _ in range(4)]  # every slot, none sends a whole head
+    for _ in range(200):  # each one reached the receiver (its byte came)
+        if session.capture is not None and session.capture.receiver is not None:
+            guard = session.capture.receiver.guard
+            if guard is not None and guard.live == 4:
+                break
+        await asyncio.sleep(0.02)
     async with httpx.AsyncClient(timeout=20) as client:
         r = await client.post(session.handler_url, content=make_delivery(), headers=FORM)
     assert r.status_code == 200
     assert await closed_by_server(idle[0]) == b""  # the oldest idle one made room
     assert counters(session)[1] >= 1
+
+
+@pytest.mark.asyncio
+@pytest.mark.skipif(not hasattr(socket, "TCP_DEFER_ACCEPT"), reason="Linux's deferred accept")
+async def test_silent_connections_take_no_slot(
+    tmp_path: Path, make_delivery: Callable[..., bytes]
+) -> None:
+    """Connections that send nothing stay with the kernel (deferred accept for the head
+    deadline, 5 s here): twice the cap of them evict nothing and delay no delivery."""
+    settings = ReceiverSettings(head_timeout_s=5, max_connections=4)
+    s = Session(SessionConfig(data_dir=tmp_path / "deferred", receiver=settings))
+    await s.start()
+    try:
+        silent = [await connect(s) for _ in range(8)]
+        async with httpx.AsyncClient(timeout=20) as client:
+            for _ in range(3):
+                r = await client.post(s.handler_url, content=make_delivery(), headers=FORM)
+                assert r.status_code == 200
+        assert counters(s) == (0, 0, 0)  # none refused (evicted) or timed out
+        assert s.capture is not None and s.capture.receiver is not None
+        guard = s.capture.receiver.guard
+        assert guard is not None and guard.live <= 1  # the client's kept-alive one at most
+        for _, writer in silent:
+            writer.close()
+        _opened.clear()
+    finally:
+        await s.stop()
 
 
 @pytest.mark.asyncio
