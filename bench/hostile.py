@@ -8,7 +8,9 @@ in the same run (--rounds of each, interleaved, so the machine's own noise falls
 - attack: the same valid stream, plus nine hostile requests for each valid one, in equal shares
           (mid-body hang-ups, garbage request lines, forged 100 KB bodies, malformed bodies,
           50 MB oversize announcements), and --idle connections that send nothing (twice the
-          descriptor limit), a twentieth of them renewed every 0.2 s;
+          descriptor limit), a twentieth of them renewed every 0.2 s; on Linux the receiver's
+          deferred accept keeps silent ones in the kernel, so --slowloris has each send the
+          first byte of a request line: they reach the receiver and its connection guard;
 - control: the valid stream to the receiver while the same attack hits a bare aiohttp server
           next door: what the attack costs the valid deliveries through this machine alone.
 
@@ -28,6 +30,7 @@ and attack/quiet p99 ratios (median of the rounds' ratios, and pooled). Loopback
 in count and time. Figures, not pass/fail.
 
     python3 bench/hostile.py [--rate 20] [--seconds 8] [--rounds 3] [--idle 2000] [--no-control]
+                             [--slowloris]
 """
 
 from __future__ import annotations
@@ -177,8 +180,9 @@ async def phase(url: str, args: argparse.Namespace, *, target: Target, tag: str,
         exe, *files = attacker
         command = [exe, host, str(target.port), str(args.rate * HOSTILE_PER_VALID),
                    str(args.seconds + 1.0), str(args.idle), *files]  # fmt: skip
+        env = dict(os.environ, IDLE_SENDS_A_BYTE="1" if args.slowloris else "0")
         running = subprocess.Popen(  # noqa: ASYNC220 - started once, waited for in a thread
-            command, stdout=subprocess.PIPE, preexec_fn=lambda: os.nice(ATTACKER_NICE)
+            command, stdout=subprocess.PIPE, env=env, preexec_fn=lambda: os.nice(ATTACKER_NICE)
         )
         await asyncio.sleep(1.0)  # the idle connections are in place before the valid stream
     latencies: list[float] = []
@@ -276,10 +280,11 @@ def describe_load(args: argparse.Namespace) -> None:
         f"  hostile requests   {args.rate * HOSTILE_PER_VALID:6g}/s  attack and control, "
         f"{share:g}/s each: {', '.join(KINDS)}"
     )
+    sends = "one byte of a request line each (slowloris)" if args.slowloris else "silent"
     print(
         f"  idle connections   {args.idle:6d}    attack and control, held (2x the descriptor "
         f"limit), {args.idle // 20} renewed every {IDLE_RENEW_EVERY_S:g} s "
-        f"({args.idle // 20 / IDLE_RENEW_EVERY_S:g} connects/s)"
+        f"({args.idle // 20 / IDLE_RENEW_EVERY_S:g} connects/s), {sends}"
     )
     print(f"  the attacker is a C program (epoll, request bytes built once) at nice "
           f"{ATTACKER_NICE}: a remote machine's CPU is not the receiver's")  # fmt: skip
@@ -353,6 +358,11 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3, help="rounds of phases, in turns")
     ap.add_argument("--idle", type=int, default=2000, help="idle connections during the attack")
     ap.add_argument("--no-control", action="store_true", help="skip the control phase")
+    ap.add_argument(
+        "--slowloris",
+        action="store_true",
+        help="idle connections send one byte (past Linux's deferred accept)",
+    )
     ap.add_argument("--decoy", action="store_true", help=argparse.SUPPRESS)  # control's target
     args = ap.parse_args()
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -89,6 +89,21 @@ static int open_socket(void) {
     return fd;
 }
 
+/* Slowloris (IDLE_SENDS_A_BYTE=1 in the environment): each idle connection sends the first byte
+ * of a request line and nothing more. Connected blocking (loopback answers the SYN at once), so
+ * the byte is surely out before the connection joins the ring. */
+static int open_slowloris(void) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    if (connect(fd, (struct sockaddr *)&target, sizeof target) < 0 ||
+        send(fd, "P", 1, MSG_NOSIGNAL) != 1) {
+        close(fd);
+        return -1;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    return fd;
+}
+
 static void reset_close(int fd) { /* like transport.abort(): RST, no lingering */
     struct linger lg = {1, 0};
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
@@ -164,6 +179,8 @@ int main(int argc, char **argv) {
     inet_pton(AF_INET, argv[1], &target.sin_addr);
     double rate = atof(argv[3]), seconds = atof(argv[4]);
     int idle = atoi(argv[5]);
+    const char *sends = getenv("IDLE_SENDS_A_BYTE");
+    int slowloris = sends != NULL && strcmp(sends, "1") == 0;
     for (int i = 6; i < argc && nkinds < MAX_KINDS; i++) kinds[nkinds++] = read_file(argv[i]);
     for (int i = 0; i < MAX_CONNS; i++) conns[i].fd = -1;
 
@@ -195,7 +212,7 @@ int main(int argc, char **argv) {
             }
             /* top up, a slice at a time: the hostile schedule is not held up by 2,000 connects */
             for (int k = 0; k < TOP_UP_SLICE && idle_count < idle; k++) {
-                int fd = open_socket();
+                int fd = slowloris ? open_slowloris() : open_socket();
                 if (fd < 0) break;
                 idle_fds[(idle_head + idle_count) % idle] = fd;
                 idle_count++;

@@ -356,7 +356,7 @@ class MainWindow(QMainWindow):
         """Stop capturing was asked while other windows use the engine: it goes on for them.
         Returns the sentence (the caller also prints it: this window is closing)."""
         text = self.tr(
-            "Capture goes on: %n other window(s) still use the capture engine; this window "
+            "Capture goes on for the other windows using the capture engine (%n); this window "
             "only detached",
             "",
             others,

@@ -1118,7 +1118,7 @@
         <translation>Отменить удаление</translation>
     </message>
     <message numerus="yes">
-        <source>Capture goes on: %n other window(s) still use the capture engine; this window only detached</source>
+        <source>Capture goes on for the other windows using the capture engine (%n); this window only detached</source>
         <translation>
             <numerusform>Приём продолжается: движок приёма использует ещё %n окно; это окно только отключилось</numerusform>
             <numerusform>Приём продолжается: движок приёма используют ещё %n окна; это окно только отключилось</numerusform>

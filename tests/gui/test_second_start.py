@@ -139,7 +139,7 @@ async def test_a_second_start_shows_the_window_kept_in_the_background(
             if other.poll() is None:
                 other.kill()
         assert code == 0, err
-        assert "Capture goes on: 1 other window(s) still use the capture engine" in err
+        assert "Capture goes on for the other windows using the capture engine (1)" in err
         assert session.attached and alive(session.engine_pid or 0)
         assert await count(data) == 1
         assert await session.stop_engine() == 0  # the last window: capture stops
@@ -162,8 +162,8 @@ async def test_sigterm_to_the_window_that_started_the_engine_leaves_it_to_the_ot
             first.send_signal(signal.SIGTERM)
             code, _, err = await ended(first)
             assert code == 0, err
-            assert ("b24monitor: Capture goes on: 1 other window(s) still use the capture engine; "
-                    "this window only detached") in err.splitlines()  # fmt: skip
+            assert ("b24monitor: Capture goes on for the other windows using the capture "
+                    "engine (1); this window only detached") in err.splitlines()  # fmt: skip
             assert pid is not None and alive(pid) and session.attached
             await settles(lambda: count(data), 1)
             assert await post(session.handler_url, make_delivery()) == 200
