@@ -441,6 +441,9 @@ def gap_figures(ticks: list[tuple[float, float]]) -> dict[str, float | None]:
         "longest_gap_cpu_ms": gaps[-1][1] * 1000,
         "p99_gap_ms": gaps[int(len(gaps) * 0.99)][0] * 1000,
         "busiest_gap_cpu_ms": max(cpu for _, cpu in gaps) * 1000,
+        # All the GUI thread's own work, per second: a stall trend that is the window's own
+        # shows here, a busy machine's does not (CPU time, not wall time).
+        "cpu_ms_per_s": (ticks[-1][1] - ticks[0][1]) / (ticks[-1][0] - ticks[0][0]) * 1000,
     }
 
 

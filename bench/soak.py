@@ -11,7 +11,9 @@ is sent), or with --sender python the aiohttp sender, which takes CPU the engine
 At the end the CPU of the window, the engine and the sender during the load.
 Every interval (a minute) it prints the RSS of the window and of the engine
 separately, the ack latency the sender saw (p50/p99/max), in the window the longest gap of a
-10 ms timer on its GUI thread (a stall), and the store's bytes per event. Then each process's
+10 ms timer on its GUI thread (a stall), the GUI thread's own CPU in that gap, in its busiest
+gap and per second in all (CPU time: a machine busy elsewhere does not raise them, so they
+show a trend of the window's own work), and the store's bytes per event. Then each process's
 RSS growth after the first interval (target < 10 %) and the trend of the stalls (least-squares
 slope per interval). Figures, not pass/fail.
 
@@ -343,7 +345,8 @@ def run(args: argparse.Namespace, data_dir: Path, under: Processes) -> None:
           f"cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}")  # fmt: skip
     print(f"{'t (s)':>6} {'acked Σ':>8} {'failed':>6} {'win MB':>7} {'eng MB':>7} {'ack p50':>8} "
           f"{'p99':>7} {'max ms':>7} {'GUI gap max':>11} {'its CPU':>7} {'p99 ms':>7} "
-          f"{'floor':>6} {'stored':>8} {'B/event':>8} {'load':>5}")  # fmt: skip
+          f"{'busiest':>7} {'GUI ms/s':>8} {'floor':>6} {'stored':>8} {'B/event':>8} "
+          f"{'load':>5}")  # fmt: skip
     rows: list[dict[str, float]] = []
     final: dict[str, Any] = {}
     for number, line in enumerate(generator.stdout, start=1):
@@ -363,10 +366,12 @@ def run(args: argparse.Namespace, data_dir: Path, under: Processes) -> None:
                **sent, "count": count,
                "bytes": size / count if count else 0.0, "load": os.getloadavg()[0],
                "gap": gui.get("longest_gap_ms"), "gap_cpu": gui.get("longest_gap_cpu_ms"),
-               "gap99": gui.get("p99_gap_ms")}  # fmt: skip
+               "gap99": gui.get("p99_gap_ms"), "busiest": gui.get("busiest_gap_cpu_ms"),
+               "gui_cpu": gui.get("cpu_ms_per_s")}  # fmt: skip
         rows.append(row)  # type: ignore[arg-type]
-        gap = (f"{row['gap']:11.1f} {row['gap_cpu']:7.1f} {row['gap99']:7.1f}"
-               if row["gap"] is not None else " " * 27)  # fmt: skip
+        gap = (f"{row['gap']:11.1f} {row['gap_cpu']:7.1f} {row['gap99']:7.1f} "
+               f"{row['busiest']:7.1f} {row['gui_cpu']:8.1f}"
+               if row["gap"] is not None else " " * 44)  # fmt: skip
         bare = f"{row['floor']:6.1f}" if row["floor"] is not None else " " * 6
         print(f"{row['t']:6.0f} {row['ok']:8.0f} {row['failed']:6.0f} {row['rss']:7.1f} "
               f"{row['engine_rss']:7.1f} {row['p50_ms']:8.1f} {row['p99_ms']:7.1f} "
@@ -413,11 +418,12 @@ def summary(
     later = rows[1:]  # the first interval includes start-up
     for key, label in (("p99_ms", "ack p99"), ("max_ms", "ack max"), ("gap", "GUI gap max"),
                        ("gap_cpu", "its GUI CPU"), ("gap99", "GUI gap p99"),
+                       ("busiest", "busiest gap CPU"), ("gui_cpu", "GUI CPU ms/s"),
                        ("floor", "bare Qt gap")):  # fmt: skip
         values = [float(r[key]) for r in later if r.get(key) is not None]
         if values:
             half = len(values) // 2
-            print(f"trend of {label:12}: slope {slope(values):+6.2f} ms per interval; median "
+            print(f"trend of {label:15}: slope {slope(values):+6.2f} ms per interval; median "
                   f"{statistics.median(values[:half] or values):6.1f} ms in the first half of "
                   f"the run, {statistics.median(values[half:]):6.1f} ms in the second")  # fmt: skip
 
