@@ -97,6 +97,10 @@ def test_rate_history_stacks_top_codes_and_the_chart_reports_hover_counts(qtbot)
     assert image.pixelColor(4 + 596, bottom) == QColor(SERIES_COLORS[0])  # A, 3 s ago
     found = chart.counts_at(4 + 596.5)
     assert found is not None and found[1] == {"A": 5, "B": 2, "other": 1}
+    chart.resize(LEGEND_WIDTH + 1208, 96)  # wider: a second a column, laid out again
+    image = chart.grab().toImage()
+    assert image.pixelColor(4 + 1196, bottom) == QColor(SERIES_COLORS[0])  # A, 3 s ago
+    assert image.pixelColor(4 + 596, bottom) == base  # not where the narrower chart had it
 
 
 def test_rate_history_forgets_codes_that_left_the_ten_minutes() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette
@@ -16,6 +17,16 @@ OTHER_COLOR = "#9ca3af"
 LEGEND_WIDTH = 190
 
 
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """The columns of one snapshot in one plot rectangle: its blocks per series, ready to draw."""
+
+    plot: QRectF
+    peak: int  # events in the tallest column
+    bucket: int  # seconds per column
+    blocks: tuple[list[QRectF], ...]  # per series
+
+
 class RateChart(QWidget):
     """Stacked columns, one per few seconds; hovering shows the counts under the cursor."""
 
@@ -24,6 +35,7 @@ class RateChart(QWidget):
         self.setObjectName("rateChart")
         self._history = history
         self._snapshot: RateSnapshot | None = None
+        self._layout: Layout | None = None
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setMinimumHeight(64)
@@ -33,7 +45,11 @@ class RateChart(QWidget):
         return QSize(600, 96)
 
     def refresh(self, now: float | None = None) -> None:
+        """Take the last ten minutes and lay their blocks out now, not when painting: the
+        window's paint (table, status bar and this) is the longest thing its GUI thread does
+        in one go, and ten full minutes are ~1,800 blocks made in Python (issue 14's soak)."""
         self._snapshot = self._history.snapshot(time.time() if now is None else now)
+        self._layout = self._lay_out(self._snapshot, self._plot_rect())
         self.update()
 
     def _color(self, code: str, number: int) -> QColor:
@@ -70,15 +86,15 @@ class RateChart(QWidget):
         painter.drawRect(plot)
         painter.end()
 
-    def _paint_columns(self, painter: QPainter, snap: RateSnapshot, plot: QRectF) -> None:
+    def _lay_out(self, snap: RateSnapshot, plot: QRectF) -> Layout:
         bucket = self._bucket(snap, plot.width())
         columns = self._columns(snap, bucket)
         peak = max((sum(c) for c in columns), default=0) or 1
-        step = plot.width() / len(columns)
+        step = plot.width() / max(len(columns), 1)
         width, scale, bottom = max(step - 0.5, 1.0), (plot.height() - 12) / peak, plot.bottom()
-        # One drawRects per series, not one fillRect per column and series: ten minutes of a
-        # busy portal are ~1,800 blocks, and each call from Python cost the GUI thread ~5 µs.
-        blocks: list[list[QRectF]] = [[] for _ in snap.codes]
+        # Drawn with one drawRects per series, not one fillRect per column and series: each
+        # call from Python cost the GUI thread ~5 µs.
+        blocks: tuple[list[QRectF], ...] = tuple([] for _ in snap.codes)
         for number, column in enumerate(columns):
             x, y = plot.left() + number * step, bottom
             for series, count in enumerate(column):
@@ -86,9 +102,16 @@ class RateChart(QWidget):
                     height = count * scale
                     y -= height
                     blocks[series].append(QRectF(x, y, width, height))
+        return Layout(QRectF(plot), peak, bucket, blocks)
+
+    def _paint_columns(self, painter: QPainter, snap: RateSnapshot, plot: QRectF) -> None:
+        layout = self._layout
+        if layout is None or layout.plot != plot:  # resized since the last refresh
+            layout = self._layout = self._lay_out(snap, plot)
+        peak, bucket = layout.peak, layout.bucket
         painter.save()
         painter.setPen(Qt.PenStyle.NoPen)
-        for series, rects in enumerate(blocks):
+        for series, rects in enumerate(layout.blocks):
             if rects:
                 painter.setBrush(self._color(snap.codes[series], series))
                 painter.drawRects(rects)
