@@ -13,7 +13,8 @@ Every interval (a minute) it prints the RSS of the window and of the engine
 separately, the ack latency the sender saw (p50/p99/max), in the window the longest gap of a
 10 ms timer on its GUI thread (a stall), the GUI thread's own CPU in that gap, in its busiest
 gap and per second in all (CPU time: a machine busy elsewhere does not raise them, so they
-show a trend of the window's own work), and the store's bytes per event. Then each process's
+show a trend of the window's own work), the engine's CPU per second, and the store's bytes per
+event. Then each process's
 RSS growth after the first interval (target < 10 %) and the trend of the stalls (least-squares
 slope per interval). Figures, not pass/fail.
 
@@ -345,10 +346,11 @@ def run(args: argparse.Namespace, data_dir: Path, under: Processes) -> None:
           f"cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}")  # fmt: skip
     print(f"{'t (s)':>6} {'acked Σ':>8} {'failed':>6} {'win MB':>7} {'eng MB':>7} {'ack p50':>8} "
           f"{'p99':>7} {'max ms':>7} {'GUI gap max':>11} {'its CPU':>7} {'p99 ms':>7} "
-          f"{'busiest':>7} {'GUI ms/s':>8} {'floor':>6} {'stored':>8} {'B/event':>8} "
-          f"{'load':>5}")  # fmt: skip
+          f"{'busiest':>7} {'GUI ms/s':>8} {'floor':>6} {'eng ms/s':>8} {'stored':>8} "
+          f"{'B/event':>8} {'load':>5}")  # fmt: skip
     rows: list[dict[str, float]] = []
     final: dict[str, Any] = {}
+    engine_cpu = cpu["engine"]  # the engine's CPU per interval: does its work per event grow?
     for number, line in enumerate(generator.stdout, start=1):
         sent = json.loads(line)
         if "cpu_s" in sent:  # the sender's last line: its totals
@@ -361,13 +363,15 @@ def run(args: argparse.Namespace, data_dir: Path, under: Processes) -> None:
         while not floors.empty():
             bare_gaps |= floors.get_nowait()
         count, size = store_figures(data_dir)
+        engine_cpu, engine_was = cpu_s(under.engine), engine_cpu
         row = {"t": number * args.interval, "rss": rss_mb(under.window),
                "floor": bare_gaps.get("longest_gap_ms"), "engine_rss": rss_mb(under.engine),
                **sent, "count": count,
                "bytes": size / count if count else 0.0, "load": os.getloadavg()[0],
                "gap": gui.get("longest_gap_ms"), "gap_cpu": gui.get("longest_gap_cpu_ms"),
                "gap99": gui.get("p99_gap_ms"), "busiest": gui.get("busiest_gap_cpu_ms"),
-               "gui_cpu": gui.get("cpu_ms_per_s")}  # fmt: skip
+               "gui_cpu": gui.get("cpu_ms_per_s"),
+               "engine_cpu": (engine_cpu - engine_was) / args.interval * 1000}  # fmt: skip
         rows.append(row)  # type: ignore[arg-type]
         gap = (f"{row['gap']:11.1f} {row['gap_cpu']:7.1f} {row['gap99']:7.1f} "
                f"{row['busiest']:7.1f} {row['gui_cpu']:8.1f}"
@@ -375,7 +379,8 @@ def run(args: argparse.Namespace, data_dir: Path, under: Processes) -> None:
         bare = f"{row['floor']:6.1f}" if row["floor"] is not None else " " * 6
         print(f"{row['t']:6.0f} {row['ok']:8.0f} {row['failed']:6.0f} {row['rss']:7.1f} "
               f"{row['engine_rss']:7.1f} {row['p50_ms']:8.1f} {row['p99_ms']:7.1f} "
-              f"{row['max_ms']:7.1f} {gap} {bare} {count:8d} {row['bytes']:8.0f} "
+              f"{row['max_ms']:7.1f} {gap} {bare} {row['engine_cpu']:8.0f} {count:8d} "
+              f"{row['bytes']:8.0f} "
               f"{row['load']:5.2f}", flush=True)  # fmt: skip
     generator.wait()
     last = {"rss": rss_mb(under.window), "engine_rss": rss_mb(under.engine)}
@@ -419,7 +424,7 @@ def summary(
     for key, label in (("p99_ms", "ack p99"), ("max_ms", "ack max"), ("gap", "GUI gap max"),
                        ("gap_cpu", "its GUI CPU"), ("gap99", "GUI gap p99"),
                        ("busiest", "busiest gap CPU"), ("gui_cpu", "GUI CPU ms/s"),
-                       ("floor", "bare Qt gap")):  # fmt: skip
+                       ("floor", "bare Qt gap"), ("engine_cpu", "engine CPU ms/s")):  # fmt: skip
         values = [float(r[key]) for r in later if r.get(key) is not None]
         if values:
             half = len(values) // 2
