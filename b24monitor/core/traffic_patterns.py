@@ -15,6 +15,7 @@ a minute of history says what usual is). One alert per storm, when it is over, w
 from __future__ import annotations
 
 import itertools
+import math
 import statistics
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -184,6 +185,12 @@ class _CodeRate:
     window: deque[float] = field(default_factory=deque)
     seconds: dict[int, int] = field(default_factory=dict)  # whole second → events (history)
     first_seen: float | None = None
+    # The sum of `seconds` over the usual-rate span, and that span as whole seconds [first,
+    # end): tick runs once per committed batch, the span moves once a second, so the sum (up
+    # to 660 items per code, more with every minute of history) is taken once a second. An
+    # event stored late for a second already summed counts from the next second on.
+    usual_span: tuple[int, int] | None = None
+    usual_sum: int = 0
     storm_start: float | None = None
     storm_count: int = 0
     storm_peak: float = 0.0
@@ -232,9 +239,13 @@ class StormDetector:
         history = min(USUAL_HISTORY_S, now - (state.first_seen or now)) - self.window_s
         if history < USUAL_MIN_HISTORY_S:
             return self.rate
-        start = now - self.window_s - history
-        before = sum(n for s, n in state.seconds.items() if start <= s < now - self.window_s)
-        usual = before / history
+        # Whole seconds s with start <= s < now - window_s.
+        span = (math.ceil(now - self.window_s - history), math.ceil(now - self.window_s))
+        if span != state.usual_span:
+            first, end = span
+            state.usual_sum = sum(n for s, n in state.seconds.items() if first <= s < end)
+            state.usual_span = span
+        usual = state.usual_sum / history
         return min(self.rate, max(STORM_FACTOR * usual, STORM_MIN_RATE))
 
     def _end(self, code: str, state: _CodeRate, now: float) -> Alert:
