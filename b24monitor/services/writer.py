@@ -68,6 +68,13 @@ MAX_UNINDEXED = 5000  # during a burst, full-text search lags by at most this ma
 # sustained load the news follows its commit by at most MAX_LAG_S.
 QUIET_S = 0.002
 MAX_LAG_S = 0.25
+# Under a trickle (Bitrix24 sends one change per POST: a mass update of 200 deals a second is a
+# delivery every 5 ms) every delivery ends in a quiet moment. The news then goes out at most once
+# per NEWS_EVERY_S, the first at once: one findings check, one full-text step and one message to
+# each front end per ~10 deliveries instead of per delivery — three thread hand-offs and two
+# commits a delivery, most of the engine's CPU at 200/s (bench/soak.py). A single change still
+# shows at once; a human does not see 50 ms.
+NEWS_EVERY_S = 0.05
 # News made only of refused requests (✖, malformed, 413: an attack, most likely) does not go out
 # at each quiet moment: it waits for a valid delivery's news or MAX_LAG_S, so a flood costs the
 # front end (findings, analysis, printing) a few merged batches a second, not one per request.
@@ -143,10 +150,13 @@ class StoreWriter:
         limits: StoreLimits | None = None,
         quiet_s: float = QUIET_S,
         max_lag_s: float = MAX_LAG_S,
+        news_every_s: float = NEWS_EVERY_S,
     ) -> None:
         self._path = path
         self._quiet_s = quiet_s
         self._max_lag_s = max_lag_s
+        self._news_every_s = news_every_s
+        self._last_news = -float("inf")  # loop time the last news went out
         self._on_committed = on_committed
         self._prover = prover
         self._keep_install = keep_install
@@ -287,12 +297,13 @@ class StoreWriter:
                 # after the acks, never before); a delivery that comes meanwhile goes first.
                 if not await self._quiet():
                     continue
-                if self._unannounced and self._news_due(loop):
-                    await self._announce(loop)
-                elif self._unindexed:
+                due_in = self._news_due_in(loop)
+                if self._unannounced and due_in <= 0:
+                    await self._announce(loop)  # full-text search follows in the same job
+                elif self._unannounced:  # a trickle, or refused requests' news waiting for company
+                    await self._arrival(due_in)
+                else:
                     await loop.run_in_executor(self._executor, self._index_sync, INDEX_CHUNK)
-                else:  # only refused requests' news is held: it waits for company
-                    await self._arrival(self._oldest_unannounced + self._max_lag_s - loop.time())
                 continue
             batch = [await self._queue.get()]
             while len(batch) < self._max_batch and not self._queue.empty():
@@ -331,11 +342,15 @@ class StoreWriter:
             o.http_status == 200 for o in stored
         )
 
-    def _news_due(self, loop: asyncio.AbstractEventLoop) -> bool:
-        """At a quiet moment: the news held goes out if a valid delivery is in it, or if it
-        has waited MAX_LAG_S (refused requests only)."""
-        lag = loop.time() - self._oldest_unannounced
-        return self._valid_unannounced or lag >= self._max_lag_s
+    def _news_due_in(self, loop: asyncio.AbstractEventLoop) -> float:
+        """At a quiet moment, seconds until the news held may go out: with a valid delivery in
+        it, NEWS_EVERY_S after the last news; refused requests only, MAX_LAG_S after the first
+        of them. Never later than MAX_LAG_S after the first."""
+        now = loop.time()
+        overdue = self._oldest_unannounced + self._max_lag_s - now
+        if not self._valid_unannounced:
+            return overdue
+        return min(overdue, self._last_news + self._news_every_s - now)
 
     async def _arrival(self, within_s: float) -> None:
         """Wait until a delivery arrives or `within_s` seconds pass."""
@@ -365,9 +380,10 @@ class StoreWriter:
         carry them. Cancelled in the middle (close), the news stays held for close to send.
         """
         if self._fresh or self._unannounced:  # behind a findings job still running, if any
-            await loop.run_in_executor(self._executor, self._record_findings)
+            await loop.run_in_executor(self._executor, self._record_findings_and_index)
         outcomes, self._unannounced = self._unannounced, []
         self._valid_unannounced = False
+        self._last_news = loop.time()
         if outcomes:
             self._on_committed(outcomes)
 
@@ -406,6 +422,13 @@ class StoreWriter:
             log.warning("retention could not delete old events (%s)", exc)
         self._fresh += fresh
         return outcomes
+
+    def _record_findings_and_index(self) -> None:
+        """One writer job for a batch's news: its findings, then a step of full-text search
+        (no delivery waits on either: both run after the acks)."""
+        self._record_findings()
+        if self._unindexed:
+            self._index_sync(INDEX_CHUNK)
 
     def _record_findings(self) -> None:
         fresh, self._fresh = self._fresh, []

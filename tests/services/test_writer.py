@@ -317,3 +317,31 @@ async def test_refused_requests_news_waits_for_a_valid_deliverys(
             await asyncio.sleep(0.01)
         assert len(batches) == 2  # nothing of the forged ones went out on its own
     assert [o.event_id for o in batches[1]] == [*(o.event_id for o in forged), valid.event_id]
+
+
+@pytest.mark.asyncio
+async def test_a_trickle_of_deliveries_sends_its_news_a_few_times_a_second(
+    tmp_path: Path, make_delivery: Callable[..., bytes]
+) -> None:
+    """Bitrix24 sends a mass update as one POST per change: every 5 ms one delivery, each
+    committed alone and followed by a quiet moment. Their news (findings, full-text search, a
+    message to each window) goes out a few times a second, not once per delivery; a lone
+    delivery's news still comes at once, and none is lost or reordered."""
+    batches: list[list[Outcome]] = []
+    async with writing(tmp_path / "e.sqlite3", batches) as writer:
+        first = await writer.submit(delivery(make_delivery()))
+        deadline = time.monotonic() + 5
+        while not batches:  # the first change after a pause is news at once
+            assert time.monotonic() < deadline, "no news of a lone delivery"
+            await asyncio.sleep(0.005)
+        assert [o.event_id for o in batches[0]] == [first.event_id]
+        started = time.monotonic()
+        for _ in range(60):  # 200 a second for 0.3 s
+            assert (await writer.submit(delivery(make_delivery()))).http_status == 200
+            await asyncio.sleep(0.005)
+        took = time.monotonic() - started
+    announced = [o.event_id for batch in batches for o in batch]
+    assert announced == list(range(1, 62))
+    # One news per NEWS_EVERY_S of the trickle (50 ms), plus the last at close; one per
+    # delivery was 61.
+    assert len(batches) <= 2 + took / 0.05 + 2, [len(b) for b in batches]
